@@ -1,0 +1,362 @@
+package io.sparkbtrfs.cli;
+
+import io.sparkbtrfs.cli.GnuGetopt.GetoptException;
+import io.sparkbtrfs.cli.GnuGetopt.LongOption;
+import io.sparkbtrfs.cli.ImageOptions.Mode;
+import io.sparkbtrfs.cli.ImageOptions.Progress;
+import io.sparkbtrfs.cli.ImageOptions.SanitizeMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Parses the {@code btrfs-image} command line the way btrfs-progs does (spec §6): same options, same
+ * GNU {@code getopt_long} conventions, same diagnostics, same exit statuses; plus the long options of this
+ * implementation ({@code --master}, {@code --partitions}, {@code --progress}, {@code --no-progress}, {@code --seed},
+ * {@code --conf}, {@code --device}, {@code --version}).
+ *
+ * <p>Never prints and never exits: every outcome is a {@link ParseResult}.
+ *
+ * <p>Processing follows the reference: options are handled in command-line order, and a bad number, an unknown
+ * option, a missing option argument, {@code --help} or {@code --version} ends parsing at once. Only then are the
+ * operands counted and the combination rules checked; those errors are accumulated and followed by the usage text.
+ */
+public final class OptionParser {
+
+    /** Program name used in getopt-style diagnostics when none is given. */
+    public static final String DEFAULT_PROGRAM_NAME = "btrfs-image";
+
+    /** Version of this implementation, as printed by {@code --version}. */
+    public static final String VERSION = "0.1.0";
+
+    /** Whether this build implements {@code -d} (data dump); if not, {@code -d} is rejected like a normal progs build. */
+    static final boolean DATA_DUMP_SUPPORTED = false;
+
+    private static final String SHORT_OPTIONS = "rc:t:oswmd";
+
+    private static final int OPT_HELP = GnuGetopt.FIRST_LONG_KEY;
+    private static final int OPT_VERSION = OPT_HELP + 1;
+    private static final int OPT_MASTER = OPT_HELP + 2;
+    private static final int OPT_PARTITIONS = OPT_HELP + 3;
+    private static final int OPT_PROGRESS = OPT_HELP + 4;
+    private static final int OPT_NO_PROGRESS = OPT_HELP + 5;
+    private static final int OPT_SEED = OPT_HELP + 6;
+    private static final int OPT_CONF = OPT_HELP + 7;
+    private static final int OPT_DEVICE = OPT_HELP + 8;
+
+    private static final List<LongOption> LONG_OPTIONS = List.of(
+            new LongOption("help", false, OPT_HELP),
+            new LongOption("version", false, OPT_VERSION),
+            new LongOption("master", true, OPT_MASTER),
+            new LongOption("partitions", true, OPT_PARTITIONS),
+            new LongOption("progress", false, OPT_PROGRESS),
+            new LongOption("no-progress", false, OPT_NO_PROGRESS),
+            new LongOption("seed", true, OPT_SEED),
+            new LongOption("conf", true, OPT_CONF),
+            new LongOption("device", true, OPT_DEVICE));
+
+    /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
+    static final String REFERENCE_USAGE = String.join("\n",
+            "usage: btrfs-image [options] source target",
+            "",
+            "    Create or restore a filesystem image (metadata)",
+            "",
+            "    Options:",
+            "    -r                        restore metadump image ",
+            "    -c value                  compression level (0 ~ 9) ",
+            "    -t value                  number of threads (1 ~ 32) ",
+            "    -o                        don't mess with the chunk tree when restoring ",
+            "    -s                        sanitize file names, use once to just use garbage, use twice if you want"
+                    + " crc collisions",
+            "    -w                        walk all trees instead of using extent tree, do this if your extent tree"
+                    + " is broken ",
+            "    -m                        restore for multiple devices ",
+            "    -d                        also dump data, conflicts with -w ",
+            "    ",
+            "    In the dump mode, source is the btrfs device and target is the output file (use '-' for stdout).",
+            "    In the restore mode, source is the dumped image and target is the btrfs device/file.",
+            "",
+            "");
+
+    private static final String OWN_USAGE = String.join("\n",
+            "    Options of spark-btrfs-image:",
+            "    --master URL              Spark master URL (default: " + ImageOptions.DEFAULT_MASTER + ")",
+            "    --partitions N            number of Spark partitions (default: 0 = automatic)",
+            "    --progress                show progress on stderr",
+            "    --no-progress             do not show progress (default: only when stderr is a terminal)",
+            "    --seed SEED               secret for sanitizing names, decimal or 0x-prefixed hexadecimal (64 bits)",
+            "    --conf KEY=VALUE          Spark or Hadoop configuration property, may be repeated",
+            "    --device PATH             further device of a multi-device filesystem to dump, may be repeated",
+            "    --help                    print this help and exit",
+            "    --version                 print version information and exit",
+            "",
+            "");
+
+    private static final String USAGE = REFERENCE_USAGE + OWN_USAGE;
+
+    private OptionParser() {
+    }
+
+    /** The full usage text: the reference's, then a section on this implementation's options. Ends with "\n". */
+    public static String usage() {
+        return USAGE;
+    }
+
+    /** The line printed by {@code --version}, without newline. */
+    public static String versionLine() {
+        return "btrfs-image (spark-btrfs-image) " + VERSION + ", compatible with the btrfs-progs v6.x image format";
+    }
+
+    /** Parses {@code args} (without the program name) using {@value #DEFAULT_PROGRAM_NAME} in diagnostics. */
+    public static ParseResult parse(String[] args) {
+        return parse(DEFAULT_PROGRAM_NAME, args);
+    }
+
+    /**
+     * Parses {@code args} (without the program name); {@code programName} plays the role of C's {@code argv[0]} in
+     * getopt-style diagnostics and in "not enough arguments".
+     */
+    public static ParseResult parse(String programName, String[] args) {
+        return parse(programName, args, DATA_DUMP_SUPPORTED);
+    }
+
+    static ParseResult parse(String programName, String[] args, boolean dataDumpSupported) {
+        Objects.requireNonNull(programName, "programName");
+        Objects.requireNonNull(args, "args");
+        try {
+            return new Run(programName, args, dataDumpSupported).run();
+        } catch (Stop stop) {
+            return stop.result;
+        }
+    }
+
+    /** Unwinds to {@link #parse} with a final result. */
+    private static final class Stop extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient ParseResult result;
+
+        Stop(ParseResult result) {
+            super(null, null, false, false);
+            this.result = result;
+        }
+    }
+
+    private static Stop error(String message) {
+        return new Stop(ParseResult.exit(1, "", "ERROR: " + message + "\n"));
+    }
+
+    private static Stop usageError(String lines) {
+        return new Stop(ParseResult.exit(1, "", lines + USAGE));
+    }
+
+    private static final class Run {
+        private final String prog;
+        private final String[] args;
+        private final boolean dataDumpSupported;
+        private final ImageOptions.Builder b = ImageOptions.builder();
+        private boolean create = true;
+        private boolean oldRestore;
+        private boolean walkTrees;
+        private boolean multiDevice;
+        private boolean dumpData;
+        private int sanitizeCount;
+        private int compressLevel;
+        private final List<String> devices = new ArrayList<>();
+
+        Run(String prog, String[] args, boolean dataDumpSupported) {
+            this.prog = prog;
+            this.args = args;
+            this.dataDumpSupported = dataDumpSupported;
+        }
+
+        ParseResult run() throws Stop {
+            GnuGetopt g = new GnuGetopt(prog, SHORT_OPTIONS, LONG_OPTIONS, args);
+            GnuGetopt.Option o;
+            while ((o = nextOption(g)) != null) {
+                handle(o.key(), o.arg());
+            }
+            List<String> operands = g.operands();
+            if (operands.size() < 2) {
+                throw usageError(prog + ": not enough arguments: " + operands.size() + " but at least 2 expected\n");
+            }
+            if (dumpData && !dataDumpSupported) {
+                throw usageError("ERROR: data dump feature is experimental and is not configured in this build\n");
+            }
+            int targetCount = operands.size() - 1;
+            StringBuilder errors = new StringBuilder();
+            if (create) {
+                if (oldRestore) {
+                    errors.append("ERROR: create and restore cannot be used at the same time\n");
+                }
+                if (dumpData && walkTrees) {
+                    errors.append("ERROR: -d conflicts with -w option\n");
+                }
+            } else {
+                if (walkTrees || sanitizeCount > 0 || compressLevel != 0 || dumpData) {
+                    errors.append("ERROR: using -w, -s, -c, -d options for restore makes no sense\n");
+                }
+                if (multiDevice && targetCount < 2) {
+                    errors.append("ERROR: not enough devices specified for -m option\n");
+                }
+                if (!multiDevice && targetCount != 1) {
+                    errors.append("ERROR: accepts only 1 device without -m option\n");
+                }
+                // Not in the reference: our own option that only makes sense for create.
+                if (!devices.isEmpty()) {
+                    errors.append("ERROR: --device can only be used when creating an image\n");
+                }
+            }
+            if (errors.length() > 0) {
+                throw usageError(errors.toString());
+            }
+            b.mode(create ? Mode.CREATE : Mode.RESTORE)
+                    .compressLevel(compressLevel)
+                    .oldRestore(oldRestore)
+                    .sanitize(sanitizeCount == 0 ? SanitizeMode.NONE
+                            : sanitizeCount == 1 ? SanitizeMode.GARBAGE : SanitizeMode.COLLISIONS)
+                    .walkTrees(walkTrees)
+                    .multiDevice(multiDevice)
+                    .dumpData(dumpData)
+                    .source(operands.get(0))
+                    .target(operands.get(1))
+                    .extraTargets(operands.subList(2, operands.size()))
+                    .devices(devices);
+            return ParseResult.ok(b.build());
+        }
+
+        private GnuGetopt.Option nextOption(GnuGetopt g) throws Stop {
+            try {
+                return g.next();
+            } catch (GetoptException e) {
+                throw usageError(e.getMessage() + "\n");
+            }
+        }
+
+        private void handle(int key, String arg) throws Stop {
+            switch (key) {
+                case 'r' -> create = false;
+                case 'c' -> {
+                    long v = argStrtou64(arg);
+                    if (Long.compareUnsigned(v, ImageOptions.MAX_COMPRESS_LEVEL) > 0) {
+                        throw error("compression level out of range: " + Long.toUnsignedString(v));
+                    }
+                    compressLevel = (int) v;
+                }
+                case 't' -> {
+                    long v = argStrtou64(arg);
+                    if (Long.compareUnsigned(v, ImageOptions.MAX_THREADS) > 0) {
+                        throw error("number of threads out of range: " + Long.toUnsignedString(v) + " > "
+                                + ImageOptions.MAX_THREADS);
+                    }
+                    b.threads((int) v);
+                }
+                case 'o' -> oldRestore = true;
+                case 's' -> sanitizeCount = Math.min(sanitizeCount + 1, 2);
+                case 'w' -> walkTrees = true;
+                case 'm' -> {
+                    create = false;
+                    multiDevice = true;
+                }
+                case 'd' -> dumpData = true;
+                case OPT_HELP -> throw new Stop(ParseResult.exit(0, USAGE, ""));
+                case OPT_VERSION -> throw new Stop(ParseResult.exit(0, versionLine() + "\n", ""));
+                case OPT_MASTER -> {
+                    if (arg.isEmpty()) {
+                        throw error("--master requires a non-empty Spark master URL");
+                    }
+                    b.master(arg);
+                }
+                case OPT_PARTITIONS -> {
+                    long v = argStrtou64(arg);
+                    if (Long.compareUnsigned(v, Integer.MAX_VALUE) > 0) {
+                        throw error("number of partitions out of range: " + Long.toUnsignedString(v) + " > "
+                                + Integer.MAX_VALUE);
+                    }
+                    b.partitions((int) v);
+                }
+                case OPT_PROGRESS -> b.progress(Progress.ON);
+                case OPT_NO_PROGRESS -> b.progress(Progress.OFF);
+                case OPT_SEED -> b.seed(parseSeed(arg));
+                case OPT_CONF -> {
+                    int eq = arg.indexOf('=');
+                    if (eq <= 0) {
+                        throw error("--conf expects KEY=VALUE, got '" + arg + "'");
+                    }
+                    b.conf(arg.substring(0, eq), arg.substring(eq + 1));
+                }
+                case OPT_DEVICE -> {
+                    if (arg.isEmpty()) {
+                        throw error("--device requires a non-empty path");
+                    }
+                    devices.add(arg);
+                }
+                default -> throw new AssertionError("unhandled option key " + key);
+            }
+        }
+    }
+
+    /**
+     * The reference's {@code arg_strtou64} (current btrfs-progs): a leading '-' is "negative value is invalid";
+     * otherwise C {@code strtoull(str, &end, 10)} must consume the whole string (so leading white space and a '+'
+     * are accepted, and the empty string is 0), and overflow is "too large". Returns the value as unsigned 64 bits.
+     */
+    private static long argStrtou64(String s) throws Stop {
+        if (s.startsWith("-")) {
+            throw error(s + ": negative value is invalid");
+        }
+        int i = 0;
+        int n = s.length();
+        while (i < n && isCSpace(s.charAt(i))) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        int digitsStart = i;
+        long value = 0;
+        boolean overflow = false;
+        while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            int d = s.charAt(i) - '0';
+            // value * 10 + d > 2^64 - 1 ?
+            if (Long.compareUnsigned(value, Long.divideUnsigned(-1L, 10)) > 0
+                    || (value == Long.divideUnsigned(-1L, 10) && d > Long.remainderUnsigned(-1L, 10))) {
+                overflow = true;
+            } else {
+                value = value * 10 + d;
+            }
+            i++;
+        }
+        // strtoull sets end to the start of the string when no digits were converted.
+        int end = i == digitsStart ? 0 : i;
+        if (end != n) {
+            throw error(s + " is not a valid numeric value");
+        }
+        if (overflow) {
+            throw error(s + " is too large");
+        }
+        return negative ? -value : value;
+    }
+
+    private static boolean isCSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
+    }
+
+    /** {@code --seed}: a decimal or 0x/0X-prefixed hexadecimal unsigned 64-bit number, nothing else. */
+    private static long parseSeed(String s) throws Stop {
+        try {
+            if (s.startsWith("0x") || s.startsWith("0X")) {
+                String hex = s.substring(2);
+                if (!hex.isEmpty() && hex.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 128)) {
+                    return Long.parseUnsignedLong(hex, 16);
+                }
+            } else if (!s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return Long.parseUnsignedLong(s, 10);
+            }
+        } catch (NumberFormatException e) {
+            // too large: fall through to the common message
+        }
+        throw error("invalid seed '" + s + "': expected an unsigned 64-bit number, decimal or 0x-prefixed hexadecimal");
+    }
+}
