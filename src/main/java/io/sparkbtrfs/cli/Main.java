@@ -1,0 +1,199 @@
+package io.sparkbtrfs.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.BlockSources;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.dump.DumpSettings;
+import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.LeafItemTransform;
+import io.sparkbtrfs.dump.Planner;
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.spark.DumpJob;
+import io.sparkbtrfs.spark.DumpSummary;
+import io.sparkbtrfs.spark.ProgressMeter;
+import io.sparkbtrfs.spark.SparkSessions;
+import io.sparkbtrfs.store.ImageOutput;
+
+/**
+ * {@code btrfs-image}: parses the reference tool's command line (plus our long options), runs the
+ * job, and turns every failure into one {@code ERROR:} line and exit status 1. Also the main class
+ * for {@code spark-submit}.
+ */
+public final class Main {
+    /** Overrides where staging parts go (default: next to the target). */
+    public static final String STAGING_CONF = "spark.btrfs.staging.dir";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /** Runs the command; returns the exit status. Never throws. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        ParseResult parsed = OptionParser.parse(args);
+        if (parsed instanceof ParseResult.Exit exit) {
+            return exit.writeTo(out, err);
+        }
+        ImageOptions options = parsed.options();
+        try {
+            if (options.isRestore()) {
+                return fail(err, "restore (-r, -o, -m) is not implemented in this version yet");
+            }
+            if (options.getSanitize() != ImageOptions.SanitizeMode.NONE) {
+                return fail(err, "name sanitizing (-s, -ss) is not implemented in this version yet;"
+                        + " refusing to write an unsanitized image");
+            }
+            return dump(options, err);
+        } catch (UserError e) {
+            return fail(err, e.getMessage());
+        } catch (OutOfMemoryError e) {
+            return fail(err, "out of memory; give the driver more heap (JAVA_OPTS=-Xmx...)");
+        } catch (RuntimeException e) {
+            // A bug of ours, not the user's input: keep the line, name the type.
+            return fail(err, "internal error: " + e);
+        }
+    }
+
+    private static int dump(ImageOptions options, PrintStream err) {
+        long started = System.nanoTime();
+        String source = options.getSource();
+        String target = options.getTarget();
+        SparkConf sparkConf;
+        try {
+            sparkConf = SparkSessions.sparkConf(options.getMaster(),
+                    !ImageOptions.DEFAULT_MASTER.equals(options.getMaster()), options.getConf());
+        } catch (IOException e) {
+            throw new UserError("cannot read Spark configuration: " + e.getMessage());
+        }
+        Configuration hadoop = SparkSessions.hadoopConf(sparkConf, options.getConf());
+        warnIfMounted(source, err);
+        List<String> devices = new ArrayList<>();
+        devices.add(source);
+        devices.addAll(options.getDevices());
+        Volume volume;
+        ItemPlan plan;
+        try {
+            volume = Volume.open(devices, hadoop);
+        } catch (BtrfsFormatException e) {
+            throw new UserError(e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserError("cannot open " + e.getFile() + ": no such file or device");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UserError("cannot open " + e.getFile() + ": permission denied");
+        } catch (IOException e) {
+            throw new UserError("cannot read " + source + ": " + e.getMessage());
+        }
+        JavaSparkContext sc = null;
+        try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
+            try {
+                plan = Planner.plan(v, options.isWalkTrees());
+            } catch (BtrfsFormatException | BlockReadException e) {
+                throw new UserError(source + ": " + e.getMessage());
+            }
+            Superblock sb = v.superblock();
+            DumpSettings settings = new DumpSettings(options.getCompressLevel(), LeafItemTransform.NONE);
+            sc = SparkSessions.start(sparkConf);
+            ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
+                    ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
+                    : null;
+            DumpSummary summary;
+            try {
+                summary = DumpJob.run(sc, hadoop, v.descriptor(), plan, settings, options.getPartitions(), output,
+                        meter);
+            } finally {
+                if (meter != null) {
+                    meter.finish();
+                }
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            DumpSummary total = new DumpSummary(summary.blocks(), summary.bytesIn(), summary.bytesOut(),
+                    summary.clusters(), summary.items(), summary.partitions(), millis);
+            err.println(total.line(source, ImageOutput.STDOUT.equals(target) ? "stdout" : target));
+            return 0;
+        } catch (IOException e) {
+            throw new UserError(describe(e));
+        } catch (RuntimeException e) {
+            Throwable cause = userCause(e);
+            if (cause != null) {
+                throw new UserError(cause.getMessage());
+            }
+            throw e;
+        } finally {
+            if (sc != null) {
+                sc.stop();
+            }
+        }
+    }
+
+    private static ImageOutput prepare(String target, Configuration conf, String staging) throws IOException {
+        return ImageOutput.prepare(target, conf, staging);
+    }
+
+    /** The task failure that carries a message for the user, if the job died of one. */
+    private static Throwable userCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.sparkbtrfs.spark.DumpTaskException || t instanceof UserError) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private static void warnIfMounted(String source, PrintStream err) {
+        if (BlockSources.isUri(source)) {
+            return;
+        }
+        try {
+            Path real = Path.of(source).toRealPath();
+            Path mounts = Path.of("/proc/self/mounts");
+            if (!Files.isReadable(mounts)) {
+                return;
+            }
+            for (String line : Files.readAllLines(mounts)) {
+                String dev = line.split(" ", 2)[0];
+                if (dev.startsWith("/") && Path.of(dev).equals(real)) {
+                    err.println("WARNING: " + source + " already mounted, results may be inaccurate");
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("WARNING: unable to check mount status of: " + source);
+        }
+    }
+
+    private static int fail(PrintStream err, String message) {
+        err.println("ERROR: " + message);
+        err.flush();
+        return 1;
+    }
+
+    /** A failure explained by the message alone. */
+    static final class UserError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UserError(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

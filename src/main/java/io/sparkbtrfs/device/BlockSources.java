@@ -1,0 +1,37 @@
+package io.sparkbtrfs.device;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+import org.apache.hadoop.conf.Configuration;
+
+/** Opens the right {@link BlockSource} for what the user named: a local path, or a URI with a scheme. */
+public final class BlockSources {
+    private static final Pattern URI_WITH_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+
+    private BlockSources() {
+    }
+
+    /** Whether {@code spec} is a Hadoop URI (has a scheme) rather than a local path. */
+    public static boolean isUri(String spec) {
+        return URI_WITH_SCHEME.matcher(spec).matches();
+    }
+
+    public static BlockSource open(String spec, Configuration conf) throws IOException {
+        if (isUri(spec) && !spec.startsWith("file:")) {
+            return new HadoopBlockSource(spec, conf);
+        }
+        // Local paths and file: URIs go through a FileChannel so that block devices work too.
+        Path path = spec.startsWith("file:") ? Path.of(java.net.URI.create(spec)) : Path.of(spec);
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(spec);
+        }
+        if (Files.isDirectory(path)) {
+            throw new IOException(spec + " is a directory");
+        }
+        return new LocalBlockSource(spec, path);
+    }
+}

@@ -1,0 +1,71 @@
+package io.sparkbtrfs.device;
+
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.TreeBlock;
+
+/** Ordered traversal of a B-tree whose blocks come from a {@link BlockReader}. */
+public final class Trees {
+    private Trees() {
+    }
+
+    /** Reads one validated tree block. */
+    @FunctionalInterface
+    public interface BlockReader {
+        byte[] read(long logical) throws BlockReadException;
+    }
+
+    /** Receives each leaf (whole block at offset 0) with its validated item count. */
+    @FunctionalInterface
+    public interface LeafVisitor {
+        void leaf(byte[] block, int nritems) throws BtrfsFormatException, BlockReadException;
+    }
+
+    public static void forEachLeaf(BlockReader reader, long root, int rootLevel, String tree, LeafVisitor visitor)
+            throws BtrfsFormatException, BlockReadException {
+        forEachLeafFrom(reader, root, rootLevel, tree, null, visitor);
+    }
+
+    /**
+     * Visits, in key order, every leaf that may hold keys ≥ {@code from} (all leaves if null). Each child
+     * must be exactly one level below its parent, which also bounds the recursion on a corrupted tree.
+     */
+    public static void forEachLeafFrom(BlockReader reader, long root, int rootLevel, String tree, Key from,
+            LeafVisitor visitor) throws BtrfsFormatException, BlockReadException {
+        visit(reader, root, rootLevel, tree, from, visitor);
+    }
+
+    private static void visit(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
+            LeafVisitor visitor) throws BtrfsFormatException, BlockReadException {
+        byte[] block;
+        try {
+            block = reader.read(bytenr);
+        } catch (BlockReadException e) {
+            throw new BlockReadException(e.logical(), e.getMessage() + " (" + tree + ")");
+        }
+        int level = TreeBlock.level(block, 0);
+        if (level != expectedLevel) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
+                    + ", expected " + expectedLevel);
+        }
+        int nritems = (int) TreeBlock.nritems(block, 0);
+        if (level == 0) {
+            visitor.leaf(block, nritems);
+            return;
+        }
+        int first = 0;
+        if (from != null) {
+            // The last child whose first key is <= from may still hold keys >= from.
+            for (int slot = 1; slot < nritems; slot++) {
+                if (TreeBlock.nodeKey(block, 0, slot).compareTo(from) <= 0) {
+                    first = slot;
+                } else {
+                    break;
+                }
+            }
+        }
+        for (int slot = first; slot < nritems; slot++) {
+            visit(reader, TreeBlock.childPointer(block, 0, slot), level - 1, tree, from, visitor);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.sparkbtrfs.device;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.ChecksumType;
+import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
+
+/**
+ * An opened btrfs filesystem: its devices by devid, its superblock and its chunk map. Reads tree blocks
+ * with validation and mirror fallback, and logical ranges through the chunk mapping. Thread-safe.
+ */
+public final class Volume implements Closeable {
+    private final String primaryName;
+    private final Map<Long, BlockSource> devices;
+    private final Superblock superblock;
+    private final ChunkMap chunkMap;
+    private final int nodesize;
+    private final ChecksumType csum;
+    private final byte[] fsid;
+
+    private Volume(String primaryName, Map<Long, BlockSource> devices, Superblock superblock, ChunkMap chunkMap) {
+        this.primaryName = primaryName;
+        this.devices = devices;
+        this.superblock = superblock;
+        this.chunkMap = chunkMap;
+        this.nodesize = superblock.nodesize();
+        this.csum = superblock.checksumType();
+        this.fsid = superblock.metadataFsid();
+    }
+
+    /**
+     * Opens the filesystem on {@code specs} (the first is the primary device, the others further devices of
+     * the same filesystem): validates the superblocks, then reads the chunk tree to build the chunk map.
+     */
+    public static Volume open(List<String> specs, Configuration conf) throws IOException, BtrfsFormatException {
+        Map<Long, BlockSource> devices = new LinkedHashMap<>();
+        boolean done = false;
+        try {
+            Superblock primary = null;
+            for (String spec : specs) {
+                BlockSource source = BlockSources.open(spec, conf);
+                Superblock sb;
+                try {
+                    sb = Superblock.parse(readSuperblock(source), spec);
+                } catch (IOException | BtrfsFormatException | RuntimeException e) {
+                    source.close();
+                    throw e;
+                }
+                if (primary == null) {
+                    primary = sb;
+                } else if (!java.util.Arrays.equals(sb.fsid(), primary.fsid())) {
+                    source.close();
+                    throw new BtrfsFormatException(spec + ": device belongs to another filesystem");
+                }
+                BlockSource previous = devices.put(sb.devid(), source);
+                if (previous != null) {
+                    previous.close();
+                    throw new BtrfsFormatException(spec + ": devid " + sb.devid() + " given twice");
+                }
+            }
+            ChunkMap system = ChunkMap.of(primary.systemChunks());
+            Volume boot = new Volume(specs.get(0), devices, primary, system);
+            List<ChunkItem> all = new ArrayList<>(primary.systemChunks());
+            try {
+                Trees.forEachLeaf(boot::readTreeBlock, primary.chunkRoot(), primary.chunkRootLevel(), "chunk tree",
+                        (block, nritems) -> collectChunks(block, nritems, boot.nodesize, all));
+            } catch (BlockReadException e) {
+                throw new BtrfsFormatException(specs.get(0) + ": cannot read the chunk tree: " + e.getMessage());
+            }
+            Volume volume = new Volume(specs.get(0), devices, primary, ChunkMap.of(all));
+            done = true;
+            return volume;
+        } finally {
+            if (!done) {
+                for (BlockSource s : devices.values()) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Re-opens a volume from a descriptor (on an executor): opens the devices, reads nothing. */
+    public static Volume attach(VolumeDescriptor d, Configuration conf) throws IOException, BtrfsFormatException {
+        Map<Long, BlockSource> devices = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<Long, String> e : d.devices().entrySet()) {
+                devices.put(e.getKey(), BlockSources.open(e.getValue(), conf));
+            }
+            return new Volume(d.primary(), devices, Superblock.parse(d.superblock(), d.primary()), d.chunkMap());
+        } catch (IOException | BtrfsFormatException | RuntimeException e) {
+            for (BlockSource s : devices.values()) {
+                s.close();
+            }
+            throw e;
+        }
+    }
+
+    public VolumeDescriptor descriptor() {
+        Map<Long, String> names = new LinkedHashMap<>();
+        devices.forEach((devid, source) -> names.put(devid, source.name()));
+        return new VolumeDescriptor(primaryName, names, chunkMap, superblock.bytes());
+    }
+
+    private static void collectChunks(byte[] block, int nritems, int nodesize, List<ChunkItem> out)
+            throws BtrfsFormatException {
+        for (int slot = 0; slot < nritems; slot++) {
+            if (TreeBlock.itemType(block, 0, slot) != Key.CHUNK_ITEM) {
+                continue;
+            }
+            Key key = TreeBlock.itemKey(block, 0, slot);
+            if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, nritems)) {
+                throw new BtrfsFormatException("chunk tree block " + TreeBlock.bytenr(block, 0) + ": item " + slot
+                        + " lies outside the block");
+            }
+            out.add(ChunkItem.parse(key.offset(), block, TreeBlock.itemDataStart(block, 0, slot),
+                    (int) TreeBlock.itemSize(block, 0, slot), "chunk tree block " + TreeBlock.bytenr(block, 0)));
+        }
+    }
+
+    private static byte[] readSuperblock(BlockSource source) throws IOException, BtrfsFormatException {
+        byte[] b = new byte[Superblock.SIZE];
+        int n = source.read(Superblock.PRIMARY_OFFSET, b, 0, b.length);
+        if (n < b.length) {
+            throw new BtrfsFormatException(source.name() + ": not a btrfs filesystem (too short to hold a superblock at "
+                    + Superblock.PRIMARY_OFFSET + ")");
+        }
+        return b;
+    }
+
+    public Superblock superblock() {
+        return superblock;
+    }
+
+    public ChunkMap chunkMap() {
+        return chunkMap;
+    }
+
+    /** The primary device's superblock exactly as on disk (the image stores it verbatim). */
+    public byte[] rawPrimarySuperblock() throws IOException {
+        BlockSource primary = devices.get(superblock.devid());
+        byte[] b = new byte[Superblock.SIZE];
+        if (primary.read(Superblock.PRIMARY_OFFSET, b, 0, b.length) < b.length) {
+            throw new BlockReadException(Superblock.PRIMARY_OFFSET, "unable to read superblock at 65536 of " + primaryName);
+        }
+        return b;
+    }
+
+    /**
+     * Reads and validates the tree block at {@code logical}, trying every copy in mirror order.
+     *
+     * @throws BlockReadException naming the block and the reason of the last failing copy
+     */
+    public byte[] readTreeBlock(long logical) throws BlockReadException {
+        ChunkItem chunk = chunkMap.find(logical);
+        if (chunk == null) {
+            throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
+                    + ": no chunk maps this address");
+        }
+        if (chunk.contiguousFrom(logical) < nodesize) {
+            throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
+                    + ": block crosses a stripe or chunk boundary");
+        }
+        byte[] block = new byte[nodesize];
+        String reason = null;
+        for (int mirror = 0; mirror < chunk.copies(); mirror++) {
+            reason = readCopy(chunk, logical, mirror, block, 0, nodesize);
+            if (reason == null) {
+                reason = TreeBlock.validate(block, 0, nodesize, logical, csum, fsid);
+                if (reason == null) {
+                    return block;
+                }
+            }
+        }
+        throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
+                + ": " + reason);
+    }
+
+    /** Reads logical [logical, logical+len) through the chunk mapping, piece by piece, with mirror fallback. */
+    public void readLogical(long logical, byte[] buf, int off, int len) throws BlockReadException {
+        int done = 0;
+        while (done < len) {
+            long at = logical + done;
+            ChunkItem chunk = chunkMap.find(at);
+            if (chunk == null) {
+                throw new BlockReadException(at, "unable to read logical " + Long.toUnsignedString(at)
+                        + ": no chunk maps this address");
+            }
+            int piece = (int) Math.min(len - done, chunk.contiguousFrom(at));
+            String reason = null;
+            for (int mirror = 0; mirror < chunk.copies(); mirror++) {
+                reason = readCopy(chunk, at, mirror, buf, off + done, piece);
+                if (reason == null) {
+                    break;
+                }
+            }
+            if (reason != null) {
+                throw new BlockReadException(at, "unable to read logical " + Long.toUnsignedString(at) + ": " + reason);
+            }
+            done += piece;
+        }
+    }
+
+    /** Reads one copy; returns null on success, else why not. */
+    private String readCopy(ChunkItem chunk, long logical, int mirror, byte[] buf, int off, int len) {
+        ChunkItem.Location loc = chunk.locate(logical, mirror);
+        BlockSource dev = devices.get(loc.devid());
+        if (dev == null) {
+            return "device " + loc.devid() + " is missing";
+        }
+        try {
+            int n = dev.read(loc.physical(), buf, off, len);
+            if (n < len) {
+                return "device " + dev.name() + " ends before physical " + Long.toUnsignedString(loc.physical() + len)
+                        + " (truncated?)";
+            }
+            return null;
+        } catch (IOException e) {
+            return "read error on " + dev.name() + " at " + Long.toUnsignedString(loc.physical()) + ": " + e.getMessage();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (BlockSource s : devices.values()) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

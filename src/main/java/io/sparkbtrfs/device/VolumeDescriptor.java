@@ -1,0 +1,42 @@
+package io.sparkbtrfs.device;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What an executor needs to read a filesystem without re-reading its chunk tree: where each device
+ * is, the chunk map and the primary superblock. Small and serializable, meant to be broadcast.
+ */
+public final class VolumeDescriptor implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String primary;
+    private final TreeMap<Long, String> devices;
+    private final ChunkMap chunkMap;
+    private final byte[] superblock;
+
+    public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock) {
+        this.primary = primary;
+        this.devices = new TreeMap<>(devices);
+        this.chunkMap = chunkMap;
+        this.superblock = superblock.clone();
+    }
+
+    /** The device named as the source; its superblock is the one stored in the image. */
+    public String primary() {
+        return primary;
+    }
+
+    public Map<Long, String> devices() {
+        return java.util.Collections.unmodifiableMap(devices);
+    }
+
+    public ChunkMap chunkMap() {
+        return chunkMap;
+    }
+
+    public byte[] superblock() {
+        return superblock.clone();
+    }
+}

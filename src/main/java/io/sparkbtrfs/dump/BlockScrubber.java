@@ -1,0 +1,66 @@
+package io.sparkbtrfs.dump;
+
+import java.util.Arrays;
+
+import io.sparkbtrfs.format.ChecksumType;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.TreeBlock;
+
+/**
+ * Turns a tree block read from the device into its image form (spec §3.6): zero the free space of
+ * leaves and nodes, the obsolete CSUM_ITEM data and inline file data, let the {@link LeafItemTransform}
+ * rewrite name-bearing items, and recompute the checksum with the filesystem's own algorithm.
+ *
+ * <p>Leaves of a dump are not trusted: every offset is bounds-checked, and an item that does not fit in
+ * the block is left as it is rather than followed (the reference would write outside the block).
+ */
+public final class BlockScrubber {
+    private final int nodesize;
+    private final ChecksumType csum;
+    private final LeafItemTransform transform;
+
+    public BlockScrubber(int nodesize, ChecksumType csum, LeafItemTransform transform) {
+        this.nodesize = nodesize;
+        this.csum = csum;
+        this.transform = transform;
+    }
+
+    /** Scrubs the block at {@code b[off .. off+nodesize)} in place. */
+    public void scrub(byte[] b, int off) {
+        long nritems = TreeBlock.nritems(b, off);
+        int level = TreeBlock.level(b, off);
+        if (nritems == 0) {
+            Arrays.fill(b, off + TreeBlock.HEADER_SIZE, off + nodesize, (byte) 0);
+        } else if (level == 0) {
+            scrubLeaf(b, off, (int) Math.min(nritems, TreeBlock.maxItems(nodesize, 0)));
+        } else {
+            long end = TreeBlock.HEADER_SIZE + TreeBlock.KEY_PTR_SIZE * Math.min(nritems, TreeBlock.maxItems(nodesize, 1));
+            Arrays.fill(b, off + (int) end, off + nodesize, (byte) 0);
+        }
+        csum.store(b, off, nodesize);
+    }
+
+    private void scrubLeaf(byte[] b, int off, int n) {
+        long gapStart = TreeBlock.HEADER_SIZE + (long) TreeBlock.ITEM_SIZE * n;
+        long gapEnd = Math.min(nodesize, TreeBlock.HEADER_SIZE + TreeBlock.itemOffset(b, off, n - 1));
+        if (gapEnd > gapStart) {
+            Arrays.fill(b, off + (int) gapStart, off + (int) gapEnd, (byte) 0);
+        }
+        for (int slot = 0; slot < n; slot++) {
+            if (!TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
+                continue;
+            }
+            int type = TreeBlock.itemType(b, off, slot);
+            int start = TreeBlock.itemDataStart(b, off, slot);
+            int size = (int) TreeBlock.itemSize(b, off, slot);
+            if (type == Key.OBSOLETE_CSUM_ITEM) {
+                Arrays.fill(b, start, start + size, (byte) 0);
+            } else if (transform.handles(type)) {
+                transform.apply(b, off, slot, start, size);
+            } else if (type == Key.EXTENT_DATA && size >= FileExtent.INLINE_DATA_OFFSET
+                    && b[start + FileExtent.TYPE_OFFSET] == FileExtent.TYPE_INLINE) {
+                Arrays.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size, (byte) 0);
+            }
+        }
+    }
+}

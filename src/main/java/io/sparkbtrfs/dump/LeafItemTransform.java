@@ -1,0 +1,34 @@
+package io.sparkbtrfs.dump;
+
+import java.io.Serializable;
+
+/**
+ * Rewrites leaf items of certain types inside a block being dumped: the hook where name sanitizing
+ * plugs in. Implementations must be pure functions of the item (plus configuration fixed on the
+ * driver), so that every executor produces the same bytes.
+ */
+public interface LeafItemTransform extends Serializable {
+
+    /** Leaves every item alone. */
+    LeafItemTransform NONE = new LeafItemTransform() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean handles(int keyType) {
+            return false;
+        }
+
+        @Override
+        public void apply(byte[] block, int blockOffset, int slot, int dataStart, int dataSize) {
+        }
+
+        private Object readResolve() {
+            return NONE;
+        }
+    };
+
+    boolean handles(int keyType);
+
+    /** Rewrites item {@code slot}, whose data is {@code block[dataStart .. dataStart+dataSize)} (in bounds). */
+    void apply(byte[] block, int blockOffset, int slot, int dataStart, int dataSize);
+}

@@ -1,0 +1,55 @@
+package io.sparkbtrfs.dump;
+
+import java.util.Arrays;
+
+/** An open-addressing set of longs (no boxing: the -w walk marks every tree block it visits). */
+final class LongHashSet {
+    private static final long EMPTY = 0;
+    private long[] table = new long[1 << 12];
+    private boolean hasZero;
+    private int size;
+
+    /** Adds {@code v}; returns false if it was present. */
+    boolean add(long v) {
+        if (v == EMPTY) {
+            boolean added = !hasZero;
+            hasZero = true;
+            return added;
+        }
+        if ((size + 1) * 2 > table.length) {
+            grow();
+        }
+        int mask = table.length - 1;
+        int i = mix(v) & mask;
+        while (table[i] != EMPTY) {
+            if (table[i] == v) {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+        table[i] = v;
+        size++;
+        return true;
+    }
+
+    private void grow() {
+        long[] old = table;
+        table = new long[old.length * 2];
+        int mask = table.length - 1;
+        for (long v : old) {
+            if (v != EMPTY) {
+                int i = mix(v) & mask;
+                while (table[i] != EMPTY) {
+                    i = (i + 1) & mask;
+                }
+                table[i] = v;
+            }
+        }
+        Arrays.fill(old, 0);
+    }
+
+    private static int mix(long v) {
+        long h = v * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
+    }
+}

@@ -1,0 +1,16 @@
+package io.sparkbtrfs.dump;
+
+import java.io.Serializable;
+
+/**
+ * What writing a run of clusters produced: its byte length, where each cluster starts relative to the
+ * part, the last index block written (for the stale-entry bytes of the next part's final cluster) and
+ * counters for the summary.
+ */
+public record PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn)
+        implements Serializable {
+
+    public int clusters() {
+        return clusterOffsets.length;
+    }
+}

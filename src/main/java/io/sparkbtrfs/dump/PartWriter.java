@@ -1,0 +1,107 @@
+package io.sparkbtrfs.dump;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.zip.Deflater;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.image.ClusterWriter;
+import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.image.ZlibCodec;
+
+/**
+ * Produces the bytes of clusters [from, to) of a plan: reads each item's content, scrubs tree blocks,
+ * compresses, and writes clusters with offsets relative to the start of the part. Not thread-safe; one
+ * per task.
+ */
+public final class PartWriter implements AutoCloseable {
+    private final Volume volume;
+    private final ItemPlan plan;
+    private final DumpSettings settings;
+    private final BlockScrubber scrubber;
+    private final int nodesize;
+    private final Deflater deflater;
+
+    public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
+        this.volume = volume;
+        this.plan = plan;
+        this.settings = settings;
+        this.nodesize = volume.superblock().nodesize();
+        this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), settings.transform());
+        this.deflater = settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
+    }
+
+    /** Called after each cluster with the number of tree blocks and content bytes it held. */
+    @FunctionalInterface
+    public interface Progress {
+        void cluster(long blocks, long bytes);
+    }
+
+    public PartResult write(int part, int fromCluster, int toCluster, OutputStream out, Progress progress)
+            throws IOException {
+        ClusterWriter writer = new ClusterWriter(out, settings.magic(), settings.compressFlag(), 0);
+        long[] offsets = new long[toCluster - fromCluster];
+        long[] bytenrs = new long[MetadumpFormat.MAX_ITEMS];
+        byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
+        long blocks = 0;
+        long bytesIn = 0;
+        for (int c = fromCluster; c < toCluster; c++) {
+            int first = plan.firstItem(c);
+            int end = plan.endItem(c);
+            long clusterBlocks = 0;
+            long clusterBytes = 0;
+            for (int i = first; i < end; i++) {
+                byte[] content = content(i);
+                if (plan.kind(i) == ItemPlan.METADATA) {
+                    clusterBlocks += content.length / nodesize;
+                }
+                clusterBytes += content.length;
+                bytenrs[i - first] = plan.start(i);
+                payloads[i - first] = deflater == null ? content
+                        : ZlibCodec.compress(content, settings.compressLevel(), deflater);
+            }
+            offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first);
+            java.util.Arrays.fill(payloads, null);
+            blocks += clusterBlocks;
+            bytesIn += clusterBytes;
+            if (progress != null) {
+                progress.cluster(clusterBlocks, clusterBytes);
+            }
+        }
+        return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn);
+    }
+
+    /** Item {@code i}'s content as the image stores it before compression. */
+    byte[] content(int i) throws IOException {
+        long start = plan.start(i);
+        int length = plan.length(i);
+        switch (plan.kind(i)) {
+            case ItemPlan.SUPERBLOCK:
+                return volume.rawPrimarySuperblock();
+            case ItemPlan.METADATA: {
+                byte[] buf = new byte[length];
+                for (int off = 0; off < length; off += nodesize) {
+                    byte[] block = volume.readTreeBlock(start + off);
+                    System.arraycopy(block, 0, buf, off, nodesize);
+                    scrubber.scrub(buf, off);
+                }
+                return buf;
+            }
+            case ItemPlan.DATA: {
+                byte[] buf = new byte[length];
+                volume.readLogical(start, buf, 0, length);
+                return buf;
+            }
+            default:
+                throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (deflater != null) {
+            deflater.end();
+        }
+    }
+}

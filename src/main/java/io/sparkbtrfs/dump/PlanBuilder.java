@@ -1,0 +1,70 @@
+package io.sparkbtrfs.dump;
+
+import java.util.Arrays;
+
+/**
+ * Collects extents in submission order and merges them into items exactly as the reference does
+ * (spec §2.6): an extent joins the pending item only if it is of the same kind, starts where the pending
+ * item ends and keeps it within {@code maxPending}; nothing is sorted.
+ */
+public final class PlanBuilder {
+    private final long maxPending;
+    private long[] starts = new long[1024];
+    private int[] lengths = new int[1024];
+    private byte[] kinds = new byte[1024];
+    private int count;
+
+    private long pendingStart;
+    private long pendingSize;
+    private byte pendingKind = ItemPlan.METADATA;
+
+    public PlanBuilder(long maxPending) {
+        this.maxPending = maxPending;
+    }
+
+    /** The superblock is its own item, first, never merged with what follows. */
+    public void addSuperblock(long start, int size) {
+        flush();
+        append(start, size, ItemPlan.SUPERBLOCK);
+        pendingStart = start + size;
+        pendingKind = ItemPlan.SUPERBLOCK;
+    }
+
+    public void add(long start, long size, boolean data) {
+        byte kind = data ? ItemPlan.DATA : ItemPlan.METADATA;
+        if (kind != pendingKind || pendingSize + size > maxPending || pendingStart + pendingSize != start) {
+            flush();
+            pendingStart = start;
+        }
+        pendingSize += size;
+        pendingKind = kind;
+    }
+
+    private void flush() {
+        if (pendingSize > 0) {
+            if (pendingSize > Integer.MAX_VALUE) {
+                throw new IllegalStateException("item of " + pendingSize + " bytes");
+            }
+            append(pendingStart, (int) pendingSize, pendingKind);
+        }
+        pendingSize = 0;
+    }
+
+    private void append(long start, int size, byte kind) {
+        if (count == starts.length) {
+            int n = count * 2;
+            starts = Arrays.copyOf(starts, n);
+            lengths = Arrays.copyOf(lengths, n);
+            kinds = Arrays.copyOf(kinds, n);
+        }
+        starts[count] = start;
+        lengths[count] = size;
+        kinds[count] = kind;
+        count++;
+    }
+
+    public ItemPlan build() {
+        flush();
+        return new ItemPlan(starts, lengths, kinds, count);
+    }
+}

@@ -1,0 +1,203 @@
+package io.sparkbtrfs.dump;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.Trees;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.image.MetadumpFormat;
+
+/**
+ * Decides what the image holds and in which order, as the reference does (spec §2.6, §3.3): the
+ * superblock; then every tree block recorded in the extent tree in key order (or, with {@code -w}, a
+ * pre-order walk of the chunk tree and of the root tree and every tree it references); then the log
+ * trees; then the v1 space-cache file extents.
+ */
+public final class Planner {
+    private static final long FIRST_BYTENR = Superblock.PRIMARY_OFFSET + Superblock.SIZE;
+    private static final int EXTENT_ITEM_MIN_SIZE = 24;
+    private static final long EXTENT_FLAG_TREE_BLOCK = 2;
+    private static final int ROOT_ITEM_BYTENR_OFFSET = 176;
+    private static final int ROOT_ITEM_LEVEL_OFFSET = 238;
+    /** Larger v1 space-cache extents than this are not credible; refuse rather than allocate. */
+    private static final long MAX_DATA_EXTENT = MetadumpFormat.MAX_PENDING_V1;
+
+    private final Volume volume;
+    private final int nodesize;
+    private final PlanBuilder plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
+    private final LongHashSet seen = new LongHashSet();
+
+    private Planner(Volume volume) {
+        this.volume = volume;
+        this.nodesize = volume.superblock().nodesize();
+    }
+
+    public static ItemPlan plan(Volume volume, boolean walkTrees) throws BtrfsFormatException, BlockReadException {
+        return new Planner(volume).run(walkTrees);
+    }
+
+    private ItemPlan run(boolean walkTrees) throws BtrfsFormatException, BlockReadException {
+        Superblock sb = volume.superblock();
+        plan.addSuperblock(Superblock.PRIMARY_OFFSET, Superblock.SIZE);
+        if (walkTrees) {
+            walk(sb.chunkRoot(), sb.chunkRootLevel(), true, "chunk tree");
+            walk(sb.root(), sb.rootLevel(), true, "root tree");
+        } else {
+            scanExtentTree(sb);
+        }
+        if (sb.logRoot() != 0) {
+            walk(sb.logRoot(), sb.logRootLevel(), true, "log root tree");
+        }
+        addSpaceCache(sb);
+        return plan.build();
+    }
+
+    private void scanExtentTree(Superblock sb) throws BtrfsFormatException, BlockReadException {
+        long[] root = findRoot(sb, Key.EXTENT_TREE_OBJECTID);
+        if (root == null) {
+            throw new BtrfsFormatException("extent tree root not found in the root tree");
+        }
+        Key from = new Key(FIRST_BYTENR, Key.EXTENT_ITEM, 0);
+        long[] cursor = {FIRST_BYTENR};
+        Trees.forEachLeafFrom(volume::readTreeBlock, root[0], (int) root[1], "extent tree", from, (leaf, n) -> {
+            for (int slot = 0; slot < n; slot++) {
+                Key key = TreeBlock.itemKey(leaf, 0, slot);
+                if (key.compareTo(from) < 0 || Long.compareUnsigned(key.objectid(), cursor[0]) < 0
+                        || (key.type() != Key.EXTENT_ITEM && key.type() != Key.METADATA_ITEM)) {
+                    continue;
+                }
+                long length = key.type() == Key.METADATA_ITEM ? nodesize : key.offset();
+                String where = "extent item " + key + " in block " + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0));
+                if (length == 0) {
+                    throw new BtrfsFormatException("extent length 0 at bytenr " + Long.toUnsignedString(key.objectid())
+                            + " key type " + key.type());
+                }
+                if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
+                    throw new BtrfsFormatException(where + ": item data lies outside the block");
+                }
+                if (TreeBlock.itemSize(leaf, 0, slot) < EXTENT_ITEM_MIN_SIZE) {
+                    throw new BtrfsFormatException(where
+                            + ": either extent tree is corrupted or deprecated extent ref format");
+                }
+                long flags = LittleEndian.u64(leaf, TreeBlock.itemDataStart(leaf, 0, slot) + 16);
+                if ((flags & EXTENT_FLAG_TREE_BLOCK) != 0) {
+                    if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
+                        throw new BtrfsFormatException(where + ": tree block extent of " + Long.toUnsignedString(length)
+                                + " bytes (nodesize " + nodesize + ")");
+                    }
+                    plan.add(key.objectid(), length, false);
+                }
+                cursor[0] = key.objectid() + length;
+            }
+        });
+    }
+
+    /** Bytenr and level of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null if absent. */
+    private long[] findRoot(Superblock sb, long objectid) throws BtrfsFormatException, BlockReadException {
+        long[] found = new long[2];
+        boolean[] hit = {false};
+        Key from = new Key(objectid, Key.ROOT_ITEM, 0);
+        Trees.forEachLeafFrom(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
+            for (int slot = 0; slot < n && !hit[0]; slot++) {
+                Key key = TreeBlock.itemKey(leaf, 0, slot);
+                if (key.objectid() == objectid && key.type() == Key.ROOT_ITEM) {
+                    if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                            || TreeBlock.itemSize(leaf, 0, slot) <= ROOT_ITEM_LEVEL_OFFSET) {
+                        throw new BtrfsFormatException("root item " + key + " is truncated or outside its block");
+                    }
+                    int data = TreeBlock.itemDataStart(leaf, 0, slot);
+                    found[0] = LittleEndian.u64(leaf, data + ROOT_ITEM_BYTENR_OFFSET);
+                    found[1] = LittleEndian.u8(leaf, data + ROOT_ITEM_LEVEL_OFFSET);
+                    hit[0] = true;
+                }
+            }
+        });
+        if (hit[0] && found[1] >= TreeBlock.MAX_LEVEL) {
+            throw new BtrfsFormatException("root item of tree " + objectid + " has invalid level " + found[1]);
+        }
+        return hit[0] ? found : null;
+    }
+
+    /**
+     * Pre-order walk; a block is submitted once per dump. With {@code scanRoots}, leaves are searched for
+     * ROOT_ITEMs whose trees are walked in turn (one level deep, as the reference does).
+     */
+    private void walk(long bytenr, int expectedLevel, boolean scanRoots, String tree)
+            throws BtrfsFormatException, BlockReadException {
+        if (!seen.add(bytenr)) {
+            return;
+        }
+        byte[] block;
+        try {
+            block = volume.readTreeBlock(bytenr);
+        } catch (BlockReadException e) {
+            throw new BlockReadException(e.logical(), e.getMessage() + " (" + tree + ")");
+        }
+        int level = TreeBlock.level(block, 0);
+        if (expectedLevel >= 0 && level != expectedLevel) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
+                    + ", expected " + expectedLevel);
+        }
+        plan.add(bytenr, nodesize, false);
+        int n = (int) TreeBlock.nritems(block, 0);
+        if (level > 0) {
+            for (int slot = 0; slot < n; slot++) {
+                walk(TreeBlock.childPointer(block, 0, slot), level - 1, scanRoots, tree);
+            }
+            return;
+        }
+        if (!scanRoots) {
+            return;
+        }
+        for (int slot = 0; slot < n; slot++) {
+            if (TreeBlock.itemType(block, 0, slot) != Key.ROOT_ITEM) {
+                continue;
+            }
+            Key key = TreeBlock.itemKey(block, 0, slot);
+            if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, n)
+                    || TreeBlock.itemSize(block, 0, slot) < ROOT_ITEM_BYTENR_OFFSET + 8) {
+                throw new BtrfsFormatException("root item " + key + " in block " + Long.toUnsignedString(bytenr)
+                        + " is truncated or outside its block");
+            }
+            long child = LittleEndian.u64(block, TreeBlock.itemDataStart(block, 0, slot) + ROOT_ITEM_BYTENR_OFFSET);
+            walk(child, -1, false, "tree " + Long.toUnsignedString(key.objectid()));
+        }
+    }
+
+    private void addSpaceCache(Superblock sb) throws BtrfsFormatException, BlockReadException {
+        Key from = new Key(0, Key.EXTENT_DATA, 0);
+        Trees.forEachLeafFrom(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
+            for (int slot = 0; slot < n; slot++) {
+                Key key = TreeBlock.itemKey(leaf, 0, slot);
+                if (key.type() != Key.EXTENT_DATA || key.compareTo(from) < 0) {
+                    continue;
+                }
+                if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                        || TreeBlock.itemSize(leaf, 0, slot) <= FileExtent.TYPE_OFFSET) {
+                    throw new BtrfsFormatException("space cache extent " + key + " in block "
+                            + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0)) + " is truncated or outside its block");
+                }
+                int data = TreeBlock.itemDataStart(leaf, 0, slot);
+                if (leaf[data + FileExtent.TYPE_OFFSET] != FileExtent.TYPE_REG) {
+                    continue;
+                }
+                if (TreeBlock.itemSize(leaf, 0, slot) < FileExtent.REG_SIZE) {
+                    throw new BtrfsFormatException("space cache extent " + key + " is truncated");
+                }
+                long bytenr = LittleEndian.u64(leaf, data + FileExtent.DISK_BYTENR_OFFSET);
+                long size = LittleEndian.u64(leaf, data + FileExtent.DISK_NUM_BYTES_OFFSET);
+                if (bytenr == 0) {
+                    continue; // a hole: nothing on disk to copy
+                }
+                if (size == 0 || Long.compareUnsigned(size, MAX_DATA_EXTENT) > 0) {
+                    throw new BtrfsFormatException("space cache extent " + key + " has implausible size "
+                            + Long.toUnsignedString(size));
+                }
+                plan.add(bytenr, size, true);
+            }
+        });
+    }
+}

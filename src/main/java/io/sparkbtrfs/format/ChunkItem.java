@@ -1,0 +1,214 @@
+package io.sparkbtrfs.format;
+
+import static io.sparkbtrfs.format.LittleEndian.u16;
+import static io.sparkbtrfs.format.LittleEndian.u64;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * A chunk: logical range [start, start+length) and its stripes (devid, physical offset).
+ * On-disk item: length 0, owner 8, stripe_len 16, type 24, io_align 32, io_width 36, sector_size 40,
+ * num_stripes 44 (u16), sub_stripes 46 (u16), then num_stripes × (devid u64, offset u64, dev_uuid 16).
+ */
+public final class ChunkItem implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final int HEADER_SIZE = 48;
+    public static final int STRIPE_SIZE = 32;
+
+    public static final long TYPE_DATA = 1;
+    public static final long TYPE_SYSTEM = 2;
+    public static final long TYPE_METADATA = 4;
+    public static final long RAID0 = 8;
+    public static final long RAID1 = 16;
+    public static final long DUP = 32;
+    public static final long RAID10 = 64;
+    public static final long RAID5 = 128;
+    public static final long RAID6 = 256;
+    public static final long RAID1C3 = 512;
+    public static final long RAID1C4 = 1024;
+
+    private final long start;
+    private final long length;
+    private final long stripeLen;
+    private final long type;
+    private final int subStripes;
+    private final long[] devids;
+    private final long[] offsets;
+
+    public ChunkItem(long start, long length, long stripeLen, long type, int subStripes, long[] devids, long[] offsets) {
+        this.start = start;
+        this.length = length;
+        this.stripeLen = stripeLen;
+        this.type = type;
+        this.subStripes = subStripes;
+        this.devids = devids.clone();
+        this.offsets = offsets.clone();
+    }
+
+    /**
+     * Parses a chunk item at {@code b[off..]} with at most {@code avail} bytes available, validating what
+     * the mapping arithmetic depends on (non-zero length and stripe length, stripe count fits, RAID10 geometry).
+     */
+    public static ChunkItem parse(long logical, byte[] b, int off, int avail, String where) throws BtrfsFormatException {
+        if (avail < HEADER_SIZE) {
+            throw new BtrfsFormatException(where + ": chunk item truncated");
+        }
+        long length = u64(b, off);
+        long stripeLen = u64(b, off + 16);
+        long type = u64(b, off + 24);
+        int numStripes = u16(b, off + 44);
+        int subStripes = u16(b, off + 46);
+        if (numStripes == 0) {
+            throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical) + " has no stripes");
+        }
+        if ((long) HEADER_SIZE + (long) STRIPE_SIZE * numStripes > avail) {
+            throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical) + " claims "
+                    + numStripes + " stripes, more than its item holds");
+        }
+        if (length == 0 || stripeLen == 0 || stripeLen > (1L << 30) || Long.bitCount(stripeLen) != 1) {
+            throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical)
+                    + " has invalid length " + Long.toUnsignedString(length) + " or stripe length " + stripeLen);
+        }
+        if (logical + length < logical && logical + length != 0) {
+            throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical) + " wraps around");
+        }
+        if ((type & RAID10) != 0 && (subStripes < 1 || numStripes % subStripes != 0)) {
+            throw new BtrfsFormatException(where + ": RAID10 chunk at " + Long.toUnsignedString(logical)
+                    + " has " + numStripes + " stripes and " + subStripes + " sub-stripes");
+        }
+        int parity = (type & RAID5) != 0 ? 1 : (type & RAID6) != 0 ? 2 : 0;
+        if (parity > 0 && numStripes <= parity) {
+            throw new BtrfsFormatException(where + ": RAID5/6 chunk at " + Long.toUnsignedString(logical)
+                    + " has only " + numStripes + " stripes");
+        }
+        long[] devids = new long[numStripes];
+        long[] offsets = new long[numStripes];
+        for (int i = 0; i < numStripes; i++) {
+            int s = off + HEADER_SIZE + STRIPE_SIZE * i;
+            devids[i] = u64(b, s);
+            offsets[i] = u64(b, s + 8);
+        }
+        return new ChunkItem(logical, length, stripeLen, type, subStripes, devids, offsets);
+    }
+
+    public int itemSize() {
+        return HEADER_SIZE + STRIPE_SIZE * devids.length;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    /** Exclusive end; may be 0 for a chunk ending at 2^64. */
+    public long end() {
+        return start + length;
+    }
+
+    public boolean contains(long logical) {
+        return Long.compareUnsigned(logical, start) >= 0 && Long.compareUnsigned(logical - start, length) < 0;
+    }
+
+    public long stripeLen() {
+        return stripeLen;
+    }
+
+    public long type() {
+        return type;
+    }
+
+    public int numStripes() {
+        return devids.length;
+    }
+
+    public int subStripes() {
+        return subStripes;
+    }
+
+    public long devid(int stripe) {
+        return devids[stripe];
+    }
+
+    public long offset(int stripe) {
+        return offsets[stripe];
+    }
+
+    /** How many independent copies a read may try. */
+    public int copies() {
+        if ((type & (DUP | RAID1 | RAID1C3 | RAID1C4)) != 0) {
+            return devids.length;
+        }
+        if ((type & RAID10) != 0) {
+            return subStripes;
+        }
+        return 1;
+    }
+
+    /**
+     * Where copy {@code mirror} (0-based) of logical address {@code logical} lives, as a stripe index and
+     * a physical offset packed in a {@link Location}. The caller must not cross a stripe boundary with one read.
+     */
+    public Location locate(long logical, int mirror) {
+        long offset = logical - start;
+        long stripeNr = offset / stripeLen;
+        long inStripe = offset % stripeLen;
+        int n = devids.length;
+        int idx;
+        long physical;
+        if ((type & (DUP | RAID1 | RAID1C3 | RAID1C4)) != 0) {
+            idx = mirror;
+            physical = offsets[idx] + offset;
+        } else if ((type & RAID0) != 0) {
+            idx = (int) (stripeNr % n);
+            physical = offsets[idx] + (stripeNr / n) * stripeLen + inStripe;
+        } else if ((type & RAID10) != 0) {
+            int factor = n / subStripes;
+            idx = (int) (stripeNr % factor) * subStripes + mirror;
+            physical = offsets[idx] + (stripeNr / factor) * stripeLen + inStripe;
+        } else if ((type & (RAID5 | RAID6)) != 0) {
+            int data = n - ((type & RAID5) != 0 ? 1 : 2);
+            long row = stripeNr / data;
+            long dn = stripeNr % data;
+            idx = (int) ((row + dn) % n);
+            physical = offsets[idx] + row * stripeLen + inStripe;
+        } else {
+            idx = 0;
+            physical = offsets[0] + offset;
+        }
+        return new Location(devids[idx], physical);
+    }
+
+    /** Bytes from {@code logical} to the end of its stripe (or chunk): the longest single-device run. */
+    public long contiguousFrom(long logical) {
+        long offset = logical - start;
+        long toStripeEnd = stripeLen - offset % stripeLen;
+        return Math.min(toStripeEnd, length - offset);
+    }
+
+    /** A device and a physical offset on it. */
+    public record Location(long devid, long physical) {
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChunkItem c && c.start == start && c.length == length && c.stripeLen == stripeLen
+                && c.type == type && c.subStripes == subStripes && Arrays.equals(c.devids, devids)
+                && Arrays.equals(c.offsets, offsets);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(start) * 31 + Long.hashCode(length);
+    }
+
+    @Override
+    public String toString() {
+        return "chunk " + Long.toUnsignedString(start) + "+" + Long.toUnsignedString(length) + " type 0x"
+                + Long.toHexString(type) + " stripes " + devids.length;
+    }
+}

@@ -1,0 +1,124 @@
+package io.sparkbtrfs.format;
+
+import static io.sparkbtrfs.format.LittleEndian.u32;
+import static io.sparkbtrfs.format.LittleEndian.u64;
+import static io.sparkbtrfs.format.LittleEndian.u8;
+
+import java.util.Arrays;
+
+/**
+ * Field access on a tree block held in a byte array (at {@code off}, {@code nodesize} bytes).
+ *
+ * <pre>
+ * header (101): csum 0 (32) | fsid 32 (16) | bytenr 48 | flags 56 | chunk_tree_uuid 64 (16)
+ *               | generation 80 | owner 88 | nritems 96 (u32) | level 100 (u8)
+ * leaf:  nritems × item header at 101 + 25·i: key (17) | data_offset u32 | data_size u32;
+ *        item data at 101 + data_offset
+ * node:  nritems × key pointer at 101 + 33·i: key (17) | blockptr u64 | generation u64
+ * </pre>
+ *
+ * Accessors do not validate; {@link #validate} checks everything the readers rely on so that
+ * subsequent item access with {@link #itemInBounds} cannot leave the block.
+ */
+public final class TreeBlock {
+    public static final int HEADER_SIZE = 101;
+    public static final int ITEM_SIZE = 25;
+    public static final int KEY_PTR_SIZE = 33;
+    public static final int MAX_LEVEL = 8;
+
+    private TreeBlock() {
+    }
+
+    public static long bytenr(byte[] b, int off) {
+        return u64(b, off + 48);
+    }
+
+    public static long generation(byte[] b, int off) {
+        return u64(b, off + 80);
+    }
+
+    public static long owner(byte[] b, int off) {
+        return u64(b, off + 88);
+    }
+
+    /** Unsigned item count as stored; may be hostile. */
+    public static long nritems(byte[] b, int off) {
+        return u32(b, off + 96);
+    }
+
+    public static int level(byte[] b, int off) {
+        return u8(b, off + 100);
+    }
+
+    public static Key itemKey(byte[] b, int off, int slot) {
+        return Key.read(b, off + HEADER_SIZE + ITEM_SIZE * slot);
+    }
+
+    public static int itemType(byte[] b, int off, int slot) {
+        return u8(b, off + HEADER_SIZE + ITEM_SIZE * slot + 8);
+    }
+
+    /** Data offset relative to the end of the header (unsigned, unvalidated). */
+    public static long itemOffset(byte[] b, int off, int slot) {
+        return u32(b, off + HEADER_SIZE + ITEM_SIZE * slot + 17);
+    }
+
+    public static long itemSize(byte[] b, int off, int slot) {
+        return u32(b, off + HEADER_SIZE + ITEM_SIZE * slot + 21);
+    }
+
+    /** Whether item {@code slot}'s data lies within the block, after the item headers. */
+    public static boolean itemInBounds(byte[] b, int off, int nodesize, int slot, int nritems) {
+        long dataStart = HEADER_SIZE + itemOffset(b, off, slot);
+        long dataEnd = dataStart + itemSize(b, off, slot);
+        return dataStart >= HEADER_SIZE + (long) ITEM_SIZE * nritems && dataEnd <= nodesize;
+    }
+
+    /** Absolute array index of item {@code slot}'s data (valid only if {@link #itemInBounds}). */
+    public static int itemDataStart(byte[] b, int off, int slot) {
+        return off + HEADER_SIZE + (int) itemOffset(b, off, slot);
+    }
+
+    public static Key nodeKey(byte[] b, int off, int slot) {
+        return Key.read(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot);
+    }
+
+    public static long childPointer(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 17);
+    }
+
+    /** The maximum item count a block of this size and level can hold. */
+    public static long maxItems(int nodesize, int level) {
+        return level == 0 ? (nodesize - HEADER_SIZE) / ITEM_SIZE : (nodesize - HEADER_SIZE) / KEY_PTR_SIZE;
+    }
+
+    /**
+     * Validates a tree block read for logical address {@code logical}: the checksum with the
+     * filesystem's algorithm, the header bytenr, the fsid, the level and the item count. Returns null if
+     * valid, else the reason (for messages and for trying the next mirror).
+     */
+    public static String validate(byte[] b, int off, int nodesize, long logical, ChecksumType csum, byte[] fsid) {
+        if (!csum.verify(b, off, nodesize)) {
+            return "checksum mismatch (" + csum.displayName() + ")";
+        }
+        long found = bytenr(b, off);
+        if (found != logical) {
+            return "header bytenr " + Long.toUnsignedString(found) + " does not match";
+        }
+        if (!Arrays.equals(b, off + 32, off + 48, fsid, 0, 16)) {
+            return "fsid does not match the filesystem";
+        }
+        int level = level(b, off);
+        if (level >= MAX_LEVEL) {
+            return "invalid level " + level;
+        }
+        long n = nritems(b, off);
+        if (n > maxItems(nodesize, level)) {
+            return "item count " + n + " exceeds the maximum for level " + level;
+        }
+        if (level > 0 && n == 0) {
+            return "node without pointers";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,108 @@
+package io.sparkbtrfs.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.DataFormatException;
+
+import io.sparkbtrfs.format.LittleEndian;
+
+/**
+ * Streams the clusters of a metadump image without seeking. Every count and size is bounded before use:
+ * nritems ≤ 83, a stored payload ≤ the version's maximum item size, and payloads are read incrementally
+ * so that a lying size fails at end of file rather than allocating.
+ */
+public final class ImageReader {
+    private final InputStream in;
+    private final String name;
+    private long offset;
+    private long magic;
+    private int compress = -1;
+
+    public ImageReader(InputStream in, String name) {
+        this.in = in;
+        this.name = name;
+    }
+
+    /** One decoded cluster: where it starts, its compress flag, its items as stored. */
+    public record Cluster(long offset, int compress, long[] bytenrs, byte[][] payloads, byte[] index) {
+        public int size() {
+            return bytenrs.length;
+        }
+
+        /** Item {@code i}'s content, inflated if the cluster is compressed, at most {@code limit} bytes. */
+        public byte[] content(int i, int limit) throws DataFormatException {
+            return compress == MetadumpFormat.COMPRESS_ZLIB ? ZlibCodec.decompress(payloads[i], limit) : payloads[i];
+        }
+    }
+
+    public long magic() {
+        return magic;
+    }
+
+    /** The largest stored payload this image's version allows. */
+    public long maxItemSize() {
+        return magic == MetadumpFormat.MAGIC_V1 ? MetadumpFormat.MAX_PENDING_V1 * 2 : MetadumpFormat.MAX_PENDING_V1;
+    }
+
+    /** The next cluster, or null at the end of the image. */
+    public Cluster next() throws IOException, ImageFormatException {
+        byte[] index = in.readNBytes(MetadumpFormat.INDEX_SIZE);
+        if (index.length < MetadumpFormat.INDEX_SIZE) {
+            if (offset == 0) {
+                throw new ImageFormatException(name + ": not a metadump image (shorter than one index block)");
+            }
+            return null;
+        }
+        long m = LittleEndian.u64(index, 0);
+        if (offset == 0) {
+            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1) {
+                throw new ImageFormatException(name + ": unrecognized header format at offset 0");
+            }
+            magic = m;
+        } else if (m != magic) {
+            throw new ImageFormatException(name + ": bad cluster magic at offset " + offset);
+        }
+        long bytenr = LittleEndian.u64(index, 8);
+        if (bytenr != offset) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " claims offset " + Long.toUnsignedString(bytenr));
+        }
+        long n = LittleEndian.u32(index, 16);
+        if (n > MetadumpFormat.MAX_ITEMS) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " has " + n + " items (at most "
+                    + MetadumpFormat.MAX_ITEMS + ")");
+        }
+        int flag = index[20] & 0xFF;
+        if (compress >= 0 && flag != compress) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
+        }
+        compress = flag;
+        long[] bytenrs = new long[(int) n];
+        byte[][] payloads = new byte[(int) n][];
+        long pos = offset + MetadumpFormat.INDEX_SIZE;
+        for (int i = 0; i < n; i++) {
+            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
+            bytenrs[i] = LittleEndian.u64(index, e);
+            long size = LittleEndian.u32(index, e + 8);
+            if (size > maxItemSize()) {
+                throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset + " has size "
+                        + size + " (at most " + maxItemSize() + ")");
+            }
+            payloads[i] = in.readNBytes((int) size);
+            if (payloads[i].length < size) {
+                throw new ImageFormatException(name + ": truncated: item " + i + " of cluster at offset " + offset
+                        + " ends past the end of the image (payload at " + pos + ", " + size + " bytes)");
+            }
+            pos += size;
+        }
+        long next = MetadumpFormat.alignUp(pos);
+        skipFully(next - pos, pos);
+        Cluster c = new Cluster(offset, flag, bytenrs, payloads, index);
+        offset = next;
+        return c;
+    }
+
+    private void skipFully(long n, long pos) throws IOException {
+        // A missing final pad carries no data; the next read then sees the end of the image.
+        in.readNBytes((int) n);
+    }
+}

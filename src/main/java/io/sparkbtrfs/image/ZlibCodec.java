@@ -1,0 +1,59 @@
+package io.sparkbtrfs.image;
+
+import java.io.ByteArrayOutputStream;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * Per-item zlib streams (RFC 1950 wrapper), as zlib's compress2(level) writes them: default window and
+ * memory level, default strategy, all input then finish. On a JDK linked against the same system zlib as
+ * btrfs-progs the bytes are identical to the reference's.
+ */
+public final class ZlibCodec {
+    private ZlibCodec() {
+    }
+
+    public static byte[] compress(byte[] data, int level, Deflater deflater) {
+        deflater.reset();
+        deflater.setLevel(level);
+        deflater.setInput(data);
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 3));
+        byte[] buf = new byte[Math.min(Math.max(data.length, 64), 1 << 20)];
+        while (!deflater.finished()) {
+            int n = deflater.deflate(buf);
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Inflates one complete zlib stream whose content may not exceed {@code limit} bytes. Rejects
+     * truncated streams, trailing bytes and content beyond the limit instead of guessing.
+     */
+    public static byte[] decompress(byte[] stream, int limit) throws DataFormatException {
+        Inflater inf = new Inflater();
+        try {
+            inf.setInput(stream);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 1 << 16));
+            byte[] buf = new byte[1 << 16];
+            while (!inf.finished()) {
+                int n = inf.inflate(buf);
+                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new DataFormatException("truncated zlib stream");
+                }
+                if (out.size() + n > limit) {
+                    throw new DataFormatException("zlib stream inflates past " + limit + " bytes");
+                }
+                out.write(buf, 0, n);
+            }
+            if (inf.getRemaining() > 0) {
+                throw new DataFormatException(inf.getRemaining() + " bytes after the end of the zlib stream");
+            }
+            return out.toByteArray();
+        } finally {
+            inf.end();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.sparkbtrfs.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
+
+import io.sparkbtrfs.device.VolumeDescriptor;
+import io.sparkbtrfs.dump.ClusterRuns;
+import io.sparkbtrfs.dump.DumpSettings;
+import io.sparkbtrfs.dump.ImageAssembler;
+import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.PartResult;
+import io.sparkbtrfs.store.ImageOutput;
+import io.sparkbtrfs.store.SerializableConfiguration;
+
+/**
+ * The distributed dump: partitions are contiguous runs of clusters; each task writes its part under
+ * the staging directory; the driver assembles the parts into the image and commits it. Because the plan
+ * is fixed before any task runs, the bytes do not depend on partitioning, executors or retries.
+ */
+public final class DumpJob {
+    /** Clusters hold up to ~21 MiB raw; aim for parts of this many content bytes when sizing automatically. */
+    private static final long TARGET_PART_BYTES = 64L << 20;
+
+    private DumpJob() {
+    }
+
+    /** Receives progress (blocks and content bytes done so far). */
+    public interface ProgressListener {
+        void update(long blocks, long bytes);
+    }
+
+    public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress)
+            throws IOException {
+        long started = System.nanoTime();
+        int partitions = wantedPartitions > 0 ? wantedPartitions : autoPartitions(sc, plan);
+        int[] bounds = ClusterRuns.split(plan, partitions);
+        int runs = bounds.length - 1;
+        List<int[]> specs = new ArrayList<>(runs);
+        for (int i = 0; i < runs; i++) {
+            specs.add(new int[] {i, bounds[i], bounds[i + 1]});
+        }
+        Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
+        Broadcast<ItemPlan> bPlan = sc.broadcast(plan);
+        LongAccumulator blocks = sc.sc().longAccumulator("tree blocks");
+        LongAccumulator bytes = sc.sc().longAccumulator("content bytes");
+        PartTask task = new PartTask(bVolume, bPlan, settings, new SerializableConfiguration(conf),
+                output.staging().toString(), blocks, bytes);
+        Thread poller = null;
+        if (progress != null) {
+            poller = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        progress.update(blocks.value(), bytes.value());
+                        Thread.sleep(500);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "dump-progress");
+            poller.setDaemon(true);
+            poller.start();
+        }
+        List<PartResult> parts;
+        try {
+            sc.setJobGroup("btrfs-image-dump", "btrfs-image: dump " + plan.clusters() + " clusters in " + runs
+                    + " parts", true);
+            parts = new ArrayList<>(sc.parallelize(specs, runs).map(task::run).collect());
+        } finally {
+            if (poller != null) {
+                poller.interrupt();
+            }
+            bVolume.destroy();
+            bPlan.destroy();
+        }
+        parts.sort(Comparator.comparingInt(PartResult::part));
+        if (progress != null) {
+            progress.update(blocks.value(), bytes.value());
+        }
+        FileSystem stagingFs = output.stagingFileSystem();
+        Path staging = output.staging();
+        long length;
+        try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
+            length = ImageAssembler.assemble(parts, i -> {
+                InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
+                return new java.io.BufferedInputStream(in, 1 << 20);
+            }, out);
+        }
+        output.commit();
+        long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();
+        long bytesIn = parts.stream().mapToLong(PartResult::bytesIn).sum();
+        return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Enough parts to keep every core busy and progress moving, never tiny ones. */
+    static int autoPartitions(JavaSparkContext sc, ItemPlan plan) {
+        long bytes = plan.contentBytes(0, plan.clusters());
+        long bySize = (bytes + TARGET_PART_BYTES - 1) / TARGET_PART_BYTES;
+        long wanted = Math.max(sc.defaultParallelism(), Math.min(bySize, 4L * sc.defaultParallelism()));
+        wanted = Math.max(wanted, bySize / 4);
+        return (int) Math.max(1, Math.min(wanted, plan.clusters()));
+    }
+}

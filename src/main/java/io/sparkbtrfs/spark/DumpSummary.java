@@ -1,0 +1,27 @@
+package io.sparkbtrfs.spark;
+
+/** Figures for the closing line of a dump. */
+public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions,
+        long millis) {
+
+    public String line(String source, String target) {
+        double secs = millis / 1000.0;
+        return String.format("dumped %d tree blocks (%s) from %s to %s: %s in %d clusters, %d items, %d partitions, %.1f s (%s/s)",
+                blocks, human(bytesIn), source, target, human(bytesOut), clusters, items, partitions, secs,
+                human(secs > 0 ? (long) (bytesIn / secs) : bytesIn));
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int u = -1;
+        do {
+            v /= 1024;
+            u++;
+        } while (v >= 1024 && u < units.length - 1);
+        return String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,110 @@
+package io.sparkbtrfs.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Builds the Spark and Hadoop configuration from, in increasing priority: {@code conf/spark-defaults.conf}
+ * and {@code conf/core-site.xml} (directory from the system property {@code spark.btrfs.conf.dir}), what
+ * spark-submit put into system properties, and the command line ({@code --master}, {@code --conf}).
+ */
+public final class SparkSessions {
+    public static final String CONF_DIR_PROPERTY = "spark.btrfs.conf.dir";
+
+    private SparkSessions() {
+    }
+
+    public static SparkConf sparkConf(String master, boolean masterGiven, Map<String, String> cli) throws IOException {
+        SparkConf conf = new SparkConf(true);
+        Path dir = confDir();
+        if (dir != null && Files.isRegularFile(dir.resolve("spark-defaults.conf"))) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(dir.resolve("spark-defaults.conf"))) {
+                p.load(in);
+            }
+            for (String key : p.stringPropertyNames()) {
+                if (key.startsWith("spark.")) {
+                    conf.setIfMissing(key, p.getProperty(key).trim());
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : cli.entrySet()) {
+            if (e.getKey().startsWith("spark.")) {
+                conf.set(e.getKey(), e.getValue());
+            }
+        }
+        // spark-submit sets spark.master; our default must not override it, an explicit --master does.
+        if (masterGiven || !conf.contains("spark.master")) {
+            conf.setMaster(master);
+        }
+        conf.setIfMissing("spark.app.name", "btrfs-image");
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        String m = conf.get("spark.master");
+        if (m.startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        if (m.startsWith("local-cluster")) {
+            // Executor JVMs of a local cluster need our classes; there is no distribution to provide them.
+            conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+        } else if (!m.startsWith("local") && !conf.contains("spark.jars")) {
+            String jar = ownJar();
+            if (jar != null) {
+                conf.set("spark.jars", jar);
+            }
+        }
+        return conf;
+    }
+
+    /** Hadoop configuration: core-site.xml from the conf directory, spark.hadoop.* and non-Spark --conf keys. */
+    public static Configuration hadoopConf(SparkConf spark, Map<String, String> cli) {
+        Configuration conf = new Configuration();
+        Path dir = confDir();
+        if (dir != null && Files.isRegularFile(dir.resolve("core-site.xml"))) {
+            conf.addResource(new org.apache.hadoop.fs.Path(dir.resolve("core-site.xml").toUri()));
+        }
+        for (scala.Tuple2<String, String> kv : spark.getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        for (Map.Entry<String, String> e : cli.entrySet()) {
+            if (!e.getKey().startsWith("spark.")) {
+                conf.set(e.getKey(), e.getValue());
+            }
+        }
+        return conf;
+    }
+
+    public static JavaSparkContext start(SparkConf conf) {
+        return new JavaSparkContext(conf);
+    }
+
+    private static Path confDir() {
+        String d = System.getProperty(CONF_DIR_PROPERTY);
+        return d == null || d.isEmpty() ? null : Path.of(d);
+    }
+
+    /** The jar this class was loaded from, for executors in other JVMs; null when running from classes. */
+    private static String ownJar() {
+        try {
+            java.security.CodeSource cs = SparkSessions.class.getProtectionDomain().getCodeSource();
+            if (cs == null) {
+                return null;
+            }
+            Path p = Path.of(cs.getLocation().toURI());
+            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p.toString() : null;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+}

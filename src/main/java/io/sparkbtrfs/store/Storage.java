@@ -1,0 +1,42 @@
+package io.sparkbtrfs.store;
+
+import java.io.IOException;
+import java.nio.file.Paths;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+
+import io.sparkbtrfs.device.BlockSources;
+
+/** Names the user gives (local paths or URIs) as Hadoop paths on the right file system. */
+public final class Storage {
+    private Storage() {
+    }
+
+    /** A local path becomes an absolute {@code file:} path; a URI stays as it is. */
+    public static Path toPath(String spec) {
+        if (BlockSources.isUri(spec)) {
+            return new Path(spec);
+        }
+        return new Path(Paths.get(spec).toAbsolutePath().normalize().toUri());
+    }
+
+    /**
+     * The file system of {@code path}. For {@code file:} this is the raw local file system: the
+     * checksummed one would leave {@code .crc} side files next to images and parts.
+     */
+    public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        if (fs instanceof LocalFileSystem local) {
+            return local.getRawFileSystem();
+        }
+        return fs;
+    }
+
+    public static boolean isLocal(Path path) {
+        String scheme = path.toUri().getScheme();
+        return scheme == null || scheme.equals("file");
+    }
+}
