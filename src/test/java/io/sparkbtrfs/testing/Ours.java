@@ -1,0 +1,59 @@
+package io.sparkbtrfs.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.sparkbtrfs.cli.Main;
+
+/** Runs our btrfs-image in this JVM (in-process Spark, fast) or as a child JVM (exit status, real stderr). */
+public final class Ours {
+    private Ours() {
+    }
+
+    /** Exit status and what went to stderr. */
+    public record Run(int status, String stderr) {
+        public Run requireOk() {
+            if (status != 0) {
+                throw new AssertionError("our btrfs-image failed (" + status + "): " + stderr);
+            }
+            return this;
+        }
+    }
+
+    /** {@code btrfs-image OPTS src out} in this JVM, with --no-progress. */
+    public static Run dump(Path src, Path out, String... opts) {
+        List<String> args = new ArrayList<>(List.of("--no-progress"));
+        args.addAll(List.of(opts));
+        args.add(src.toString());
+        args.add(out.toString());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+                PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
+            status = Main.run(args.toArray(new String[0]), o, e);
+        }
+        return new Run(status, err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The classpath of this test JVM, for child JVMs and for executors of a local cluster. */
+    public static String classpath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isEmpty() ? cp : System.getProperty("java.class.path");
+    }
+
+    /** {@code btrfs-image ARGS} in a child JVM, as a user would run it. */
+    public static Proc.Result process(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+IgnoreUnrecognizedVMOptions", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+                "-cp", classpath(), "io.sparkbtrfs.cli.Main"));
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, Proc.DEFAULT_TIMEOUT);
+    }
+}
