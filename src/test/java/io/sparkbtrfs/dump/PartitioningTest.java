@@ -1,0 +1,88 @@
+package io.sparkbtrfs.dump;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.sparkbtrfs.cli.Main;
+import io.sparkbtrfs.testing.Mkfs;
+import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.TreeGenerator;
+
+/**
+ * Acceptance 4: the bytes do not depend on the number of partitions, on the master (a local cluster with
+ * executors in other JVMs) or on writing to stdout.
+ */
+class PartitioningTest {
+    @TempDir
+    static Path shared;
+    static Path fs;
+    static byte[] reference;
+
+    @BeforeAll
+    static void makeFs() throws IOException {
+        RefTool.assumeAvailable();
+        Path tree = shared.resolve("tree");
+        TreeGenerator.withSeed(99).fileCount(4000).bigDirFiles(800).generate(tree);
+        fs = shared.resolve("fs.img");
+        Mkfs.image(fs).size(256L << 20).nodesize(4096).rootdir(tree).run();
+        Path ref = shared.resolve("ref.img");
+        RefTool.dump(fs, ref, "-w", "-c", "1").requireOk();
+        reference = Files.readAllBytes(ref);
+        assertTrue(reference.length > 20 * 1024, "expected several clusters");
+    }
+
+    private static byte[] dump(Path dir, String name, String... opts) throws IOException {
+        Path out = dir.resolve(name);
+        String[] all = Stream.concat(Stream.of("-w", "-c", "1"), Stream.of(opts)).toArray(String[]::new);
+        Ours.dump(fs, out, all).requireOk();
+        return Files.readAllBytes(out);
+    }
+
+    @Test
+    void partitionCountDoesNotChangeTheImage(@TempDir Path dir) throws IOException {
+        assertArrayEquals(reference, dump(dir, "p1.img", "--partitions", "1"));
+        assertArrayEquals(reference, dump(dir, "p7.img", "--partitions", "7"));
+        assertArrayEquals(reference, dump(dir, "p100.img", "--partitions", "100"));
+        assertArrayEquals(reference, dump(dir, "auto.img"));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(4, left.count(), "staging debris left next to the images");
+        }
+    }
+
+    @Test
+    void localClusterWithExecutorJvmsGivesTheSameImage(@TempDir Path dir) throws IOException {
+        Files.createDirectories(Path.of("target", "spark-home", "jars"));
+        byte[] image = dump(dir, "cluster.img", "--master", "local-cluster[2,1,1024]", "--partitions", "4",
+                "--conf", "spark.executor.extraClassPath=" + Ours.classpath());
+        assertArrayEquals(reference, image);
+    }
+
+    @Test
+    void stdoutTargetGivesTheSameImage() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int status;
+        try (PrintStream capture = new PrintStream(bytes, false)) {
+            System.setOut(capture);
+            status = Main.run(new String[] {"--no-progress", "-w", "-c", "1", "--partitions", "3", fs.toString(), "-"},
+                    saved, System.err);
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, status);
+        assertArrayEquals(reference, bytes.toByteArray());
+    }
+}
