@@ -76,8 +76,11 @@ public final class Main {
         String target = options.getTarget();
         SparkConf sparkConf;
         try {
-            sparkConf = SparkSessions.sparkConf(options.getMaster(),
-                    !ImageOptions.DEFAULT_MASTER.equals(options.getMaster()), options.getConf());
+            boolean masterGiven = !ImageOptions.DEFAULT_MASTER.equals(options.getMaster());
+            // -t N keeps its meaning of "N workers" when we run embedded.
+            String master = !masterGiven && options.getThreads() > 0 ? "local[" + options.getThreads() + "]"
+                    : options.getMaster();
+            sparkConf = SparkSessions.sparkConf(master, masterGiven, options.getConf());
         } catch (IOException e) {
             throw new UserError("cannot read Spark configuration: " + e.getMessage());
         }

@@ -32,11 +32,15 @@ public final class Trees {
      */
     public static void forEachLeafFrom(BlockReader reader, long root, int rootLevel, String tree, Key from,
             LeafVisitor visitor) throws BtrfsFormatException, BlockReadException {
-        visit(reader, root, rootLevel, tree, from, visitor);
+        visit(reader, root, rootLevel, tree, from, visitor, new LongHashSet());
     }
 
     private static void visit(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
-            LeafVisitor visitor) throws BtrfsFormatException, BlockReadException {
+            LeafVisitor visitor, LongHashSet seen) throws BtrfsFormatException, BlockReadException {
+        // A block reached twice is a corrupted tree; following it again could multiply the work without bound.
+        if (!seen.add(bytenr)) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
+        }
         byte[] block;
         try {
             block = reader.read(bytenr);
@@ -65,7 +69,7 @@ public final class Trees {
             }
         }
         for (int slot = first; slot < nritems; slot++) {
-            visit(reader, TreeBlock.childPointer(block, 0, slot), level - 1, tree, from, visitor);
+            visit(reader, TreeBlock.childPointer(block, 0, slot), level - 1, tree, from, visitor, seen);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkbtrfs.dump;
 
 import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.device.Trees;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;

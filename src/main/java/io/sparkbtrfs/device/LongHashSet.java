@@ -1,16 +1,16 @@
-package io.sparkbtrfs.dump;
+package io.sparkbtrfs.device;
 
 import java.util.Arrays;
 
 /** An open-addressing set of longs (no boxing: the -w walk marks every tree block it visits). */
-final class LongHashSet {
+public final class LongHashSet {
     private static final long EMPTY = 0;
     private long[] table = new long[1 << 12];
     private boolean hasZero;
     private int size;
 
     /** Adds {@code v}; returns false if it was present. */
-    boolean add(long v) {
+    public boolean add(long v) {
         if (v == EMPTY) {
             boolean added = !hasZero;
             hasZero = true;
