@@ -21,11 +21,11 @@ public final class BlockSources {
     }
 
     public static BlockSource open(String spec, Configuration conf) throws IOException {
-        if (isUri(spec) && !spec.startsWith("file:")) {
+        if (isUri(spec)) {
             return new HadoopBlockSource(spec, conf);
         }
-        // Local paths and file: URIs go through a FileChannel so that block devices work too.
-        Path path = spec.startsWith("file:") ? Path.of(java.net.URI.create(spec)) : Path.of(spec);
+        // Plain paths go through a FileChannel so that block devices (whose length Hadoop reports as 0) work.
+        Path path = Path.of(spec);
         if (!Files.exists(path)) {
             throw new NoSuchFileException(spec);
         }

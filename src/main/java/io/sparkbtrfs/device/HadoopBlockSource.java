@@ -6,6 +6,7 @@ import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /** A device snapshot stored as a file on any Hadoop {@link FileSystem} (hdfs://, s3a://, file:, ...). */
@@ -18,6 +19,9 @@ public final class HadoopBlockSource implements BlockSource {
         this.name = uri;
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(conf);
+        if (fs instanceof LocalFileSystem local) {
+            fs = local.getRawFileSystem(); // no .crc side files to look for
+        }
         this.size = fs.getFileStatus(path).getLen();
         this.in = fs.open(path);
     }

@@ -71,6 +71,16 @@ class PartitioningTest {
     }
 
     @Test
+    void hadoopFileSystemUrisForSourceAndTarget(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("uri.img");
+        Ours.dump(fs.toUri().toString(), out.toUri().toString(), "-w", "-c", "1").requireOk();
+        assertArrayEquals(reference, Files.readAllBytes(out));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(1, left.count(), "no .crc side files or staging debris");
+        }
+    }
+
+    @Test
     void stdoutTargetGivesTheSameImage() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream saved = System.out;

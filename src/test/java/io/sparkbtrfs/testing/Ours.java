@@ -26,10 +26,15 @@ public final class Ours {
 
     /** {@code btrfs-image OPTS src out} in this JVM, with --no-progress. */
     public static Run dump(Path src, Path out, String... opts) {
+        return dump(src.toString(), out.toString(), opts);
+    }
+
+    /** As {@link #dump(Path, Path, String...)} with source and target as the user would type them (paths or URIs). */
+    public static Run dump(String src, String out, String... opts) {
         List<String> args = new ArrayList<>(List.of("--no-progress"));
         args.addAll(List.of(opts));
-        args.add(src.toString());
-        args.add(out.toString());
+        args.add(src);
+        args.add(out);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         int status;
