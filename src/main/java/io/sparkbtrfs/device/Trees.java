@@ -35,18 +35,22 @@ public final class Trees {
         visit(reader, root, rootLevel, tree, from, visitor, new LongHashSet());
     }
 
+    /** Reads one block; a failure names the tree it belongs to. */
+    public static byte[] read(BlockReader reader, long bytenr, String tree) throws BlockReadException {
+        try {
+            return reader.read(bytenr);
+        } catch (BlockReadException e) {
+            throw new BlockReadException(e.logical(), e.getMessage() + " (" + tree + ")");
+        }
+    }
+
     private static void visit(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
             LeafVisitor visitor, LongHashSet seen) throws BtrfsFormatException, BlockReadException {
         // A block reached twice is a corrupted tree; following it again could multiply the work without bound.
         if (!seen.add(bytenr)) {
             throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
         }
-        byte[] block;
-        try {
-            block = reader.read(bytenr);
-        } catch (BlockReadException e) {
-            throw new BlockReadException(e.logical(), e.getMessage() + " (" + tree + ")");
-        }
+        byte[] block = read(reader, bytenr, tree);
         int level = TreeBlock.level(block, 0);
         if (level != expectedLevel) {
             throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level

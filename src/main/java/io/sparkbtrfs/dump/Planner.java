@@ -131,12 +131,7 @@ public final class Planner {
         if (!seen.add(bytenr)) {
             return;
         }
-        byte[] block;
-        try {
-            block = volume.readTreeBlock(bytenr);
-        } catch (BlockReadException e) {
-            throw new BlockReadException(e.logical(), e.getMessage() + " (" + tree + ")");
-        }
+        byte[] block = Trees.read(volume::readTreeBlock, bytenr, tree);
         int level = TreeBlock.level(block, 0);
         if (expectedLevel >= 0 && level != expectedLevel) {
             throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
