@@ -1,0 +1,335 @@
+package io.sparkbtrfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.sparkbtrfs.testing.Mkfs;
+import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.Proc;
+import io.sparkbtrfs.testing.RefTool;
+
+/**
+ * Acceptance: bad input. A source that is not btrfs, is truncated, has a bad superblock checksum or an unreadable
+ * tree root, or a target that cannot be created: exit status 1, exactly one {@code ERROR:} line naming what and
+ * where, no stack trace, no target file and nothing else left next to it. Our tool runs as a child JVM, as a user
+ * runs it. Where the input is a damaged filesystem, the reference btrfs-image is checked to refuse it too, so that
+ * each case really is damaged. And a DUP filesystem with only one bad copy of the root tree block is still dumped,
+ * byte-identically to the reference (mirror fallback).
+ */
+class BadInputTest {
+    private static final int NODESIZE = 16384;
+    private static final long FS_SIZE = 256L << 20;
+
+    @TempDir
+    static Path shared;
+    /** 256 MiB, nodesize 16k, metadata DUP (the mkfs default). */
+    static Path dupImage;
+    /** 256 MiB, nodesize 16k, metadata single. */
+    static Path singleImage;
+
+    @BeforeAll
+    static void makeImages() {
+        RefTool.assumeAvailable();
+        assumeTrue(Proc.onPath("btrfs-map-logical"), "btrfs-map-logical not found on PATH");
+        dupImage = Mkfs.image(shared.resolve("dup.img")).size(FS_SIZE).nodesize(NODESIZE).metadata("dup").run();
+        singleImage = Mkfs.image(shared.resolve("single.img")).size(FS_SIZE).nodesize(NODESIZE).metadata("single")
+                .run();
+    }
+
+    // ------------------------------------------------------------------ not btrfs, missing, wrong kind
+
+    @Test
+    void randomBytes(@TempDir Path dir) throws IOException {
+        Path src = dir.resolve("random.bin");
+        byte[] b = new byte[1 << 20];
+        new SplittableRandom(1).nextBytes(b);
+        Files.write(src, b);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, src.toString(), "not a btrfs");
+    }
+
+    @Test
+    void emptyFile(@TempDir Path dir) throws IOException {
+        Path src = Files.createFile(dir.resolve("empty.img"));
+        assertRefuses(src, dir);
+        assertRejected(src, dir, src.toString(), "not a btrfs", "too short");
+    }
+
+    @Test
+    void nonexistentSource(@TempDir Path dir) throws IOException {
+        Path src = dir.resolve("no-such-file.img");
+        assertRejected(src, dir, src.toString(), "no such file");
+    }
+
+    @Test
+    void sourceIsADirectory(@TempDir Path dir) throws IOException {
+        Path src = Files.createDirectory(dir.resolve("a-directory"));
+        assertRejected(src, dir, src.toString(), "directory");
+    }
+
+    // ------------------------------------------------------------------ truncated
+
+    /** 70 KiB: the superblock is readable, the chunk tree (at several MiB) is beyond the end. */
+    @Test
+    void truncatedBeforeChunkTree(@TempDir Path dir) throws IOException {
+        Map<String, String> sb = RefTool.superFields(dupImage);
+        long cut = 70 * 1024;
+        for (long p : physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root")))) {
+            assertTrue(p >= cut, "chunk root copy at " + p + " is not cut off");
+        }
+        Path src = truncatedCopy(dupImage, dir.resolve("trunc-70k.img"), cut);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, src.toString(), "chunk tree", "truncated");
+    }
+
+    /**
+     * Both copies of the chunk root are present, both copies of the root tree block are beyond the end: the chunk
+     * map can be built but the tree root cannot be read.
+     */
+    @Test
+    void truncatedAfterChunkTreeBeforeRootTree(@TempDir Path dir) throws IOException {
+        Map<String, String> sb = RefTool.superFields(dupImage);
+        long chunkEnd = physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root"))).stream()
+                .mapToLong(p -> p + NODESIZE).max().orElseThrow();
+        List<Long> rootCopies = physicalCopies(dupImage, Long.parseLong(sb.get("root")));
+        assertEquals(2, rootCopies.size(), "DUP root tree block: " + rootCopies);
+        long cut = rootCopies.stream().mapToLong(Long::longValue).min().orElseThrow();
+        assertTrue(chunkEnd <= cut, "chunk tree (ends at " + chunkEnd + ") lies after the root tree (" + cut + ")");
+        assertTrue(cut < FS_SIZE / 2, "cut at " + cut);
+        Path src = truncatedCopy(dupImage, dir.resolve("trunc-before-root.img"), cut);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, sb.get("root"), "truncated", "ends before");
+    }
+
+    /**
+     * Metadata single: cut right after the root tree block, so the superblock, chunk tree and root tree are
+     * readable and the extent tree root (the next block mkfs allocated) is beyond the end.
+     */
+    @Test
+    void truncatedAfterRootTree(@TempDir Path dir) throws IOException {
+        Map<String, String> sb = RefTool.superFields(singleImage);
+        long chunkRoot = only(physicalCopies(singleImage, Long.parseLong(sb.get("chunk_root"))));
+        long root = only(physicalCopies(singleImage, Long.parseLong(sb.get("root"))));
+        long extentRootLogical = extentTreeRoot(singleImage);
+        long extentRoot = only(physicalCopies(singleImage, extentRootLogical));
+        long cut = root + NODESIZE;
+        assertTrue(chunkRoot + NODESIZE <= cut && extentRoot >= cut,
+                "layout: chunk root " + chunkRoot + ", root " + root + ", extent root " + extentRoot);
+        Path src = truncatedCopy(singleImage, dir.resolve("trunc-after-root.img"), cut);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, src.toString(), "truncated", "ends before");
+    }
+
+    // ------------------------------------------------------------------ corrupted
+
+    @Test
+    void badSuperblockChecksum(@TempDir Path dir) throws IOException {
+        Path src = copy(dupImage, dir.resolve("bad-sb-csum.img"));
+        try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
+            long at = 65536 + 100;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0xff);
+        }
+        assertRefuses(src, dir);
+        assertRejected(src, dir, src.toString(), "checksum");
+    }
+
+    @Test
+    void unreadableTreeRootSingle(@TempDir Path dir) throws IOException {
+        Path src = copy(singleImage, dir.resolve("bad-root-single.img"));
+        String root = RefTool.superFields(src).get("root");
+        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        assertEquals(1, copies.size(), "metadata single: " + copies);
+        overwrite(src, copies, 11);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, root, "checksum", "unable to read");
+    }
+
+    @Test
+    void unreadableTreeRootDupBothCopies(@TempDir Path dir) throws IOException {
+        Path src = copy(dupImage, dir.resolve("bad-root-dup.img"));
+        String root = RefTool.superFields(src).get("root");
+        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        assertEquals(2, copies.size(), "metadata DUP: " + copies);
+        overwrite(src, copies, 12);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, root, "checksum", "unable to read");
+    }
+
+    /** Only the first copy of the DUP root tree block is garbage: the second one is used, as the reference does. */
+    @Test
+    void dupOneBadCopyFallsBackToTheMirror(@TempDir Path dir) throws IOException {
+        Path src = copy(dupImage, dir.resolve("one-bad-copy.img"));
+        String root = RefTool.superFields(src).get("root");
+        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        assertEquals(2, copies.size(), "metadata DUP: " + copies);
+        overwrite(src, copies.subList(0, 1), 13);
+
+        Path ref = dir.resolve("ref.img");
+        RefTool.dump(src, ref).requireOk();
+        Path out = Files.createDirectory(dir.resolve("out"));
+        Path ours = out.resolve("ours.img");
+        Proc.Result r = Ours.process("--no-progress", src.toString(), ours.toString());
+        assertEquals(0, r.exitCode(), r.describe());
+        assertNoStackTrace(r);
+        assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(ours), "image differs from the reference's");
+        assertEquals(new TreeSet<>(List.of("ours.img")), list(out), "left next to the target");
+    }
+
+    // ------------------------------------------------------------------ target
+
+    @Test
+    void targetDirectoryDoesNotExist(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("no-such-dir");
+        Path target = missing.resolve("out.img");
+        TreeSet<String> before = list(dir);
+        Proc.Result r = Ours.process("--no-progress", dupImage.toString(), target.toString());
+        String line = assertOneErrorLine(r);
+        System.out.println("missing target directory -> " + line);
+        assertTrue(line.contains("unable to create target file " + target), line);
+        assertFalse(Files.exists(missing), "target directory was created");
+        assertEquals(before, list(dir), "left in " + dir);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Runs our tool on {@code src} with a target in a fresh directory under {@code dir}, and checks the failure:
+     * one ERROR line containing {@code where} and at least one of {@code problem} (case-insensitive), no stack
+     * trace, no target, nothing new in the target's directory.
+     */
+    private static void assertRejected(Path src, Path dir, String where, String... problem) throws IOException {
+        Path out = Files.createDirectories(dir.resolve("ours-out"));
+        Files.writeString(out.resolve("unrelated.txt"), "already there\n");
+        Path target = out.resolve("dump.img");
+        TreeSet<String> before = list(out);
+        Proc.Result r = Ours.process("--no-progress", src.toString(), target.toString());
+        String line = assertOneErrorLine(r);
+        System.out.println(src.getFileName() + " -> " + line);
+        assertTrue(line.contains(where), "does not name " + where + ": " + line);
+        String lower = line.toLowerCase(Locale.ROOT);
+        assertTrue(Stream.of(problem).anyMatch(p -> lower.contains(p.toLowerCase(Locale.ROOT))),
+                "names none of " + List.of(problem) + ": " + line);
+        assertFalse(Files.exists(target), "target exists after failure");
+        assertEquals(before, list(out), "left next to the target");
+    }
+
+    /** Exit 1, no stack trace, and exactly one line (ignoring WARNING lines and blank lines) starting "ERROR: ". */
+    private static String assertOneErrorLine(Proc.Result r) {
+        assertFalse(r.timedOut(), r.describe());
+        assertEquals(1, r.exitCode(), r.describe());
+        assertNoStackTrace(r);
+        List<String> lines = new ArrayList<>();
+        for (String l : r.stderr().split("\n")) {
+            if (!l.isBlank() && !l.startsWith("WARNING:")) {
+                lines.add(l);
+            }
+        }
+        assertEquals(1, lines.size(), "expected one error line:\n" + r.describe());
+        assertTrue(lines.get(0).startsWith("ERROR: "), r.describe());
+        assertEquals("", r.stdout(), r.describe());
+        return lines.get(0);
+    }
+
+    private static void assertNoStackTrace(Proc.Result r) {
+        assertFalse(r.stderr().contains("Exception"), r.describe());
+        assertFalse(r.stderr().contains("\tat "), r.describe());
+    }
+
+    /** The reference refuses the source too (so the damage is real) and leaves no target. */
+    private static void assertRefuses(Path src, Path dir) {
+        Path ref = dir.resolve("ref-out.img");
+        Proc.Result r = RefTool.dump(src, ref);
+        assertNotEquals(0, r.exitCode(), "the reference accepts it: " + r.describe());
+        assertFalse(Files.exists(ref), "the reference left " + ref);
+    }
+
+    private static TreeSet<String> list(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private static Path copy(Path from, Path to) {
+        Proc.runOk("cp", "--sparse=always", from.toString(), to.toString());
+        return to;
+    }
+
+    private static Path truncatedCopy(Path from, Path to, long size) throws IOException {
+        copy(from, to);
+        try (RandomAccessFile f = new RandomAccessFile(to.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return to;
+    }
+
+    /** Overwrites nodesize bytes at each physical offset with (seeded) random garbage. */
+    private static void overwrite(Path img, List<Long> physical, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            for (long p : physical) {
+                byte[] garbage = new byte[NODESIZE];
+                rnd.nextBytes(garbage);
+                f.seek(p);
+                f.write(garbage);
+            }
+        }
+    }
+
+    private static final Pattern MIRROR = Pattern.compile("^mirror (\\d+) logical (\\d+) physical (\\d+) device ",
+            Pattern.MULTILINE);
+
+    /** Physical offsets of every copy of {@code logical}, in mirror order ({@code btrfs-map-logical}). */
+    private static List<Long> physicalCopies(Path img, long logical) {
+        Proc.Result r = Proc.run("btrfs-map-logical", "-l", Long.toString(logical), img.toString()).requireOk();
+        List<Long> out = new ArrayList<>();
+        Matcher m = MIRROR.matcher(r.stdout());
+        while (m.find()) {
+            assertEquals(out.size() + 1, Integer.parseInt(m.group(1)), r.describe());
+            assertEquals(logical, Long.parseLong(m.group(2)), r.describe());
+            out.add(Long.parseLong(m.group(3)));
+        }
+        assertFalse(out.isEmpty(), r.describe());
+        return out;
+    }
+
+    private static final Pattern EXTENT_ROOT =
+            Pattern.compile("key \\(EXTENT_TREE ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ");
+
+    /** Logical address of the extent tree root, from the root tree. */
+    private static long extentTreeRoot(Path img) {
+        String out = RefTool.dumpTree(img, "-t", "root").requireOk().stdout();
+        Matcher m = EXTENT_ROOT.matcher(out);
+        assertTrue(m.find(), "no extent tree ROOT_ITEM in:\n" + out);
+        return Long.parseLong(m.group(1));
+    }
+
+    private static long only(List<Long> copies) {
+        assertEquals(1, copies.size(), "expected a single copy: " + copies);
+        return copies.get(0);
+    }
+}
