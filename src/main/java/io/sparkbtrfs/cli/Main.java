@@ -64,7 +64,7 @@ public final class Main {
             return fail(err, e.getMessage());
         } catch (OutOfMemoryError e) {
             return fail(err, "out of memory; give the driver more heap (JAVA_OPTS=-Xmx...)");
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             // A bug of ours, not the user's input: keep the line, name the type.
             return fail(err, "internal error: " + e);
         }
@@ -131,12 +131,16 @@ public final class Main {
             return 0;
         } catch (IOException e) {
             throw new UserError(describe(e));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
             Throwable cause = userCause(e);
-            if (cause != null) {
-                throw new UserError(cause.getMessage());
+            if (cause instanceof UserError) {
+                throw (UserError) cause;
             }
-            throw e;
+            if (cause != null) {
+                throw new UserError(source + ": " + cause.getMessage());
+            }
+            throw new UserError("dump failed: " + rootMessage(e));
         } finally {
             if (sc != null) {
                 sc.stop();
@@ -156,6 +160,17 @@ public final class Main {
             }
         }
         return null;
+    }
+
+    /** The innermost message, for failures that are not ours (Spark, Hadoop): one line, no trace. */
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int nl = m.indexOf('\n');
+        return nl >= 0 ? m.substring(0, nl) : m;
     }
 
     private static String describe(IOException e) {

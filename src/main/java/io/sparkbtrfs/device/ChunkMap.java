@@ -1,9 +1,6 @@
 package io.sparkbtrfs.device;
 
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 
 import io.sparkbtrfs.format.BtrfsFormatException;
@@ -24,24 +21,26 @@ public final class ChunkMap implements Serializable {
         }
     }
 
-    /** Builds a map, rejecting chunks whose logical ranges overlap (a corrupted chunk tree). */
-    public static ChunkMap of(Collection<ChunkItem> items) throws BtrfsFormatException {
-        List<ChunkItem> sorted = new ArrayList<>(items);
-        sorted.sort(Comparator.comparing(ChunkItem::start, Long::compareUnsigned));
-        List<ChunkItem> unique = new ArrayList<>();
-        for (ChunkItem c : sorted) {
-            if (!unique.isEmpty()) {
-                ChunkItem prev = unique.get(unique.size() - 1);
-                if (prev.equals(c)) {
-                    continue; // the sys_chunk_array repeats chunk tree items
-                }
-                if (prev.end() == 0 || Long.compareUnsigned(prev.end(), c.start()) > 0) {
-                    throw new BtrfsFormatException("chunks overlap: " + prev + " and " + c);
-                }
+    /**
+     * Builds a map from chunks in priority order (the sys_chunk_array first, then the chunk tree in key
+     * order). Like btrfs, a chunk whose start is already mapped by an earlier one is ignored (the
+     * sys_chunk_array repeats chunk tree items, and a damaged copy must not displace a good one); a chunk
+     * that starts in a gap but runs into a mapped range is a corrupted chunk tree.
+     */
+    public static ChunkMap of(List<ChunkItem> inPriorityOrder) throws BtrfsFormatException {
+        java.util.TreeMap<Long, ChunkItem> byStart = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (ChunkItem c : inPriorityOrder) {
+            java.util.Map.Entry<Long, ChunkItem> below = byStart.floorEntry(c.start());
+            if (below != null && below.getValue().contains(c.start())) {
+                continue;
             }
-            unique.add(c);
+            java.util.Map.Entry<Long, ChunkItem> above = byStart.higherEntry(c.start());
+            if (above != null && (c.end() == 0 || Long.compareUnsigned(c.end(), above.getKey()) > 0)) {
+                throw new BtrfsFormatException("chunks overlap: " + c + " and " + above.getValue());
+            }
+            byStart.put(c.start(), c);
         }
-        return new ChunkMap(unique.toArray(new ChunkItem[0]));
+        return new ChunkMap(byStart.values().toArray(new ChunkItem[0]));
     }
 
     /** The chunk containing {@code logical}, or null. */

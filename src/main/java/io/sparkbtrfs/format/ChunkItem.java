@@ -186,6 +186,9 @@ public final class ChunkItem implements Serializable {
     /** Bytes from {@code logical} to the end of its stripe (or chunk): the longest single-device run. */
     public long contiguousFrom(long logical) {
         long offset = logical - start;
+        if ((type & (RAID0 | RAID10 | RAID5 | RAID6)) == 0) {
+            return length - offset; // every copy is one contiguous range on its device
+        }
         long toStripeEnd = stripeLen - offset % stripeLen;
         return Math.min(toStripeEnd, length - offset);
     }

@@ -180,6 +180,19 @@ class BadInputTest {
         assertRejected(src, dir, root, "checksum", "unable to read");
     }
 
+    /** A block only the executors read (the fs tree root; planning reads the extent tree): the task failure is one line too. */
+    @Test
+    void unreadableBlockFoundByAnExecutor(@TempDir Path dir) throws IOException {
+        Path src = copy(singleImage, dir.resolve("bad-fs-tree.img"));
+        String out = RefTool.dumpTree(src, "-t", "root").requireOk().stdout();
+        Matcher m = Pattern.compile("key \\(FS_TREE ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ").matcher(out);
+        assertTrue(m.find(), "no FS_TREE ROOT_ITEM in:\n" + out);
+        String fsRoot = m.group(1);
+        overwrite(src, List.of(only(physicalCopies(src, Long.parseLong(fsRoot)))), 13);
+        assertRefuses(src, dir);
+        assertRejected(src, dir, fsRoot, "checksum", "unable to read");
+    }
+
     /** Only the first copy of the DUP root tree block is garbage: the second one is used, as the reference does. */
     @Test
     void dupOneBadCopyFallsBackToTheMirror(@TempDir Path dir) throws IOException {
