@@ -71,7 +71,8 @@ public final class ChunkItem implements Serializable {
             throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical)
                     + " has invalid length " + Long.toUnsignedString(length) + " or stripe length " + stripeLen);
         }
-        if (logical + length < logical && logical + length != 0) {
+        long end = logical + length;
+        if (Long.compareUnsigned(end, logical) < 0 && end != 0) {
             throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical) + " wraps around");
         }
         if ((type & RAID10) != 0 && (subStripes < 1 || numStripes % subStripes != 0)) {

@@ -40,7 +40,7 @@ public final class ZlibCodec {
             byte[] buf = new byte[1 << 16];
             while (!inf.finished()) {
                 int n = inf.inflate(buf);
-                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                if (n == 0 && !inf.finished() && (inf.needsInput() || inf.needsDictionary())) {
                     throw new DataFormatException("truncated zlib stream");
                 }
                 if (out.size() + n > limit) {

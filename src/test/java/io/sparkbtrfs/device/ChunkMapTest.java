@@ -130,26 +130,30 @@ class ChunkMapTest {
     }
 
     @Test
-    void overlappingChunksAreRejected() {
-        // same start, different length
-        assertOverlap(A, chunk(MIB, 4 * MIB));
-        // starts inside the previous one
-        assertOverlap(A, chunk(9 * MIB - 4096, 8 * MIB));
-        // contained
-        assertOverlap(B, chunk(17 * MIB, MIB));
-        // same range, other stripes: not a duplicate
-        assertOverlap(A, new ChunkItem(MIB, 8 * MIB, 65536, ChunkItem.TYPE_METADATA, 0, new long[] {2}, new long[] {0}));
-        // across 2^63: a chunk below 2^63 that reaches into D
-        assertOverlap(D, chunk(TWO_63 - 4096, 8192));
-        // a chunk ending at 2^64 followed (in unsigned order) by nothing, but sharing its start with another
-        assertOverlap(chunk(-(1L << 30), 1L << 30), chunk(-(1L << 30), 4096));
+    void aChunkWhoseStartIsAlreadyMappedIsIgnoredAsInBtrfs() throws BtrfsFormatException {
+        // same start, different length: the earlier (sys_chunk_array) copy wins, whichever is larger
+        assertSame(A, ChunkMap.of(List.of(A, chunk(MIB, 4 * MIB))).find(MIB));
+        assertSame(A, ChunkMap.of(List.of(A, chunk(MIB, 1L << 40))).find(9 * MIB - 1));
+        // starts inside an earlier one, or is contained in it
+        assertEquals(List.of(A), ChunkMap.of(List.of(A, chunk(9 * MIB - 4096, 8 * MIB))).chunks());
+        assertEquals(List.of(B), ChunkMap.of(List.of(B, chunk(17 * MIB, MIB))).chunks());
+        // same range, other stripes: the first description is used
+        ChunkItem other = new ChunkItem(MIB, 8 * MIB, 65536, ChunkItem.TYPE_METADATA, 0, new long[] {2}, new long[] {0});
+        assertSame(other, ChunkMap.of(List.of(other, A)).find(MIB));
     }
 
-    private static void assertOverlap(ChunkItem x, ChunkItem y) {
-        for (List<ChunkItem> order : List.of(List.of(x, y), List.of(y, x), List.of(A.equals(x) ? C : A, y, x))) {
-            BtrfsFormatException e = assertThrows(BtrfsFormatException.class, () -> ChunkMap.of(order), order.toString());
-            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
-        }
+    @Test
+    void aChunkRunningIntoAMappedRangeIsRejected() {
+        assertOverlap(A, chunk(MIB - 4096, 8192));
+        // across 2^63: a chunk below 2^63 that reaches into D
+        assertOverlap(D, chunk(TWO_63 - 4096, 8192));
+        // a chunk ending at 2^64 that would cover a later-mapped range
+        assertOverlap(chunk(-(1L << 29), 4096), chunk(-(1L << 30), 1L << 30));
+    }
+
+    private static void assertOverlap(ChunkItem first, ChunkItem later) {
+        BtrfsFormatException e = assertThrows(BtrfsFormatException.class, () -> ChunkMap.of(List.of(first, later)));
+        assertTrue(e.getMessage().contains("overlap"), e.getMessage());
     }
 
     @Test
