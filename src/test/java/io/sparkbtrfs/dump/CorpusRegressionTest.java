@@ -23,7 +23,8 @@ import io.sparkbtrfs.testing.RefTool;
  * sys_chunk_array chunk with another length (the first mapping wins, as in btrfs).
  */
 class CorpusRegressionTest {
-    static final Path CORPUS = Path.of(System.getProperty("sbtrfs.corpus", "../shared/corpus/raw"));
+    static final Path CORPUS = Path.of(System.getProperty("sbtrfs.corpus",
+            Files.isDirectory(Path.of("../shared/corpus/raw")) ? "../shared/corpus/raw" : "/work/shared/corpus/raw"));
 
     @ParameterizedTest
     @ValueSource(strings = {"fsck-tests_018-leaf-crossing-stripes_default_case",
