@@ -20,6 +20,9 @@ import io.sparkbtrfs.dump.LeafItemTransform;
 import io.sparkbtrfs.dump.Planner;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.restore.RestoreException;
+import io.sparkbtrfs.restore.RestoreSummary;
+import io.sparkbtrfs.restore.Restorer;
 import io.sparkbtrfs.spark.DumpJob;
 import io.sparkbtrfs.spark.DumpSummary;
 import io.sparkbtrfs.spark.ProgressMeter;
@@ -53,7 +56,7 @@ public final class Main {
         ImageOptions options = parsed.options();
         try {
             if (options.isRestore()) {
-                return fail(err, "restore (-r, -o, -m) is not implemented in this version yet");
+                return restore(options, err);
             }
             if (options.getSanitize() != ImageOptions.SanitizeMode.NONE) {
                 return fail(err, "name sanitizing (-s, -ss) is not implemented in this version yet;"
@@ -67,6 +70,35 @@ public final class Main {
         } catch (Exception e) {
             // A bug of ours, not the user's input: keep the line, name the type.
             return fail(err, "internal error: " + e);
+        }
+    }
+
+    private static int restore(ImageOptions options, PrintStream err) {
+        if (options.isMultiDevice()) {
+            return fail(err, "multi-device restore (-m) is not implemented in this version yet");
+        }
+        if (options.isOldRestore()) {
+            return fail(err, "old restore (-o) is not implemented in this version yet");
+        }
+        long started = System.nanoTime();
+        Configuration hadoop;
+        try {
+            hadoop = SparkSessions.hadoopConf(SparkSessions.sparkConf(options.getMaster(), false, options.getConf()),
+                    options.getConf());
+        } catch (IOException e) {
+            throw new UserError("cannot read configuration: " + e.getMessage());
+        }
+        int threads = options.getThreads() > 0 ? options.getThreads()
+                : Math.min(ImageOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors());
+        try {
+            RestoreSummary summary = new Restorer(threads, err).restore(options.getSource(), options.getTarget(),
+                    hadoop, System.in);
+            RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
+                    (System.nanoTime() - started) / 1_000_000);
+            err.println(total.line(options.getSource(), options.getTarget()));
+            return 0;
+        } catch (RestoreException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

@@ -1,0 +1,235 @@
+package io.sparkbtrfs.restore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.DataFormatException;
+
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.image.ImageFormatException;
+import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.MetadumpFormat;
+
+/**
+ * Phase 1 of a default restore (spec §5.2): find the superblock item, then collect the CHUNK_ITEMs of
+ * every chunk-tree leaf stored in a system chunk, and decide where each chunk goes on the single target.
+ * Chunks whose stripe-0 range collides with an earlier chunk's (stripes of different devices can share
+ * physical offsets) are moved past the highest end used so far.
+ */
+public final class ChunkMapBuilder {
+    private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
+    private static final long CHUNK_TREE_OBJECTID = 3;
+
+    private ChunkMapBuilder() {
+    }
+
+    public static ImageHeader read(InputStream in, String name) throws IOException, ImageFormatException,
+            RestoreException {
+        ImageReader reader = new ImageReader(in, name);
+        ImageReader.Cluster first = reader.next();
+        byte[] raw = null;
+        for (int i = 0; i < first.size() && raw == null; i++) {
+            if (first.bytenrs()[i] == Superblock.PRIMARY_OFFSET) {
+                raw = inflate(first, i, Superblock.SIZE, name);
+            }
+        }
+        if (raw == null) {
+            throw new RestoreException(name + ": did not find the superblock (bytenr 65536) in the first cluster");
+        }
+        if (raw.length != Superblock.SIZE) {
+            throw new RestoreException(name + ": superblock item at offset " + first.offset() + " holds " + raw.length
+                    + " bytes, not " + Superblock.SIZE);
+        }
+        Superblock sb;
+        try {
+            sb = Superblock.parse(raw, name + ": superblock item");
+        } catch (BtrfsFormatException e) {
+            throw new RestoreException(e.getMessage());
+        }
+        validateForRestore(sb, name);
+        long[][] system = systemRanges(sb);
+        int limit = (int) (2 * (reader.magic() == MetadumpFormat.MAGIC_V0 ? MetadumpFormat.MAX_PENDING_V0
+                : MetadumpFormat.MAX_PENDING_V1));
+        List<ChunkItem> chunks = new ArrayList<>();
+        byte[] fsid = sb.metadataFsid();
+        int nodesize = sb.nodesize();
+        for (ImageReader.Cluster c = first; c != null; c = reader.next()) {
+            for (int i = 0; i < c.size(); i++) {
+                long bytenr = c.bytenrs()[i];
+                if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {
+                    continue;
+                }
+                byte[] content = inflate(c, i, limit, name);
+                for (int off = 0; off + nodesize <= content.length; off += nodesize) {
+                    long logical = bytenr + off;
+                    if (!intersects(system, logical, nodesize)) {
+                        continue;
+                    }
+                    String where = name + ": item " + i + " of cluster at offset " + c.offset() + ", block "
+                            + Long.toUnsignedString(logical) + " in a system chunk";
+                    checkChunkTreeBlock(content, off, logical, fsid, where);
+                    if (TreeBlock.level(content, off) == 0) {
+                        collect(content, off, nodesize, chunks, where);
+                    }
+                }
+            }
+        }
+        return new ImageHeader(reader.magic(), raw, sb, place(chunks, name));
+    }
+
+    private static void validateForRestore(Superblock sb, String name) throws RestoreException {
+        String why = null;
+        if (sb.totalBytes() == 0) {
+            why = "total_bytes is 0";
+        } else if (sb.numDevices() == 0 || Long.compareUnsigned(sb.numDevices(), 1L << 31) > 0) {
+            why = "num_devices is " + Long.toUnsignedString(sb.numDevices());
+        } else if ((sb.root() & 4095) != 0 || (sb.chunkRoot() & 4095) != 0 || (sb.logRoot() & 4095) != 0) {
+            why = "a tree root is not 4 KiB aligned";
+        }
+        if (why != null) {
+            throw new RestoreException(name + ": invalid superblock in the image: " + why);
+        }
+    }
+
+    private static byte[] inflate(ImageReader.Cluster c, int i, int limit, String name) throws RestoreException {
+        try {
+            return c.content(i, limit);
+        } catch (DataFormatException e) {
+            throw new RestoreException(name + ": item " + i + " of cluster at offset " + c.offset() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static long[][] systemRanges(Superblock sb) {
+        List<long[]> out = new ArrayList<>();
+        for (ChunkItem c : sb.systemChunks()) {
+            if ((c.type() & ChunkItem.TYPE_SYSTEM) != 0) {
+                out.add(new long[] {c.start(), c.length()});
+            }
+        }
+        return out.toArray(new long[0][]);
+    }
+
+    private static boolean intersects(long[][] ranges, long start, long length) {
+        for (long[] r : ranges) {
+            // unsigned interval intersection of [start, start+length) and [r0, r0+r1)
+            boolean startsBeforeEnd = Long.compareUnsigned(start - r[0], r[1]) < 0;
+            boolean rangeStartsInside = Long.compareUnsigned(r[0] - start, length) < 0;
+            if (startsBeforeEnd || rangeStartsInside) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkChunkTreeBlock(byte[] b, int off, long logical, byte[] fsid, String where)
+            throws RestoreException {
+        if (TreeBlock.bytenr(b, off) != logical) {
+            throw new RestoreException(where + ": header bytenr " + Long.toUnsignedString(TreeBlock.bytenr(b, off))
+                    + " does not match");
+        }
+        if (!Arrays.equals(b, off + 32, off + 48, fsid, 0, 16)) {
+            throw new RestoreException(where + ": fsid does not match the superblock's");
+        }
+        if (TreeBlock.owner(b, off) != CHUNK_TREE_OBJECTID) {
+            throw new RestoreException(where + ": owner " + TreeBlock.owner(b, off) + " is not the chunk tree");
+        }
+    }
+
+    private static void collect(byte[] b, int off, int nodesize, List<ChunkItem> out, String where)
+            throws RestoreException {
+        long n = TreeBlock.nritems(b, off);
+        if (n > TreeBlock.maxItems(nodesize, 0)) {
+            throw new RestoreException(where + ": " + n + " items do not fit in a leaf");
+        }
+        for (int slot = 0; slot < n; slot++) {
+            if (TreeBlock.itemType(b, off, slot) != Key.CHUNK_ITEM) {
+                continue;
+            }
+            if (!TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)) {
+                throw new RestoreException(where + ": chunk item " + slot + " lies outside the block");
+            }
+            Key key = TreeBlock.itemKey(b, off, slot);
+            try {
+                out.add(ChunkItem.parse(key.offset(), b, TreeBlock.itemDataStart(b, off, slot),
+                        (int) TreeBlock.itemSize(b, off, slot), where));
+            } catch (BtrfsFormatException e) {
+                throw new RestoreException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Stripe 0 of each chunk is where it goes (stripe 1 too for DUP). Chunks colliding with an earlier
+     * one are moved, last found first, to the end of everything placed so far. Unlike the reference
+     * (bug 14), that end counts the physical offset of non-DUP chunks too.
+     */
+    static RestoreMap place(List<ChunkItem> chunks, String name) throws RestoreException {
+        List<Placement> placed = new ArrayList<>();
+        TreeMap<Long, Placement> byLogical = new TreeMap<>(Long::compareUnsigned);
+        TreeMap<Long, Long> physicalIndex = new TreeMap<>(Long::compareUnsigned); // start -> end
+        List<Placement> overlapping = new ArrayList<>();
+        long lastPhysical = 0;
+        for (ChunkItem c : chunks) {
+            boolean dup = (c.type() & ChunkItem.DUP) != 0 && c.numStripes() > 1;
+            Placement p = new Placement(c.start(), c.length(), c.offset(0), dup ? c.offset(1) : 0, c.type());
+            Placement same = byLogical.get(c.start());
+            if (same != null && same.equals(p)) {
+                continue; // the same chunk item seen in two copies of a block
+            }
+            var below = byLogical.floorEntry(c.start());
+            var above = byLogical.ceilingEntry(c.start());
+            if ((below != null && below.getValue().contains(c.start()))
+                    || (above != null && Long.compareUnsigned(above.getKey() - c.start(), c.length()) < 0)) {
+                throw new RestoreException(name + ": chunk " + c + " overlaps another chunk's logical range");
+            }
+            byLogical.put(c.start(), p);
+            if (overlapsPhysical(physicalIndex, p.physical(), p.length())) {
+                overlapping.add(0, p);
+            } else {
+                physicalIndex.put(p.physical(), p.physical() + p.length());
+                placed.add(p);
+            }
+            lastPhysical = max(lastPhysical, p.physical() + p.length());
+            if (dup) {
+                lastPhysical = max(lastPhysical, p.physicalDup() + p.length());
+            }
+        }
+        boolean clearCache = false;
+        for (Placement p : overlapping) {
+            for (long mirror : MIRRORS) {
+                if (Long.compareUnsigned(mirror - p.physical(), p.length()) < 0) {
+                    clearCache = true;
+                }
+            }
+            Placement moved = p.movedTo(lastPhysical);
+            if (overlapsPhysical(physicalIndex, moved.physical(), moved.length())) {
+                throw new RestoreException(name + ": cannot place chunk at " + Long.toUnsignedString(p.logical()));
+            }
+            physicalIndex.put(moved.physical(), moved.physical() + moved.length());
+            placed.add(moved);
+            lastPhysical += p.length();
+        }
+        return new RestoreMap(placed, clearCache);
+    }
+
+    private static boolean overlapsPhysical(TreeMap<Long, Long> index, long start, long length) {
+        var below = index.floorEntry(start);
+        if (below != null && Long.compareUnsigned(below.getValue(), start) > 0) {
+            return true;
+        }
+        var above = index.higherEntry(start);
+        return above != null && Long.compareUnsigned(above.getKey() - start, length) < 0;
+    }
+
+    private static long max(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+}

@@ -1,0 +1,128 @@
+package io.sparkbtrfs.restore;
+
+import java.util.Arrays;
+
+import io.sparkbtrfs.format.ChecksumType;
+import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.TreeBlock;
+
+/**
+ * Rewrites chunk-tree leaves of a multi-device image for a single target (spec §5.5): every chunk item
+ * becomes one stripe on the primary device at its placed offset (two for DUP), RAID bits cleared.
+ * Blocks are addressed from the piece's own logical start (the reference uses the item's: bug 15).
+ */
+final class ChunkTreeFixer {
+    private static final long CHUNK_TREE_OBJECTID = 3;
+    private static final long KEEP_TYPE = ChunkItem.TYPE_DATA | ChunkItem.TYPE_SYSTEM | ChunkItem.TYPE_METADATA
+            | ChunkItem.DUP;
+
+    private final int nodesize;
+    private final byte[] fsid;
+    private final RestoreMap map;
+    private final long devid;
+    private final byte[] devUuid;
+    private final ChecksumType csum;
+
+    ChunkTreeFixer(int nodesize, byte[] fsid, RestoreMap map, long devid, byte[] devUuid, ChecksumType csum) {
+        this.nodesize = nodesize;
+        this.fsid = fsid;
+        this.map = map;
+        this.devid = devid;
+        this.devUuid = devUuid;
+        this.csum = csum;
+    }
+
+    /** Fixes the chunk-tree leaves among the blocks of {@code buf[0..len)} holding logical {@code logical}. */
+    void fix(byte[] buf, int len, long logical) {
+        if (len % nodesize != 0) {
+            return;
+        }
+        for (int off = 0; off < len; off += nodesize) {
+            if (TreeBlock.bytenr(buf, off) != logical + off || !Arrays.equals(buf, off + 32, off + 48, fsid, 0, 16)) {
+                return; // not tree blocks (or not ours): leave the rest of the piece alone
+            }
+            if (TreeBlock.owner(buf, off) != CHUNK_TREE_OBJECTID || TreeBlock.level(buf, off) != 0) {
+                continue;
+            }
+            if (fixLeaf(buf, off)) {
+                csum.store(buf, off, nodesize);
+            }
+        }
+    }
+
+    private boolean fixLeaf(byte[] b, int off) {
+        long n = TreeBlock.nritems(b, off);
+        if (n > TreeBlock.maxItems(nodesize, 0)) {
+            return false;
+        }
+        int count = (int) n;
+        for (int slot = 0; slot < count; slot++) {
+            if (!TreeBlock.itemInBounds(b, off, nodesize, slot, count)) {
+                return false;
+            }
+        }
+        boolean changed = false;
+        for (int slot = 0; slot < count; slot++) {
+            if (TreeBlock.itemType(b, off, slot) != Key.CHUNK_ITEM
+                    || TreeBlock.itemSize(b, off, slot) < ChunkItem.HEADER_SIZE + ChunkItem.STRIPE_SIZE) {
+                continue;
+            }
+            Placement p = map.find(TreeBlock.itemKey(b, off, slot).offset());
+            if (p == null) {
+                continue;
+            }
+            int data = TreeBlock.itemDataStart(b, off, slot);
+            int stripes = LittleEndian.u16(b, data + 44);
+            boolean dup = (LittleEndian.u64(b, data + 24) & ChunkItem.DUP) != 0 && stripes >= 2 && p.physicalDup() != 0;
+            int keep = dup ? 2 : 1;
+            if (stripes > keep) {
+                if (!canShrink(b, off, count, slot)) {
+                    return changed;
+                }
+                shrink(b, off, count, slot, ChunkItem.STRIPE_SIZE * (stripes - keep));
+                data = TreeBlock.itemDataStart(b, off, slot);
+            }
+            LittleEndian.put64(b, data + 24, LittleEndian.u64(b, data + 24) & KEEP_TYPE);
+            b[data + 44] = (byte) keep;
+            b[data + 45] = 0;
+            b[data + 46] = 0;
+            b[data + 47] = 0;
+            for (int s = 0; s < keep; s++) {
+                int st = data + ChunkItem.HEADER_SIZE + ChunkItem.STRIPE_SIZE * s;
+                LittleEndian.put64(b, st, devid);
+                LittleEndian.put64(b, st + 8, s == 0 ? p.physical() : p.physicalDup());
+                System.arraycopy(devUuid, 0, b, st + 16, 16);
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    /** Item data must be packed in descending slot order for the move in {@link #shrink} to stay in the block. */
+    private static boolean canShrink(byte[] b, int off, int n, int slot) {
+        for (int j = slot + 1; j < n; j++) {
+            if (TreeBlock.itemOffset(b, off, j) + TreeBlock.itemSize(b, off, j) > TreeBlock.itemOffset(b, off, j - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Cuts {@code d} bytes off the end of item {@code slot}'s data, moving the packed data after it up. */
+    private static void shrink(byte[] b, int off, int n, int slot, int d) {
+        int dataEnd = TreeBlock.itemDataStart(b, off, n - 1);
+        int itemStart = TreeBlock.itemDataStart(b, off, slot);
+        int newSize = (int) TreeBlock.itemSize(b, off, slot) - d;
+        int moveLen = itemStart + newSize - dataEnd;
+        System.arraycopy(b, dataEnd, b, dataEnd + d, moveLen);
+        Arrays.fill(b, dataEnd, dataEnd + d, (byte) 0);
+        for (int j = slot; j < n; j++) {
+            int h = off + TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * j;
+            LittleEndian.put32(b, h + 17, LittleEndian.u32(b, h + 17) + d);
+        }
+        int h = off + TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * slot;
+        LittleEndian.put32(b, h + 21, newSize);
+    }
+}
