@@ -74,9 +74,6 @@ public final class Main {
     }
 
     private static int restore(ImageOptions options, PrintStream err) {
-        if (options.isMultiDevice()) {
-            return fail(err, "multi-device restore (-m) is not implemented in this version yet");
-        }
         if (options.isOldRestore()) {
             return fail(err, "old restore (-o) is not implemented in this version yet");
         }
@@ -91,11 +88,12 @@ public final class Main {
         int threads = options.getThreads() > 0 ? options.getThreads()
                 : Math.min(ImageOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors());
         try {
-            RestoreSummary summary = new Restorer(threads, err).restore(options.getSource(), options.getTarget(),
-                    hadoop, System.in);
+            RestoreSummary summary = new Restorer(threads, err).restore(options.getSource(),
+                    options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()),
+                    options.isMultiDevice(), hadoop, System.in);
             RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
                     (System.nanoTime() - started) / 1_000_000);
-            err.println(total.line(options.getSource(), options.getTarget()));
+            err.println(total.line(options.getSource(), String.join(", ", options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()))));
             return 0;
         } catch (RestoreException e) {
             throw new UserError(e.getMessage());

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.DataFormatException;
 
@@ -26,6 +27,8 @@ import io.sparkbtrfs.image.MetadumpFormat;
 public final class ChunkMapBuilder {
     private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
     private static final long CHUNK_TREE_OBJECTID = 3;
+    private static final int DEV_ITEM_KEY = 216;
+    static final int DEV_ITEM_SIZE = 98;
 
     private ChunkMapBuilder() {
     }
@@ -58,6 +61,7 @@ public final class ChunkMapBuilder {
         int limit = (int) (2 * (reader.magic() == MetadumpFormat.MAGIC_V0 ? MetadumpFormat.MAX_PENDING_V0
                 : MetadumpFormat.MAX_PENDING_V1));
         List<ChunkItem> chunks = new ArrayList<>();
+        Map<Long, byte[]> devItems = new TreeMap<>();
         byte[] fsid = sb.metadataFsid();
         int nodesize = sb.nodesize();
         for (ImageReader.Cluster c = first; c != null; c = reader.next()) {
@@ -76,12 +80,12 @@ public final class ChunkMapBuilder {
                             + Long.toUnsignedString(logical) + " in a system chunk";
                     checkChunkTreeBlock(content, off, logical, fsid, where);
                     if (TreeBlock.level(content, off) == 0) {
-                        collect(content, off, nodesize, chunks, where);
+                        collect(content, off, nodesize, chunks, devItems, where);
                     }
                 }
             }
         }
-        return new ImageHeader(reader.magic(), raw, sb, place(chunks, name));
+        return new ImageHeader(reader.magic(), raw, sb, place(chunks, name), List.copyOf(chunks), devItems);
     }
 
     private static void validateForRestore(Superblock sb, String name) throws RestoreException {
@@ -143,14 +147,22 @@ public final class ChunkMapBuilder {
         }
     }
 
-    private static void collect(byte[] b, int off, int nodesize, List<ChunkItem> out, String where)
-            throws RestoreException {
+    private static void collect(byte[] b, int off, int nodesize, List<ChunkItem> out, Map<Long, byte[]> devItems,
+            String where) throws RestoreException {
         long n = TreeBlock.nritems(b, off);
         if (n > TreeBlock.maxItems(nodesize, 0)) {
             throw new RestoreException(where + ": " + n + " items do not fit in a leaf");
         }
         for (int slot = 0; slot < n; slot++) {
-            if (TreeBlock.itemType(b, off, slot) != Key.CHUNK_ITEM) {
+            int type = TreeBlock.itemType(b, off, slot);
+            if (type == DEV_ITEM_KEY && TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)
+                    && TreeBlock.itemSize(b, off, slot) >= DEV_ITEM_SIZE) {
+                int data = TreeBlock.itemDataStart(b, off, slot);
+                devItems.put(TreeBlock.itemKey(b, off, slot).offset(),
+                        java.util.Arrays.copyOfRange(b, data, data + DEV_ITEM_SIZE));
+                continue;
+            }
+            if (type != Key.CHUNK_ITEM) {
                 continue;
             }
             if (!TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)) {

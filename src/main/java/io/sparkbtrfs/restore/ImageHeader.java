@@ -1,13 +1,18 @@
 package io.sparkbtrfs.restore;
 
+import java.util.List;
+import java.util.Map;
+
+import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
- * What phase 1 learns before anything is written: the image version, the superblock as dumped, and
- * where every chunk goes.
+ * What phase 1 learns before anything is written: the image version, the superblock as dumped, where
+ * every chunk goes on a single target, and the chunk tree's chunks and device items (for {@code -m}).
  */
-public record ImageHeader(long magic, byte[] originalSuperblock, Superblock superblock, RestoreMap map) {
+public record ImageHeader(long magic, byte[] originalSuperblock, Superblock superblock, RestoreMap map,
+        List<ChunkItem> chunks, Map<Long, byte[]> devItems) {
 
     public boolean isV0() {
         return magic == MetadumpFormat.MAGIC_V0;

@@ -40,8 +40,19 @@ public final class Restorer {
         this.err = err;
     }
 
+    /** Default restore onto one target. */
     public RestoreSummary restore(String imageSpec, String targetSpec, Configuration conf, InputStream stdin)
             throws RestoreException {
+        return restore(imageSpec, java.util.List.of(targetSpec), false, conf, stdin);
+    }
+
+    /**
+     * Restore onto {@code targets}: one target (default restore, chunks remapped onto it), or with
+     * {@code multiDevice} one target per device of the filesystem, in devid order, every block written to
+     * every copy through the filesystem's own RAID mapping.
+     */
+    public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
+            Configuration conf, InputStream stdin) throws RestoreException {
         long started = System.nanoTime();
         try (ImageInput input = ImageInput.open(imageSpec, conf, stdin)) {
             ImageHeader header;
@@ -52,17 +63,32 @@ public final class Restorer {
             } catch (ImageFormatException e) {
                 throw new RestoreException(e.getMessage(), e);
             }
+            if (multiDevice) {
+                return MultiDevice.restore(this, input, header, targets, started);
+            }
             byte[] superblock = SuperblockPatcher.patch(header);
             if (header.multiDevice()) {
                 err.println("WARNING: the image is of a " + header.superblock().numDevices()
                         + "-device filesystem: chunks are remapped onto one device, but dev extents, dev items and"
-                        + " block groups are not rewritten yet, so btrfs check will report them");
+                        + " block groups are not rewritten yet, so btrfs check will report them; -m restores it"
+                        + " onto as many devices");
             }
-            Target target = Target.open(targetSpec);
+            Target target = Target.open(targets.get(0));
             boolean ok = false;
             try {
-                long[] counts = writeItems(input, header, target);
-                long size = finish(target, header, superblock);
+                ChunkTreeFixer fixer = header.multiDevice()
+                        ? new ChunkTreeFixer(header.superblock().nodesize(), header.superblock().metadataFsid(),
+                                header.map(), header.superblock().devid(), header.superblock().deviceUuid(),
+                                header.superblock().checksumType())
+                        : null;
+                Placer placer = new Placer(header.map(), target, err);
+                long[] counts = writeItems(input, header, (logical, buf, len) -> {
+                    if (fixer != null) {
+                        fixer.fix(buf, len, logical);
+                    }
+                    placer.write(logical, buf, len);
+                });
+                long size = finish(target, header.superblock(), superblock);
                 ok = true;
                 return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
             } finally {
@@ -71,12 +97,13 @@ public final class Restorer {
         }
     }
 
-    private long[] writeItems(ImageInput input, ImageHeader header, Target target) throws RestoreException {
-        ChunkTreeFixer fixer = header.multiDevice()
-                ? new ChunkTreeFixer(header.superblock().nodesize(), header.superblock().metadataFsid(), header.map(),
-                        header.superblock().devid(), header.superblock().deviceUuid(), header.superblock().checksumType())
-                : null;
-        Placer placer = new Placer(header.map(), target, err);
+    /** Receives each inflated piece of an item with its logical address. */
+    @FunctionalInterface
+    interface Sink {
+        void write(long logical, byte[] buf, int len) throws RestoreException;
+    }
+
+    long[] writeItems(ImageInput input, ImageHeader header, Sink sink) throws RestoreException {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "restore-worker");
             t.setDaemon(true);
@@ -100,7 +127,7 @@ public final class Restorer {
                     inFlight.acquireUninterruptibly();
                     pool.execute(() -> {
                         try {
-                            long n = writeItem(cluster, index, header.itemLimit(), fixer, placer, input.name());
+                            long n = writeItem(cluster, index, header.itemLimit(), sink, input.name());
                             items.incrementAndGet();
                             bytes.addAndGet(n);
                         } catch (RestoreException e) {
@@ -136,8 +163,8 @@ public final class Restorer {
     }
 
     /** Inflates item {@code i} piece by piece and writes each piece; returns its content length. */
-    private static long writeItem(ImageReader.Cluster c, int i, int limit, ChunkTreeFixer fixer, Placer placer,
-            String name) throws RestoreException {
+    private static long writeItem(ImageReader.Cluster c, int i, int limit, Sink sink, String name)
+            throws RestoreException {
         long bytenr = c.bytenrs()[i];
         byte[] payload = c.payloads()[i];
         String where = name + ": item " + i + " of cluster at offset " + c.offset();
@@ -145,7 +172,7 @@ public final class Restorer {
             for (int off = 0; off < payload.length; off += PIECE) {
                 int len = Math.min(PIECE, payload.length - off);
                 byte[] piece = java.util.Arrays.copyOfRange(payload, off, off + len);
-                place(piece, len, bytenr + off, fixer, placer);
+                sink.write(bytenr + off, piece, len);
             }
             return payload.length;
         }
@@ -166,7 +193,7 @@ public final class Restorer {
                 if (total + filled > limit) {
                     throw new RestoreException(where + ": payload inflates past " + limit + " bytes");
                 }
-                place(piece, filled, bytenr + total, fixer, placer);
+                sink.write(bytenr + total, piece, filled);
                 total += filled;
             }
             if (inf.getRemaining() > 0) {
@@ -180,24 +207,16 @@ public final class Restorer {
         }
     }
 
-    private static void place(byte[] piece, int len, long logical, ChunkTreeFixer fixer, Placer placer)
-            throws RestoreException {
-        if (fixer != null) {
-            fixer.fix(piece, len, logical);
-        }
-        placer.write(logical, piece, len);
-    }
-
     /** Superblock and its mirrors, then the size. Returns the final target size. */
-    private static long finish(Target target, ImageHeader header, byte[] superblock) throws RestoreException {
+    static long finish(Target target, Superblock sb, byte[] superblock) throws RestoreException {
         long devSize = LittleEndian.u64(superblock, DEV_ITEM_TOTAL_BYTES);
         target.extendTo(devSize);
         long size = target.size();
         target.write(Superblock.PRIMARY_OFFSET, superblock, 0, Superblock.SIZE);
         for (long mirror : MIRRORS) {
             if (mirror + Superblock.SIZE <= size) {
-                target.write(mirror, SuperblockPatcher.mirror(superblock, mirror,
-                        header.superblock().checksumType()), 0, Superblock.SIZE);
+                target.write(mirror, SuperblockPatcher.mirror(superblock, mirror, sb.checksumType()), 0,
+                        Superblock.SIZE);
             }
         }
         target.force();
