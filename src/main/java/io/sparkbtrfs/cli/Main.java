@@ -74,9 +74,6 @@ public final class Main {
     }
 
     private static int restore(ImageOptions options, PrintStream err) {
-        if (options.isOldRestore()) {
-            return fail(err, "old restore (-o) is not implemented in this version yet");
-        }
         long started = System.nanoTime();
         Configuration hadoop;
         try {
@@ -90,7 +87,7 @@ public final class Main {
         try {
             RestoreSummary summary = new Restorer(threads, err).restore(options.getSource(),
                     options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()),
-                    options.isMultiDevice(), hadoop, System.in);
+                    options.isMultiDevice(), options.isOldRestore(), hadoop, System.in);
             RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
                     (System.nanoTime() - started) / 1_000_000);
             err.println(total.line(options.getSource(), String.join(", ", options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()))));

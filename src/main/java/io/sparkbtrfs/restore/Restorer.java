@@ -43,7 +43,7 @@ public final class Restorer {
     /** Default restore onto one target. */
     public RestoreSummary restore(String imageSpec, String targetSpec, Configuration conf, InputStream stdin)
             throws RestoreException {
-        return restore(imageSpec, java.util.List.of(targetSpec), false, conf, stdin);
+        return restore(imageSpec, java.util.List.of(targetSpec), false, false, conf, stdin);
     }
 
     /**
@@ -53,6 +53,12 @@ public final class Restorer {
      */
     public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
             Configuration conf, InputStream stdin) throws RestoreException {
+        return restore(imageSpec, targets, multiDevice, false, conf, stdin);
+    }
+
+    /** As above; {@code oldStyle} is {@code -o}: identity placement (see {@link OldRestore}). */
+    public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
+            boolean oldStyle, Configuration conf, InputStream stdin) throws RestoreException {
         long started = System.nanoTime();
         try (ImageInput input = ImageInput.open(imageSpec, conf, stdin)) {
             ImageHeader header;
@@ -65,6 +71,9 @@ public final class Restorer {
             }
             if (multiDevice) {
                 return MultiDevice.restore(this, input, header, targets, started);
+            }
+            if (oldStyle) {
+                return OldRestore.restore(this, input, header, targets.get(0), started);
             }
             byte[] superblock = SuperblockPatcher.patch(header);
             if (header.multiDevice()) {
