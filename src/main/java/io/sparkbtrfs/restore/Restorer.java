@@ -76,12 +76,6 @@ public final class Restorer {
                 return OldRestore.restore(this, input, header, targets.get(0), started);
             }
             byte[] superblock = SuperblockPatcher.patch(header);
-            if (header.multiDevice()) {
-                err.println("WARNING: the image is of a " + header.superblock().numDevices()
-                        + "-device filesystem: chunks are remapped onto one device, but dev extents, dev items and"
-                        + " block groups are not rewritten yet, so btrfs check will report them; -m restores it"
-                        + " onto as many devices");
-            }
             Target target = Target.open(targets.get(0));
             boolean ok = false;
             try {
@@ -97,6 +91,9 @@ public final class Restorer {
                     }
                     placer.write(logical, buf, len);
                 });
+                if (header.multiDevice()) {
+                    superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
+                }
                 long size = finish(target, header.superblock(), superblock);
                 ok = true;
                 return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);

@@ -69,6 +69,24 @@ final class Target implements AutoCloseable {
         }
     }
 
+    void read(long position, byte[] buf, int off, int len) throws RestoreException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+        try {
+            long at = position;
+            while (bb.hasRemaining()) {
+                int n = channel.read(bb, at);
+                if (n < 0) {
+                    java.util.Arrays.fill(buf, off + (int) (at - position), off + len, (byte) 0);
+                    return; // beyond what was written: a hole
+                }
+                at += n;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RestoreException(name + ": unable to read " + len + " bytes at offset " + position + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** Current size: the file length, or the device capacity. */
     long size() throws RestoreException {
         try {
