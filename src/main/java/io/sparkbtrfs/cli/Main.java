@@ -75,13 +75,15 @@ public final class Main {
 
     private static int restore(ImageOptions options, PrintStream err) {
         long started = System.nanoTime();
-        Configuration hadoop;
-        try {
-            hadoop = SparkSessions.hadoopConf(SparkSessions.sparkConf(options.getMaster(), false, options.getConf()),
-                    options.getConf());
-        } catch (IOException e) {
-            throw new UserError("cannot read configuration: " + e.getMessage());
-        }
+        // Spark and Hadoop classes cost a second to load; a restore from a local file needs neither.
+        java.util.function.Supplier<Configuration> hadoop = () -> {
+            try {
+                return SparkSessions.hadoopConf(SparkSessions.sparkConf(options.getMaster(), false, options.getConf()),
+                        options.getConf());
+            } catch (IOException e) {
+                throw new UserError("cannot read configuration: " + e.getMessage());
+            }
+        };
         int threads = options.getThreads() > 0 ? options.getThreads()
                 : Math.min(ImageOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors());
         try {

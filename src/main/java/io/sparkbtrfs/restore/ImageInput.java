@@ -33,7 +33,7 @@ final class ImageInput implements AutoCloseable {
         this.temporary = temporary;
     }
 
-    static ImageInput open(String spec, Configuration conf, InputStream stdin) throws RestoreException {
+    static ImageInput open(String spec, java.util.function.Supplier<Configuration> confSupplier, InputStream stdin) throws RestoreException {
         try {
             if ("-".equals(spec)) {
                 Path tmp = Files.createTempFile("btrfs-image-restore-", ".img");
@@ -43,9 +43,10 @@ final class ImageInput implements AutoCloseable {
                     Files.deleteIfExists(tmp);
                     throw e;
                 }
-                return new ImageInput("stdin", tmp, null, conf, true);
+                return new ImageInput("stdin", tmp, null, null, true);
             }
             if (BlockSources.isUri(spec)) {
+                Configuration conf = confSupplier.get();
                 org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
                 if (!fs(p, conf).getFileStatus(p).isFile()) {
                     throw new RestoreException("unable to open metadump image " + spec + ": not a file");
@@ -59,7 +60,7 @@ final class ImageInput implements AutoCloseable {
             if (Files.isDirectory(p)) {
                 throw new RestoreException("unable to open metadump image " + spec + ": it is a directory");
             }
-            return new ImageInput(spec, p, null, conf, false);
+            return new ImageInput(spec, p, null, null, false);
         } catch (IOException e) {
             throw new RestoreException("unable to open metadump image " + spec + ": " + e.getMessage(), e);
         }

@@ -41,7 +41,7 @@ public final class Restorer {
     }
 
     /** Default restore onto one target. */
-    public RestoreSummary restore(String imageSpec, String targetSpec, Configuration conf, InputStream stdin)
+    public RestoreSummary restore(String imageSpec, String targetSpec, java.util.function.Supplier<Configuration> conf, InputStream stdin)
             throws RestoreException {
         return restore(imageSpec, java.util.List.of(targetSpec), false, false, conf, stdin);
     }
@@ -52,13 +52,13 @@ public final class Restorer {
      * every copy through the filesystem's own RAID mapping.
      */
     public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
-            Configuration conf, InputStream stdin) throws RestoreException {
+            java.util.function.Supplier<Configuration> conf, InputStream stdin) throws RestoreException {
         return restore(imageSpec, targets, multiDevice, false, conf, stdin);
     }
 
     /** As above; {@code oldStyle} is {@code -o}: identity placement (see {@link OldRestore}). */
     public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
-            boolean oldStyle, Configuration conf, InputStream stdin) throws RestoreException {
+            boolean oldStyle, java.util.function.Supplier<Configuration> conf, InputStream stdin) throws RestoreException {
         long started = System.nanoTime();
         try (ImageInput input = ImageInput.open(imageSpec, conf, stdin)) {
             ImageHeader header;
