@@ -87,7 +87,8 @@ public final class Main {
         int threads = options.getThreads() > 0 ? options.getThreads()
                 : Math.min(ImageOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors());
         try {
-            RestoreSummary summary = new Restorer(threads, err).restore(options.getSource(),
+            RestoreSummary summary = new Restorer(threads, err,
+                    options.getProgress().enabled(Terminal.isStderrTerminal())).restore(options.getSource(),
                     options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()),
                     options.isMultiDevice(), options.isOldRestore(), hadoop, System.in);
             RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),

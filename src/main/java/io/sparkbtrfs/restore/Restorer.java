@@ -35,9 +35,17 @@ public final class Restorer {
     private final int threads;
     private final PrintStream err;
 
+    private final boolean progress;
+
     public Restorer(int threads, PrintStream err) {
+        this(threads, err, false);
+    }
+
+    /** @param progress print a self-overwriting status line on {@code err} (for an interactive terminal) */
+    public Restorer(int threads, PrintStream err, boolean progress) {
         this.threads = Math.max(1, threads);
         this.err = err;
+        this.progress = progress;
     }
 
     /** Default restore onto one target. */
@@ -119,6 +127,7 @@ public final class Restorer {
         AtomicReference<RestoreException> failure = new AtomicReference<>();
         AtomicLong items = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
+        Thread meter = progress ? startMeter(items, bytes) : null;
         try (InputStream in = input.stream()) {
             ImageReader reader = new ImageReader(in, input.name());
             for (ImageReader.Cluster c = reader.next(); c != null && failure.get() == null; c = reader.next()) {
@@ -152,6 +161,9 @@ public final class Restorer {
         } catch (ImageFormatException e) {
             failure.compareAndSet(null, new RestoreException(e.getMessage(), e));
         } finally {
+            if (meter != null) {
+                meter.interrupt();
+            }
             pool.shutdown();
             try {
                 while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
@@ -166,6 +178,27 @@ public final class Restorer {
             throw failure.get();
         }
         return new long[] {items.get(), bytes.get()};
+    }
+
+    private Thread startMeter(AtomicLong items, AtomicLong bytes) {
+        long start = System.nanoTime();
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(500);
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    err.printf("\rrestoring: %d items, %.1f MiB, %.1f MiB/s   ", items.get(), bytes.get() / 1048576.0,
+                            bytes.get() / 1048576.0 / secs);
+                    err.flush();
+                }
+            } catch (InterruptedException e) {
+                err.print("\r\033[K");
+                err.flush();
+            }
+        }, "restore-progress");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Inflates item {@code i} piece by piece and writes each piece; returns its content length. */
