@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +22,7 @@ import io.sparkbtrfs.dump.Planner;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.restore.RestoreException;
+import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.restore.RestoreSummary;
 import io.sparkbtrfs.restore.Restorer;
 import io.sparkbtrfs.spark.DumpJob;
@@ -57,10 +59,6 @@ public final class Main {
         try {
             if (options.isRestore()) {
                 return restore(options, err);
-            }
-            if (options.getSanitize() != ImageOptions.SanitizeMode.NONE) {
-                return fail(err, "name sanitizing (-s, -ss) is not implemented in this version yet;"
-                        + " refusing to write an unsanitized image");
             }
             return dump(options, err);
         } catch (UserError e) {
@@ -140,7 +138,12 @@ public final class Main {
                 throw new UserError(source + ": " + e.getMessage());
             }
             Superblock sb = v.superblock();
-            DumpSettings settings = new DumpSettings(options.getCompressLevel(), LeafItemTransform.NONE);
+            boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
+            boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
+            LeafItemTransform transform = sanitize
+                    ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
+                    : LeafItemTransform.NONE;
+            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize);
             sc = SparkSessions.start(sparkConf);
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
@@ -156,7 +159,11 @@ public final class Main {
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
             DumpSummary total = new DumpSummary(summary.blocks(), summary.bytesIn(), summary.bytesOut(),
-                    summary.clusters(), summary.items(), summary.partitions(), millis);
+                    summary.clusters(), summary.items(), summary.partitions(), millis, summary.sanitize(),
+                    summary.distinctNames());
+            if (sanitize) {
+                err.println(summary.sanitizeLine(collisions));
+            }
             err.println(total.line(source, ImageOutput.STDOUT.equals(target) ? "stdout" : target));
             return 0;
         } catch (IOException e) {

@@ -48,6 +48,11 @@ public final class LongHashSet {
         Arrays.fill(old, 0);
     }
 
+    /** Number of distinct values added. */
+    public long size() {
+        return size + (hasZero ? 1 : 0);
+    }
+
     private static int mix(long v) {
         long h = v * 0x9E3779B97F4A7C15L;
         return (int) (h ^ (h >>> 32));

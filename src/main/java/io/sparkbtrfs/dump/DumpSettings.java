@@ -4,8 +4,15 @@ import java.io.Serializable;
 
 import io.sparkbtrfs.image.MetadumpFormat;
 
-/** How items are turned into payloads: fixed on the driver, identical on every executor. */
-public record DumpSettings(int compressLevel, LeafItemTransform transform) implements Serializable {
+/**
+ * How items are turned into payloads: fixed on the driver, identical on every executor.
+ * {@code clearLabel} blanks the superblock's label (sanitized dumps).
+ */
+public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel) implements Serializable {
+
+    public DumpSettings(int compressLevel, LeafItemTransform transform) {
+        this(compressLevel, transform, false);
+    }
 
     public DumpSettings {
         if (compressLevel < 0 || compressLevel > 9) {

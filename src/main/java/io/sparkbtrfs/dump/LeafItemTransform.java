@@ -29,6 +29,16 @@ public interface LeafItemTransform extends Serializable {
 
     boolean handles(int keyType);
 
+    /** A fresh instance for one task (its own caches and counters); stateless transforms return themselves. */
+    default LeafItemTransform forTask() {
+        return this;
+    }
+
+    /** What this task's instance counted, shipped to the driver in the part result (null if nothing). */
+    default Object taskStats() {
+        return null;
+    }
+
     /** Rewrites item {@code slot}, whose data is {@code block[dataStart .. dataStart+dataSize)} (in bounds). */
     void apply(byte[] block, int blockOffset, int slot, int dataStart, int dataSize);
 }

@@ -7,8 +7,12 @@ import java.io.Serializable;
  * part, the last index block written (for the stale-entry bytes of the next part's final cluster) and
  * counters for the summary.
  */
-public record PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn)
-        implements Serializable {
+public record PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn,
+        Object transformStats) implements Serializable {
+
+    public PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn) {
+        this(part, length, clusterOffsets, lastIndex, blocks, bytesIn, null);
+    }
 
     public int clusters() {
         return clusterOffsets.length;

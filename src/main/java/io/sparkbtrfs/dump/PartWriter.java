@@ -16,10 +16,14 @@ import io.sparkbtrfs.image.ZlibCodec;
  * per task.
  */
 public final class PartWriter implements AutoCloseable {
+    private static final int LABEL_OFFSET = 299;
+    private static final int LABEL_SIZE = 256;
+
     private final Volume volume;
     private final ItemPlan plan;
     private final DumpSettings settings;
     private final BlockScrubber scrubber;
+    private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
 
@@ -28,7 +32,8 @@ public final class PartWriter implements AutoCloseable {
         this.plan = plan;
         this.settings = settings;
         this.nodesize = volume.superblock().nodesize();
-        this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), settings.transform());
+        this.transform = settings.transform().forTask();
+        this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
         this.deflater = settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
     }
 
@@ -69,7 +74,8 @@ public final class PartWriter implements AutoCloseable {
                 progress.cluster(clusterBlocks, clusterBytes);
             }
         }
-        return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn);
+        return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn,
+                transform.taskStats());
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
@@ -77,8 +83,14 @@ public final class PartWriter implements AutoCloseable {
         long start = plan.start(i);
         int length = plan.length(i);
         switch (plan.kind(i)) {
-            case ItemPlan.SUPERBLOCK:
-                return volume.rawPrimarySuperblock();
+            case ItemPlan.SUPERBLOCK: {
+                byte[] sb = volume.rawPrimarySuperblock();
+                if (settings.clearLabel()) {
+                    java.util.Arrays.fill(sb, LABEL_OFFSET, LABEL_OFFSET + LABEL_SIZE, (byte) 0);
+                    volume.superblock().checksumType().store(sb, 0, sb.length);
+                }
+                return sb;
+            }
             case ItemPlan.METADATA: {
                 byte[] buf = new byte[length];
                 for (int off = 0; off < length; off += nodesize) {

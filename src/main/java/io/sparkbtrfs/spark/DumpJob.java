@@ -14,7 +14,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 
+import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.device.VolumeDescriptor;
+import io.sparkbtrfs.sanitize.SanitizeStats;
 import io.sparkbtrfs.dump.ClusterRuns;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ImageAssembler;
@@ -100,8 +102,18 @@ public final class DumpJob {
         output.commit();
         long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();
         long bytesIn = parts.stream().mapToLong(PartResult::bytesIn).sum();
+        SanitizeStats sanitize = null;
+        LongHashSet distinct = new LongHashSet();
+        for (PartResult p : parts) {
+            if (p.transformStats() instanceof SanitizeStats s) {
+                if (sanitize == null) {
+                    sanitize = new SanitizeStats();
+                }
+                sanitize.merge(s, distinct);
+            }
+        }
         return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
-                (System.nanoTime() - started) / 1_000_000);
+                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size());
     }
 
     /** Enough parts to keep every core busy and progress moving, never tiny ones. */

@@ -1,8 +1,19 @@
 package io.sparkbtrfs.spark;
 
+import io.sparkbtrfs.sanitize.SanitizeStats;
+
 /** Figures for the closing line of a dump. */
 public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions,
-        long millis) {
+        long millis, SanitizeStats sanitize, long distinctNames) {
+
+    public DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions, long millis) {
+        this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0);
+    }
+
+    /** The sanitizing line of the summary (empty if nothing was sanitized). */
+    public String sanitizeLine(boolean collisions) {
+        return sanitize == null ? "" : sanitize.line(distinctNames, collisions);
+    }
 
     public String line(String source, String target) {
         double secs = millis / 1000.0;

@@ -1,0 +1,214 @@
+package io.sparkbtrfs.sanitize;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import io.sparkbtrfs.format.Crc32c;
+
+/**
+ * Finds a different name of the same length and the same btrfs name hash. The CRC register update is
+ * linear over GF(2), so the hash of (prefix ‖ suffix) is c(prefix) ⊕ N·suffix for a matrix N that depends
+ * only on the suffix length: a suffix hitting the target hash solves 32 linear equations (Gaussian
+ * elimination, microseconds for a name of any length; nothing is enumerated but the few free variables).
+ *
+ * <p>First choice: suffix bytes {@code 0x40 | x} (6 free bits: '@', letters, '[', '\', ']', '^', '_', '`',
+ * '{', '|', '}', '~'), a random printable prefix; needs 6 free bytes. Otherwise every bit of the last
+ * (up to 8) bytes is free and the solutions are searched for printable ones, then for any legal one
+ * (no NUL, no '/'). Names of equal length with equal hashes under one seed have equal hashes under every
+ * seed, so INODE_EXTREF hashes (seeded with the parent inode) are preserved too.
+ */
+final class CollisionSolver {
+    static final byte[] PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final int MAX_SUFFIX = 8;
+    private static final int ATTEMPTS = 32;
+    /** COLUMNS[bits][k][i*bits+b]: effect on the register of bit b of byte i of a k-byte suffix. */
+    private static final int[][][] COLUMNS = {null, null, null, null, null, null, columns(6), null, columns(8)};
+
+    /** How a collision was found. */
+    enum Kind { PRINTABLE, NON_PRINTABLE }
+
+    /** A substitute and how it was found. */
+    record Result(byte[] name, Kind kind) {
+    }
+
+    private CollisionSolver() {
+    }
+
+    private static int[][] columns(int bits) {
+        int[][] out = new int[MAX_SUFFIX + 1][];
+        for (int k = 1; k <= MAX_SUFFIX; k++) {
+            out[k] = new int[k * bits];
+            for (int i = 0; i < k; i++) {
+                for (int b = 0; b < bits; b++) {
+                    byte[] e = new byte[k];
+                    e[i] = (byte) (1 << b);
+                    out[k][i * bits + b] = Crc32c.update(0, e, 0, k);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A name equal to {@code name} in its first {@code fixed} bytes, with the same length and hash,
+     * without NUL or '/', not "." or "..", different from {@code name}; null if none was found.
+     */
+    static Result solve(byte[] name, int fixed, SplittableRandom rnd) {
+        int n = name.length;
+        int free = n - fixed;
+        int target = Crc32c.nameHash(name, 0, n);
+        if (free >= 6) {
+            int k = Math.min(free, MAX_SUFFIX);
+            byte[] out = name.clone();
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                for (int i = fixed; i < n - k; i++) {
+                    out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
+                }
+                Arrays.fill(out, n - k, n, (byte) 0x40);
+                Elimination e = new Elimination(COLUMNS[6][k], target ^ Crc32c.nameHash(out, 0, n));
+                if (!e.solvable()) {
+                    continue;
+                }
+                long x = e.solution(rnd.nextLong());
+                for (int i = 0; i < k; i++) {
+                    out[n - k + i] = (byte) (0x40 | (x >>> (i * 6)) & 0x3F);
+                }
+                if (printable(out, fixed) && !Arrays.equals(out, name)) {
+                    return new Result(out, Kind.PRINTABLE);
+                }
+            }
+        }
+        if (free < 5) {
+            return null; // at most 32 free bits: the only solution is the name itself
+        }
+        int k = Math.min(free, 7); // 56 unknowns: bit 63 of a row holds the right-hand side
+        byte[] out = name.clone();
+        for (int i = fixed; i < n - k; i++) {
+            out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
+        }
+        Arrays.fill(out, n - k, n, (byte) 0);
+        Elimination e = new Elimination(COLUMNS[8][k], target ^ Crc32c.nameHash(out, 0, n));
+        if (!e.solvable()) {
+            return null;
+        }
+        byte[] legal = null;
+        int tries = Math.min(1 << Math.min(e.freeCount(), 16), 1 << 16);
+        boolean exhaustive = e.freeCount() <= 16;
+        for (int t = 0; t < tries; t++) {
+            long x = e.solution(exhaustive ? e.spread(t) : rnd.nextLong());
+            for (int i = 0; i < k; i++) {
+                out[n - k + i] = (byte) (x >>> (i * 8));
+            }
+            if (Arrays.equals(out, name)) {
+                continue;
+            }
+            if (printable(out, fixed)) {
+                return new Result(out.clone(), Kind.PRINTABLE);
+            }
+            if (legal == null && legal(out)) {
+                legal = out.clone();
+            }
+        }
+        return legal == null ? null : new Result(legal, Kind.NON_PRINTABLE);
+    }
+
+    static boolean printable(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            int c = b[i] & 0xFF;
+            if (c < 0x21 || c > 0x7E || c == '/') {
+                return false;
+            }
+        }
+        return legal(b);
+    }
+
+    static boolean legal(byte[] b) {
+        for (byte c : b) {
+            if (c == 0 || c == '/') {
+                return false;
+            }
+        }
+        return !(b.length == 1 && b[0] == '.') && !(b.length == 2 && b[0] == '.' && b[1] == '.');
+    }
+
+    /** Reduced row echelon form of the 32 equations Σ x_j·col_j = residual. */
+    private static final class Elimination {
+        private final long[] rows = new long[32]; // bits 0..m-1 coefficients, bit 63 right-hand side
+        private final int[] pivotCol = new int[32];
+        private final int m;
+        private int rank;
+        private long pivots;
+        private boolean solvable = true;
+
+        Elimination(int[] columns, int residual) {
+            m = columns.length;
+            for (int r = 0; r < 32; r++) {
+                long row = 0;
+                for (int j = 0; j < m; j++) {
+                    row |= (long) ((columns[j] >>> r) & 1) << j;
+                }
+                rows[r] = row | (long) ((residual >>> r) & 1) << 63;
+            }
+            for (int col = 0; col < m && rank < 32; col++) {
+                int sel = -1;
+                for (int r = rank; r < 32 && sel < 0; r++) {
+                    if (((rows[r] >>> col) & 1) != 0) {
+                        sel = r;
+                    }
+                }
+                if (sel < 0) {
+                    continue;
+                }
+                long t = rows[sel];
+                rows[sel] = rows[rank];
+                rows[rank] = t;
+                for (int r = 0; r < 32; r++) {
+                    if (r != rank && ((rows[r] >>> col) & 1) != 0) {
+                        rows[r] ^= rows[rank];
+                    }
+                }
+                pivotCol[rank++] = col;
+                pivots |= 1L << col;
+            }
+            for (int r = rank; r < 32; r++) {
+                if ((rows[r] >>> 63) != 0) {
+                    solvable = false;
+                }
+            }
+        }
+
+        boolean solvable() {
+            return solvable;
+        }
+
+        int freeCount() {
+            return m - rank;
+        }
+
+        /** The free-variable assignment number {@code t}, spread over the free columns. */
+        long spread(long t) {
+            long x = 0;
+            int bit = 0;
+            for (int col = 0; col < m; col++) {
+                if ((pivots & (1L << col)) == 0) {
+                    x |= ((t >>> bit++) & 1) << col;
+                }
+            }
+            return x;
+        }
+
+        /** The solution whose free variables are taken from {@code bits}. */
+        long solution(long bits) {
+            long mask = m == 64 ? -1L : (1L << m) - 1;
+            long x = bits & mask & ~pivots;
+            for (int r = 0; r < rank; r++) {
+                long row = rows[r];
+                if (((row >>> 63) ^ (Long.bitCount(row & x & mask) & 1)) != 0) {
+                    x |= 1L << pivotCol[r];
+                }
+            }
+            return x;
+        }
+    }
+}

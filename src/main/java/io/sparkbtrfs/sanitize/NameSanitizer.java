@@ -1,0 +1,233 @@
+package io.sparkbtrfs.sanitize;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import io.sparkbtrfs.dump.LeafItemTransform;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.TreeBlock;
+
+/**
+ * Replaces every name in every name-bearing item (DIR_ITEM, DIR_INDEX, XATTR_ITEM, INODE_REF,
+ * INODE_EXTREF, ROOT_REF, ROOT_BACKREF; all entries of multi-entry items), zeroes xattr values and data
+ * checksum items. The substitute of a name is a pure function of the name and the dump's secret, so
+ * every executor and every item agrees on it without coordination: {@code -s} gives printable garbage,
+ * {@code -ss} a name with the same length and the same name hash ({@link CollisionSolver}), garbage when
+ * the name is too short to have one (counted). "." and "..", the root tree's "default" entry and the
+ * names of xattr namespaces other than {@code user.} are kept.
+ */
+public final class NameSanitizer implements LeafItemTransform {
+    private static final long serialVersionUID = 1L;
+
+    private static final int INODE_REF = 12;
+    private static final int INODE_EXTREF = 13;
+    private static final int XATTR_ITEM = 24;
+    private static final int DIR_ITEM = 84;
+    private static final int DIR_INDEX = 96;
+    private static final int EXTENT_CSUM = 128;
+    private static final int ROOT_BACKREF = 144;
+    private static final int ROOT_REF = 156;
+    private static final long ROOT_TREE = 1;
+    private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DEFAULT = "default".getBytes(StandardCharsets.US_ASCII);
+    private static final int CACHE_LIMIT = 1 << 16;
+
+    private final boolean collisions;
+    private final long secret;
+    private transient Map<Key, byte[]> cache;
+    private transient SanitizeStats stats;
+
+    public NameSanitizer(boolean collisions, long secret) {
+        this.collisions = collisions;
+        this.secret = secret;
+    }
+
+    @Override
+    public LeafItemTransform forTask() {
+        return new NameSanitizer(collisions, secret);
+    }
+
+    /** This task's counters (null for the driver's template). */
+    public SanitizeStats stats() {
+        return stats;
+    }
+
+    @Override
+    public Object taskStats() {
+        return stats == null ? new SanitizeStats().seal() : stats.seal();
+    }
+
+    @Override
+    public boolean handles(int keyType) {
+        return switch (keyType) {
+            case INODE_REF, INODE_EXTREF, XATTR_ITEM, DIR_ITEM, DIR_INDEX, EXTENT_CSUM, ROOT_BACKREF, ROOT_REF -> true;
+            default -> false;
+        };
+    }
+
+    @Override
+    public void apply(byte[] b, int blockOffset, int slot, int start, int size) {
+        if (stats == null) {
+            stats = new SanitizeStats();
+            cache = new HashMap<>();
+        }
+        int type = TreeBlock.itemType(b, blockOffset, slot);
+        int end = start + size;
+        switch (type) {
+            case EXTENT_CSUM -> {
+                Arrays.fill(b, start, end, (byte) 0);
+                stats.checksums++;
+            }
+            case DIR_ITEM, DIR_INDEX, XATTR_ITEM -> {
+                boolean rootTree = TreeBlock.owner(b, blockOffset) == ROOT_TREE;
+                for (int p = start; p + 30 <= end;) {
+                    int dataLen = LittleEndian.u16(b, p + 25);
+                    int nameLen = LittleEndian.u16(b, p + 27);
+                    int name = p + 30;
+                    if (name + nameLen + dataLen > end) {
+                        break; // a damaged entry: leave the rest as read
+                    }
+                    if (type == XATTR_ITEM) {
+                        if (startsWith(b, name, nameLen, USER)) {
+                            substitute(b, name, nameLen, USER.length);
+                        }
+                        if (dataLen > 0) {
+                            Arrays.fill(b, name + nameLen, name + nameLen + dataLen, (byte) 0);
+                            stats.values++;
+                        }
+                    } else if (!(rootTree && equals(b, name, nameLen, DEFAULT))) {
+                        substitute(b, name, nameLen, 0);
+                    }
+                    p = name + nameLen + dataLen;
+                }
+            }
+            case INODE_REF -> {
+                for (int p = start; p + 10 <= end;) {
+                    int nameLen = LittleEndian.u16(b, p + 8);
+                    if (p + 10 + nameLen > end) {
+                        break;
+                    }
+                    substitute(b, p + 10, nameLen, 0);
+                    p += 10 + nameLen;
+                }
+            }
+            case INODE_EXTREF -> {
+                for (int p = start; p + 18 <= end;) {
+                    int nameLen = LittleEndian.u16(b, p + 16);
+                    if (p + 18 + nameLen > end) {
+                        break;
+                    }
+                    substitute(b, p + 18, nameLen, 0);
+                    p += 18 + nameLen;
+                }
+            }
+            case ROOT_REF, ROOT_BACKREF -> {
+                if (size >= 18) {
+                    int nameLen = LittleEndian.u16(b, start + 16);
+                    if (start + 18 + nameLen <= end) {
+                        substitute(b, start + 18, nameLen, 0);
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void substitute(byte[] b, int off, int len, int keep) {
+        if (len == 0 || isDot(b, off, len)) {
+            return;
+        }
+        byte[] name = Arrays.copyOfRange(b, off, off + len);
+        Key key = new Key(name, keep);
+        byte[] sub = cache.get(key);
+        if (sub == null) {
+            sub = compute(name, keep);
+            if (cache.size() >= CACHE_LIMIT) {
+                cache.clear();
+            }
+            cache.put(key, sub);
+        }
+        System.arraycopy(sub, 0, b, off, len);
+        stats.names++;
+    }
+
+    /** The substitute of {@code name}: depends only on the name, {@code keep} and the secret. */
+    byte[] compute(byte[] name, int keep) {
+        byte[] digest = keyedDigest(name);
+        SplittableRandom rnd = new SplittableRandom(LittleEndian.u64(digest, 0));
+        if (stats != null) {
+            stats.fingerprint(LittleEndian.u64(digest, 8));
+        }
+        if (collisions) {
+            if (name.length - keep <= 4) {
+                count(s -> s.shortFallbacks++);
+            } else {
+                CollisionSolver.Result r = CollisionSolver.solve(name, keep, rnd);
+                if (r != null) {
+                    count(s -> s.collisions++);
+                    if (r.kind() == CollisionSolver.Kind.NON_PRINTABLE) {
+                        count(s -> s.nonPrintable++);
+                    }
+                    return r.name();
+                }
+                count(s -> s.noCollisionFallbacks++);
+            }
+        }
+        byte[] out = name.clone();
+        for (int i = keep; i < out.length; i++) {
+            out[i] = CollisionSolver.PREFIX_ALPHABET[rnd.nextInt(CollisionSolver.PREFIX_ALPHABET.length)];
+        }
+        return out;
+    }
+
+    private void count(java.util.function.Consumer<SanitizeStats> c) {
+        if (stats != null) {
+            c.accept(stats);
+        }
+    }
+
+    /** SHA-256(secret ‖ name): the per-name randomness; unknown secret → substitutes cannot be confirmed. */
+    private byte[] keyedDigest(byte[] name) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] s = new byte[8];
+            LittleEndian.put64(s, 0, secret);
+            md.update(s);
+            md.update(name);
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+        }
+    }
+
+    private static boolean isDot(byte[] b, int off, int len) {
+        return (len == 1 && b[off] == '.') || (len == 2 && b[off] == '.' && b[off + 1] == '.');
+    }
+
+    private static boolean startsWith(byte[] b, int off, int len, byte[] prefix) {
+        return len >= prefix.length && Arrays.equals(b, off, off + prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static boolean equals(byte[] b, int off, int len, byte[] other) {
+        return len == other.length && Arrays.equals(b, off, off + len, other, 0, len);
+    }
+
+    /** Cache key: name bytes and how many leading bytes are kept. */
+    private record Key(byte[] name, int keep) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.keep == keep && Arrays.equals(k.name, name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(name) * 31 + keep;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.sparkbtrfs.sanitize;
+
+import java.io.Serializable;
+
+import io.sparkbtrfs.device.LongHashSet;
+
+/**
+ * What sanitizing did in one task; merged on the driver. Distinct names are counted by 64-bit
+ * fingerprints (keyed with the dump's secret, so they reveal nothing either).
+ */
+public final class SanitizeStats implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    long names;
+    long collisions;
+    long shortFallbacks;
+    long noCollisionFallbacks;
+    long nonPrintable;
+    long values;
+    long checksums;
+    private long[] fingerprints = new long[0];
+    private transient LongHashSet seen;
+    private transient long[] pending;
+    private transient int pendingCount;
+
+    void fingerprint(long fp) {
+        if (seen == null) {
+            seen = new LongHashSet();
+            pending = new long[1024];
+        }
+        if (seen.add(fp)) {
+            if (pendingCount == pending.length) {
+                pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
+            }
+            pending[pendingCount++] = fp;
+        }
+    }
+
+    /** Freezes the fingerprints for shipping to the driver. */
+    public SanitizeStats seal() {
+        if (pending != null) {
+            fingerprints = java.util.Arrays.copyOf(pending, pendingCount);
+        }
+        return this;
+    }
+
+    /** Adds {@code other} into this (driver side). */
+    public void merge(SanitizeStats other, LongHashSet distinct) {
+        names += other.names;
+        collisions += other.collisions;
+        shortFallbacks += other.shortFallbacks;
+        noCollisionFallbacks += other.noCollisionFallbacks;
+        nonPrintable += other.nonPrintable;
+        values += other.values;
+        checksums += other.checksums;
+        for (long fp : other.fingerprints) {
+            distinct.add(fp);
+        }
+    }
+
+    public String line(long distinct, boolean collisionsMode) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("sanitized ").append(names).append(" names (").append(distinct).append(" distinct), ")
+                .append(values).append(" xattr values, ").append(checksums).append(" data checksum items");
+        if (collisionsMode) {
+            sb.append("; hash-preserving substitutes: ").append(collisions);
+            if (nonPrintable > 0) {
+                sb.append(" (").append(nonPrintable).append(" with non-printable bytes: no printable collision exists)");
+            }
+            sb.append("; garbage (hash will not match): ").append(shortFallbacks).append(" names of 4 bytes or less, ")
+                    .append(noCollisionFallbacks).append(" without any collision");
+        }
+        return sb.toString();
+    }
+}
