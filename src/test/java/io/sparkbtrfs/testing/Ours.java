@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,12 +54,22 @@ public final class Ours {
 
     /** {@code btrfs-image ARGS} in a child JVM, as a user would run it. */
     public static Proc.Result process(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return process(Proc.DEFAULT_TIMEOUT, args);
+    }
+
+    /** As {@link #process(String...)}, killed after {@code timeout}. */
+    public static Proc.Result process(Duration timeout, String... args) {
+        List<String> cmd = command();
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, timeout);
+    }
+
+    /** The command line that starts our btrfs-image in a child JVM (append the tool's arguments). */
+    public static List<String> command() {
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+IgnoreUnrecognizedVMOptions", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
                 "-cp", classpath(), "io.sparkbtrfs.cli.Main"));
-        cmd.addAll(List.of(args));
-        return Proc.run(cmd, Proc.DEFAULT_TIMEOUT);
     }
 }
