@@ -51,7 +51,11 @@ public final class ImageReader {
             if (offset == 0) {
                 throw new ImageFormatException(name + ": not a metadump image (shorter than one index block)");
             }
-            return null;
+            if (index.length > 0 && startsWithMagic(index)) {
+                throw new ImageFormatException(name + ": truncated: the index block at offset " + offset + " has only "
+                        + index.length + " of " + MetadumpFormat.INDEX_SIZE + " bytes");
+            }
+            return null; // the end, or stray bytes shorter than an index block (ignored, as the reference does)
         }
         long m = LittleEndian.u64(index, 0);
         if (offset == 0) {
@@ -99,6 +103,16 @@ public final class ImageReader {
         Cluster c = new Cluster(offset, flag, bytenrs, payloads, index);
         offset = next;
         return c;
+    }
+
+    /** Whether a partial block at a cluster offset begins like this image's index blocks: a cut cluster. */
+    private boolean startsWithMagic(byte[] partial) {
+        for (int i = 0; i < Math.min(8, partial.length); i++) {
+            if (partial[i] != (byte) (magic >>> (8 * i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void skipFully(long n, long pos) throws IOException {

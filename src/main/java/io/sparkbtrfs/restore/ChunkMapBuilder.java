@@ -38,25 +38,26 @@ public final class ChunkMapBuilder {
         ImageReader reader = new ImageReader(in, name);
         ImageReader.Cluster first = reader.next();
         byte[] raw = null;
+        String sbWhere = null;
         for (int i = 0; i < first.size() && raw == null; i++) {
             if (first.bytenrs()[i] == Superblock.PRIMARY_OFFSET) {
                 raw = inflate(first, i, Superblock.SIZE, name);
+                sbWhere = name + ": superblock (item " + i + " of cluster at offset " + first.offset() + ")";
             }
         }
         if (raw == null) {
             throw new RestoreException(name + ": did not find the superblock (bytenr 65536) in the first cluster");
         }
         if (raw.length != Superblock.SIZE) {
-            throw new RestoreException(name + ": superblock item at offset " + first.offset() + " holds " + raw.length
-                    + " bytes, not " + Superblock.SIZE);
+            throw new RestoreException(sbWhere + " holds " + raw.length + " bytes, not " + Superblock.SIZE);
         }
         Superblock sb;
         try {
-            sb = Superblock.parse(raw, name + ": superblock item");
+            sb = Superblock.parse(raw, sbWhere);
         } catch (BtrfsFormatException e) {
             throw new RestoreException(e.getMessage());
         }
-        validateForRestore(sb, name);
+        validateForRestore(sb, sbWhere);
         long[][] system = systemRanges(sb);
         int limit = (int) (2 * (reader.magic() == MetadumpFormat.MAGIC_V0 ? MetadumpFormat.MAX_PENDING_V0
                 : MetadumpFormat.MAX_PENDING_V1));
@@ -88,7 +89,7 @@ public final class ChunkMapBuilder {
         return new ImageHeader(reader.magic(), raw, sb, place(chunks, name), List.copyOf(chunks), devItems);
     }
 
-    private static void validateForRestore(Superblock sb, String name) throws RestoreException {
+    private static void validateForRestore(Superblock sb, String where) throws RestoreException {
         String why = null;
         if (sb.totalBytes() == 0) {
             why = "total_bytes is 0";
@@ -98,7 +99,7 @@ public final class ChunkMapBuilder {
             why = "a tree root is not 4 KiB aligned";
         }
         if (why != null) {
-            throw new RestoreException(name + ": invalid superblock in the image: " + why);
+            throw new RestoreException(where + ": invalid superblock: " + why);
         }
     }
 

@@ -71,6 +71,25 @@ final class ImageInput implements AutoCloseable {
         return fs instanceof LocalFileSystem l ? l.getRawFileSystem() : fs;
     }
 
+    /**
+     * Fails if {@code targetSpec} names this image's own file: opening the target truncates it, and phase 2
+     * would then read an empty image.
+     */
+    void refuseAsTarget(String targetSpec) throws RestoreException {
+        if (local == null || temporary) {
+            return;
+        }
+        try {
+            Path t = Path.of(targetSpec);
+            if (Files.exists(t) && Files.isSameFile(local, t)) {
+                throw new RestoreException("the target " + targetSpec + " is the image " + name
+                        + " itself; restoring would overwrite the image");
+            }
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            // cannot tell; Target.open reports real problems with the target
+        }
+    }
+
     String name() {
         return name;
     }

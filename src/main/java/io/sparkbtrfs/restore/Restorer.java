@@ -77,6 +77,9 @@ public final class Restorer {
             } catch (ImageFormatException e) {
                 throw new RestoreException(e.getMessage(), e);
             }
+            for (String t : targets) {
+                input.refuseAsTarget(t);
+            }
             if (multiDevice) {
                 return MultiDevice.restore(this, input, header, targets, started);
             }
@@ -142,7 +145,7 @@ public final class Restorer {
                     inFlight.acquireUninterruptibly();
                     pool.execute(() -> {
                         try {
-                            long n = writeItem(cluster, index, header.itemLimit(), sink, input.name());
+                            long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
                             items.incrementAndGet();
                             bytes.addAndGet(n);
                         } catch (RestoreException e) {
@@ -199,6 +202,22 @@ public final class Restorer {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Largest content item {@code bytenr} may inflate to: twice the version's merge limit, or more in a data
+     * chunk: a v1 space-cache extent is never split by the dumper, and the kernel sizes a block group's cache
+     * at 16 sectors (at most 64 KiB each) per 256 MiB of block group, so block groups over 2 GiB give valid
+     * items over 512 KiB (the reference has no limit in this phase).
+     */
+    static int itemLimit(ImageHeader header, long bytenr) {
+        int limit = header.itemLimit();
+        Placement p = header.map().find(bytenr);
+        if (p != null && (p.type() & io.sparkbtrfs.format.ChunkItem.TYPE_DATA) != 0) {
+            long cache = Math.max(1, Long.divideUnsigned(p.length(), 256L << 20)) * 16 * 65536;
+            limit = (int) Math.max(limit, Math.min(Integer.MAX_VALUE - 8, cache));
+        }
+        return limit;
     }
 
     /** Inflates item {@code i} piece by piece and writes each piece; returns its content length. */

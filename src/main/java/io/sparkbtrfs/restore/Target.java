@@ -107,7 +107,9 @@ final class Target implements AutoCloseable {
         }
         try {
             if (channel.size() < size) {
-                channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
+                try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+                    raf.setLength(size); // a hole, not a written block at the end
+                }
             }
         } catch (IOException e) {
             throw new RestoreException(name + ": failed to enlarge the restored image to " + size + " bytes: "

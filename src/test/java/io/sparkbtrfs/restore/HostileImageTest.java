@@ -22,7 +22,6 @@ import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,7 +120,6 @@ class HostileImageTest {
      * should fail on a non-empty partial index block.
      */
     @Test
-    @Disabled("BUG: a truncated later index block is taken for the end of the image: exit 0, clusters lost")
     void truncatedInsideALaterIndexBlock() throws IOException {
         long at = c9Clusters.get(2).offset();
         Path img = write("trunc-later-index.img", Arrays.copyOf(c9, (int) at + 500));
@@ -324,7 +322,6 @@ class HostileImageTest {
      * the image and "superblock item" but no file offset (the item is at offset 1024 of cluster 0).
      */
     @Test
-    @Disabled("BUG: superblock validation errors do not name the superblock item's file offset")
     void superblockErrorsNameTheFileOffset() throws IOException {
         byte[] sb = superblock(c0);
         sb[72] ^= 0x01;
@@ -394,7 +391,6 @@ class HostileImageTest {
      * "w+" before reading anything.) Expected: refused before anything is opened for writing.
      */
     @Test
-    @Disabled("BUG: -r IMAGE IMAGE truncates the image before phase 2 reads it (the image is lost)")
     void targetIsTheImageItself() throws IOException {
         Path img = write("self.img", c9);
         Path link = Files.createLink(dir.resolve("self-link.img"), img);

@@ -13,7 +13,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,8 +57,6 @@ class RestoreLargeDataItemTest {
     }
 
     @Test
-    @Disabled("BUG: a compressed v0 item larger than 512 KiB (one v1 space-cache extent of a block group > 2 GiB)"
-            + " is rejected: 'payload inflates past 524288 bytes'; the reference restores it")
     void compressedItemLargerThan512KiB(@TempDir Path dir) throws IOException {
         assertSameAsReference(dir, "9");
     }
