@@ -50,14 +50,25 @@ final class CollisionSolver {
         return out;
     }
 
+    /** As {@link #solve(byte[], int, SplittableRandom, long)} with secret 0. */
+    static Result solve(byte[] name, int fixed, SplittableRandom rnd) {
+        return solve(name, fixed, rnd, 0);
+    }
+
     /**
      * A name equal to {@code name} in its first {@code fixed} bytes, with the same length and hash,
      * without NUL or '/', not "." or "..", different from {@code name}; null if none was found.
+     * {@code rnd} is the name's own randomness, {@code secret} the dump's: with 5 or 6 free bytes the
+     * same-hash class is small (2^8 or 2^16 names), so the substitute is the next member of the class on
+     * a cycle keyed by the secret alone, which makes distinct names of one class get distinct substitutes.
      */
-    static Result solve(byte[] name, int fixed, SplittableRandom rnd) {
+    static Result solve(byte[] name, int fixed, SplittableRandom rnd, long secret) {
         int n = name.length;
         int free = n - fixed;
         int target = Crc32c.nameHash(name, 0, n);
+        if (free == 5 || free == 6) {
+            return walkClass(name, fixed, secret);
+        }
         if (free >= 6) {
             int k = Math.min(free, MAX_SUFFIX);
             byte[] out = name.clone();
@@ -105,6 +116,35 @@ final class CollisionSolver {
             }
             if (printable(out, fixed)) {
                 return new Result(out.clone(), Kind.PRINTABLE);
+            }
+            if (legal == null && legal(out)) {
+                legal = out.clone();
+            }
+        }
+        return legal == null ? null : new Result(legal, Kind.NON_PRINTABLE);
+    }
+
+    /** The next printable (else legal) member after {@code name} of its class on the keyed cycle. */
+    private static Result walkClass(byte[] name, int fixed, long secret) {
+        int n = name.length;
+        int k = n - fixed;
+        byte[] out = name.clone();
+        Arrays.fill(out, fixed, n, (byte) 0);
+        Elimination e = new Elimination(COLUMNS[8][k], Crc32c.nameHash(name, 0, n) ^ Crc32c.nameHash(out, 0, n));
+        long own = 0;
+        for (int i = 0; i < k; i++) {
+            own |= (name[fixed + i] & 0xFFL) << (8 * i);
+        }
+        KeyedPermutation order = new KeyedPermutation(secret, "class " + n + " " + fixed, e.freeCount());
+        long position = order.inverse(e.gather(own));
+        byte[] legal = null;
+        for (long j = 1; j < order.size(); j++) {
+            long x = e.solution(e.spread(order.after(position, j)));
+            for (int i = 0; i < k; i++) {
+                out[fixed + i] = (byte) (x >>> (8 * i));
+            }
+            if (printable(out, fixed)) {
+                return new Result(out, Kind.PRINTABLE);
             }
             if (legal == null && legal(out)) {
                 legal = out.clone();
@@ -196,6 +236,18 @@ final class CollisionSolver {
                 }
             }
             return x;
+        }
+
+        /** The inverse of {@link #spread}: the free variables of solution {@code x}, packed. */
+        long gather(long x) {
+            long t = 0;
+            int bit = 0;
+            for (int col = 0; col < m; col++) {
+                if ((pivots & (1L << col)) == 0) {
+                    t |= ((x >>> col) & 1) << bit++;
+                }
+            }
+            return t;
         }
 
         /** The solution whose free variables are taken from {@code bits}. */

@@ -36,6 +36,10 @@ public final class NameSanitizer implements LeafItemTransform {
     private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DEFAULT = "default".getBytes(StandardCharsets.US_ASCII);
     private static final int CACHE_LIMIT = 1 << 16;
+    /** Names with at most this many substituted bytes get a keyed permutation of their class, not garbage. */
+    private static final int SHORT_NAME = 4;
+    private static final byte[] PRINTABLE_SYMBOLS = symbols(0x20, 0x7E);
+    private static final byte[] LEGAL_SYMBOLS = symbols(0x01, 0xFF);
 
     private final boolean collisions;
     private final long secret;
@@ -164,11 +168,12 @@ public final class NameSanitizer implements LeafItemTransform {
         if (stats != null) {
             stats.fingerprint(LittleEndian.u64(digest, 8));
         }
+        boolean isShort = name.length - keep <= SHORT_NAME;
         if (collisions) {
-            if (name.length - keep <= 4) {
+            if (isShort) {
                 count(s -> s.shortFallbacks++);
             } else {
-                CollisionSolver.Result r = CollisionSolver.solve(name, keep, rnd);
+                CollisionSolver.Result r = CollisionSolver.solve(name, keep, rnd, secret);
                 if (r != null) {
                     count(s -> s.collisions++);
                     if (r.kind() == CollisionSolver.Kind.NON_PRINTABLE) {
@@ -179,11 +184,82 @@ public final class NameSanitizer implements LeafItemTransform {
                 count(s -> s.noCollisionFallbacks++);
             }
         }
+        if (isShort) {
+            byte[] p = permuteShort(name, keep);
+            if (p != null) {
+                return p;
+            }
+        }
         byte[] out = name.clone();
         for (int i = keep; i < out.length; i++) {
             out[i] = CollisionSolver.PREFIX_ALPHABET[rnd.nextInt(CollisionSolver.PREFIX_ALPHABET.length)];
         }
         return out;
+    }
+
+    /**
+     * Short names have too few values for random garbage to stay distinct (two-byte names: 4096 values), so
+     * they are moved along a keyed cycle of all names of their length and class: printable (0x20..0x7E but
+     * '/') names to printable names, others to others. A bijection, without fixed points; never "." or "..".
+     * Null for names with NUL or '/' (not a valid name anyway).
+     */
+    private byte[] permuteShort(byte[] name, int keep) {
+        int m = name.length - keep;
+        if (m == 0) {
+            return name.clone();
+        }
+        boolean printable = allIn(name, keep, PRINTABLE_SYMBOLS);
+        if (!printable && !allIn(name, keep, LEGAL_SYMBOLS)) {
+            return null;
+        }
+        byte[] symbols = printable ? PRINTABLE_SYMBOLS : LEGAL_SYMBOLS;
+        long size = 1;
+        long x = 0;
+        for (int i = keep; i < name.length; i++) {
+            size *= symbols.length;
+            x = x * symbols.length + Arrays.binarySearch(symbols, name[i]);
+        }
+        KeyedPermutation cycle = new KeyedPermutation(secret, "short " + m + " " + keep + (printable ? " p" : " l"),
+                KeyedPermutation.bitsFor(size));
+        long position = cycle.inverse(x);
+        byte[] out = name.clone();
+        for (long j = 1; j < cycle.size(); j++) {
+            long y = cycle.after(position, j);
+            if (y >= size) {
+                continue;
+            }
+            for (int i = name.length - 1; i >= keep; i--) {
+                out[i] = symbols[(int) (y % symbols.length)];
+                y /= symbols.length;
+            }
+            if ((printable || !allIn(out, keep, PRINTABLE_SYMBOLS)) && !(keep == 0 && isDot(out, 0, out.length))) {
+                return out;
+            }
+        }
+        return null;
+    }
+
+    /** The bytes lo..hi but '/', as sorted signed bytes (for binary search). */
+    private static byte[] symbols(int lo, int hi) {
+        byte[] out = new byte[hi - lo + 1];
+        int n = 0;
+        for (int c = lo; c <= hi; c++) {
+            if (c != '/') {
+                out[n++] = (byte) c;
+            }
+        }
+        byte[] r = Arrays.copyOf(out, n);
+        Arrays.sort(r);
+        return r;
+    }
+
+    private static boolean allIn(byte[] b, int from, byte[] sortedSymbols) {
+        for (int i = from; i < b.length; i++) {
+            if (Arrays.binarySearch(sortedSymbols, b[i]) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void count(java.util.function.Consumer<SanitizeStats> c) {

@@ -21,7 +21,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -364,10 +363,6 @@ class CollisionTest {
      * alternatives, and the solver picks among them without regard to the other names of the class.
      */
     @Test
-    @Disabled("BUG: -ss maps distinct same-hash names of 5 bytes (about half of the pairs: the exhaustive search "
-            + "returns the first printable solution, the same for the whole class, also independent of the secret) "
-            + "and 6 bytes (about 1 pair in 16: 16 candidates) to one substitute; fix: walk the hash class in a keyed "
-            + "cyclic order from the name's own position (see the report)")
     void sameHashNamesGetDistinctSubstitutes() {
         NameSanitizer s = (NameSanitizer) new NameSanitizer(true, 7).forTask();
         List<String> shared = new ArrayList<>();

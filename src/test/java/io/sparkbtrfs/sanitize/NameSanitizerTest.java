@@ -44,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -423,9 +422,6 @@ class NameSanitizerTest {
      */
     @ParameterizedTest(name = "collisions={0}")
     @ValueSource(booleans = {false, true})
-    @Disabled("BUG: short names get random garbage from a 64-symbol alphabet (4096 two-byte values): distinct "
-            + "names share a substitute (e.g. 256 two-hex-digit names in .git/objects give ~8 duplicate pairs); "
-            + "fix: keyed permutation of the names of each length (see the report)")
     void distinctShortNamesGetDistinctSubstitutes(boolean collisions) {
         NameSanitizer s = sanitizer(collisions);
         List<byte[]> names = new ArrayList<>();
