@@ -45,18 +45,7 @@ public final class ChunkMap implements Serializable {
 
     /** The chunk containing {@code logical}, or null. */
     public ChunkItem find(long logical) {
-        int lo = 0;
-        int hi = starts.length - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(starts[mid], logical) <= 0) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
+        int found = io.sparkbtrfs.format.UnsignedSearch.floor(starts, logical);
         if (found < 0 || !chunks[found].contains(logical)) {
             return null;
         }

@@ -85,16 +85,7 @@ final class ChunkTreeFixer {
                 data = TreeBlock.itemDataStart(b, off, slot);
             }
             LittleEndian.put64(b, data + 24, LittleEndian.u64(b, data + 24) & KEEP_TYPE);
-            b[data + 44] = (byte) keep;
-            b[data + 45] = 0;
-            b[data + 46] = 0;
-            b[data + 47] = 0;
-            for (int s = 0; s < keep; s++) {
-                int st = data + ChunkItem.HEADER_SIZE + ChunkItem.STRIPE_SIZE * s;
-                LittleEndian.put64(b, st, devid);
-                LittleEndian.put64(b, st + 8, s == 0 ? p.physical() : p.physicalDup());
-                System.arraycopy(devUuid, 0, b, st + 16, 16);
-            }
+            (dup ? p : p.withoutDup()).writeStripes(b, data, devid, devUuid);
             changed = true;
         }
         return changed;

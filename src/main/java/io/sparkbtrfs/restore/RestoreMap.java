@@ -23,18 +23,7 @@ public final class RestoreMap {
 
     /** The placement containing {@code logical}, or null. */
     public Placement find(long logical) {
-        int lo = 0;
-        int hi = starts.length - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(starts[mid], logical) <= 0) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
+        int found = io.sparkbtrfs.format.UnsignedSearch.floor(starts, logical);
         return found >= 0 && byLogical[found].contains(logical) ? byLogical[found] : null;
     }
 

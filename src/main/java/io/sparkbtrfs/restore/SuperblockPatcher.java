@@ -78,16 +78,7 @@ public final class SuperblockPatcher {
             LittleEndian.put32(out, chunk + 32, sb.sectorsize());
             LittleEndian.put32(out, chunk + 36, sb.sectorsize());
             LittleEndian.put32(out, chunk + 40, sb.sectorsize());
-            out[chunk + 44] = (byte) stripes;
-            out[chunk + 45] = 0;
-            out[chunk + 46] = 0;
-            out[chunk + 47] = 0;
-            for (int s = 0; s < stripes; s++) {
-                int st = chunk + ChunkItem.HEADER_SIZE + ChunkItem.STRIPE_SIZE * s;
-                LittleEndian.put64(out, st, devid);
-                LittleEndian.put64(out, st + 8, s == 0 ? p.physical() : p.physicalDup());
-                System.arraycopy(devUuid, 0, out, st + 16, 16);
-            }
+            (dup ? p : p.withoutDup()).writeStripes(out, chunk, devid, devUuid);
             outPos += need;
         }
         System.arraycopy(out, 0, b, SYS_ARRAY, SYS_ARRAY_MAX);
