@@ -92,14 +92,17 @@ public final class DumpJob {
         }
         FileSystem stagingFs = output.stagingFileSystem();
         Path staging = output.staging();
-        long length;
-        try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
-            length = ImageAssembler.assemble(parts, i -> {
-                InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
-                return new java.io.BufferedInputStream(in, 1 << 20);
-            }, out);
+        // On S3: patched on executors, assembled server-side and committed; else -1 and we stream.
+        long length = S3Merge.tryMerge(sc, conf, parts, output);
+        if (length < 0) {
+            try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
+                length = ImageAssembler.assemble(parts, i -> {
+                    InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
+                    return new java.io.BufferedInputStream(in, 1 << 20);
+                }, out);
+            }
+            output.commit();
         }
-        output.commit();
         long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();
         long bytesIn = parts.stream().mapToLong(PartResult::bytesIn).sum();
         SanitizeStats sanitize = null;

@@ -163,6 +163,27 @@ public final class ImageOutput implements AutoCloseable {
         return target;
     }
 
+    /** The target's file system (null for stdout). */
+    public FileSystem targetFileSystem() {
+        return fs;
+    }
+
+    /** The target as a path (null for stdout). */
+    public Path targetPath() {
+        return finalPath;
+    }
+
+    /**
+     * Instead of {@link #commit()}: the image was created at the target by other means that make it appear
+     * atomically (an S3 multipart upload); drops the temporary file.
+     */
+    public void committedInPlace() throws IOException {
+        committed = true;
+        if (finalPath != null) {
+            fs.delete(tempPath, false);
+        }
+    }
+
     Configuration conf() {
         return conf;
     }
