@@ -62,7 +62,7 @@ class S3Test {
             }
         }
         fs = shared.resolve("fs.img");
-        Mkfs.image(fs).size(512L << 20).nodesize(16384).rootdir(tree).run();
+        Mkfs.image(fs).size(512L << 20).nodesize(16384).rootdir(tree).shrink(true).run();
         proxy = S3Proxy.start(shared, BUCKET);
         hadoop = new Configuration();
         List<String> kv = proxy.s3aSettings();
@@ -169,6 +169,32 @@ class S3Test {
         assertEquals(1, n[0], "tiny parts coalesced into one upload part");
         assertEquals(List.of("/out/c0p12.metadump", "/out/c0p3.metadump", "/out/c9p6.metadump"),
                 outputKeys().stream().sorted().toList(), "staging objects or temporary files left behind");
+    }
+
+    @Test
+    void streamingMergeWhenMultipartIsDisabled(@TempDir Path dir) throws IOException {
+        Path local = dir.resolve("ref.metadump");
+        Ours.dump(fs, local, "-c", "9", "-w").requireOk();
+        String target = "s3a://" + BUCKET + "/out/streamed.metadump";
+        Ours.dump(SOURCE, target, opts(confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL), "--conf",
+                S3Merge.ENABLED + "=false", "-c", "9", "-w", "--partitions", "3")).requireOk();
+        assertArrayEquals(Files.readAllBytes(local), download(target));
+        assertEquals(0, multipartParts(target), "streamed, not a multipart copy: " + etag(target));
+        assertEquals(List.of("/out/streamed.metadump"),
+                outputKeys().stream().filter(k -> k.contains("streamed")).toList());
+        s3.delete(new org.apache.hadoop.fs.Path(target), false);
+    }
+
+    @Test
+    void failedMultipartMergeLeavesNoTargetAndNoStaging() throws IOException {
+        // Parts of a few hundred KiB with the minimum lowered below S3's 5 MiB: the store refuses to complete.
+        List<String> before = outputKeys();
+        String target = "s3a://" + BUCKET + "/out/refused.metadump";
+        Ours.Run run = Ours.dump(SOURCE, target, opts(confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL), "--conf",
+                S3Merge.MIN_PART + "=1", "-c", "9", "-w", "--partitions", "4"));
+        assertEquals(1, run.status(), run.stderr());
+        assertTrue(run.stderr().contains(target), run.stderr());
+        assertEquals(before, outputKeys(), "target, temporary file or staging objects left behind");
     }
 
     @Test
