@@ -77,6 +77,7 @@ final class S3Merge {
             LOG.warn("image needs more than {} multipart parts; merging by streaming", S3MultipartMerge.MAX_PARTS);
             return -1;
         }
+        long started = System.nanoTime();
         if (!specs.isEmpty()) {
             GroupTask task = new GroupTask(new ArrayList<>(parts), staging.toString(),
                     new SerializableConfiguration(conf));
@@ -100,8 +101,9 @@ final class S3Merge {
             return -1;
         }
         output.committedInPlace();
-        LOG.info("{}: {} bytes from {} parts in {} multipart copies, etag {}", output.target(), total, parts.size(),
-                sources.size(), etag);
+        LOG.info("{}: {} bytes from {} parts ({} patched merge objects) in {} part copies, etag {}, {} ms",
+                output.target(), total, parts.size(), specs.size(), S3MultipartMerge.partCount(sources), etag,
+                (System.nanoTime() - started) / 1_000_000);
         return total;
     }
 

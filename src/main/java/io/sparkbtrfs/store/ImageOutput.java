@@ -64,7 +64,7 @@ public final class ImageOutput implements AutoCloseable {
             }
             tempPath = new Path(parent, "." + finalPath.getName() + ".tmp-" + id);
             try {
-                if (!fs.exists(parent) || !fs.getFileStatus(parent).isDirectory()) {
+                if (!Storage.hasImplicitDirectories(fs) && (!fs.exists(parent) || !fs.getFileStatus(parent).isDirectory())) {
                     throw new IOException("no such directory " + parent);
                 }
                 fs.create(tempPath, false).close();

@@ -35,6 +35,15 @@ public final class Storage {
         return fs;
     }
 
+    /**
+     * True for object stores where a "directory" is only a key prefix ({@code s3a}, {@code gs}): writing
+     * {@code s3a://bucket/new/prefix/image} needs no directory to exist first.
+     */
+    public static boolean hasImplicitDirectories(FileSystem fs) {
+        String scheme = fs.getUri().getScheme();
+        return "s3a".equals(scheme) || "gs".equals(scheme);
+    }
+
     public static boolean isLocal(Path path) {
         String scheme = path.toUri().getScheme();
         return scheme == null || scheme.equals("file");

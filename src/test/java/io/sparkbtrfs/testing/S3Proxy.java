@@ -55,7 +55,17 @@ public final class S3Proxy implements AutoCloseable {
                 "jclouds.filesystem.basedir=" + base,
                 ""));
         Path log = workDir.resolve("s3proxy.log");
+        // S3Proxy ships no logback configuration: logback's default is DEBUG for every request (slow, huge).
+        Path logback = workDir.resolve("s3proxy-logback.xml");
+        Files.writeString(logback, String.join("\n",
+                "<configuration>",
+                "  <appender name=\"OUT\" class=\"ch.qos.logback.core.ConsoleAppender\">",
+                "    <encoder><pattern>%d{HH:mm:ss.SSS} %level %logger{0}: %msg%n</pattern></encoder>",
+                "  </appender>",
+                "  <root level=\"WARN\"><appender-ref ref=\"OUT\"/></root>",
+                "</configuration>", ""));
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-Dlogback.configurationFile=" + logback,
                 "-cp", lib + "/*", "org.gaul.s3proxy.Main", "--properties", props.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
