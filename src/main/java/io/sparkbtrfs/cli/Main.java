@@ -51,6 +51,9 @@ public final class Main {
 
     /** Runs the command; returns the exit status. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (io.sparkbtrfs.inspect.InspectCommand.handles(args)) {
+            return io.sparkbtrfs.inspect.InspectCommand.run(args, out, err);
+        }
         ParseResult parsed = OptionParser.parse(args);
         if (parsed instanceof ParseResult.Exit exit) {
             return exit.writeTo(out, err);
