@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.dump.BlockProblem;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.LeafItemTransform;
@@ -134,9 +135,11 @@ public final class Main {
             throw new UserError("cannot read " + source + ": " + e.getMessage());
         }
         JavaSparkContext sc = null;
+        List<BlockProblem> planProblems = new ArrayList<>();
         try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
             try {
-                plan = Planner.plan(v, options.isWalkTrees());
+                plan = options.isBestEffort() ? Planner.planBestEffort(v, options.isWalkTrees(), planProblems)
+                        : Planner.plan(v, options.isWalkTrees());
             } catch (BtrfsFormatException | BlockReadException e) {
                 throw new UserError(source + ": " + e.getMessage());
             }
@@ -146,7 +149,8 @@ public final class Main {
             LeafItemTransform transform = sanitize
                     ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
                     : LeafItemTransform.NONE;
-            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize);
+            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
+                    options.isBestEffort());
             sc = SparkSessions.start(sparkConf);
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
@@ -161,9 +165,8 @@ public final class Main {
                 }
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
-            DumpSummary total = new DumpSummary(summary.blocks(), summary.bytesIn(), summary.bytesOut(),
-                    summary.clusters(), summary.items(), summary.partitions(), millis, summary.sanitize(),
-                    summary.distinctNames());
+            DumpSummary total = summary.withMillis(millis);
+            report(options, planProblems, summary.problems(), err);
             if (sanitize) {
                 err.println(summary.sanitizeLine(collisions));
             }
@@ -186,6 +189,43 @@ public final class Main {
                 sc.stop();
             }
         }
+    }
+
+    /** Lists (stderr, and JSON with --report) every block a best-effort dump could not read or validate. */
+    private static void report(ImageOptions options, List<BlockProblem> planned, List<BlockProblem> written,
+            PrintStream err) {
+        java.util.TreeMap<Long, BlockProblem> byBlock = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (BlockProblem p : planned) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        for (BlockProblem p : written) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        if (!byBlock.isEmpty()) {
+            err.println("WARNING: " + byBlock.size() + " tree block(s) could not be read or validated:");
+            for (BlockProblem p : byBlock.values()) {
+                err.println("WARNING:   " + p.line());
+            }
+        }
+        if (options.getReport() != null) {
+            StringBuilder json = new StringBuilder("{\"source\":").append(jsonString(options.getSource()))
+                    .append(",\"image\":").append(jsonString(options.getTarget())).append(",\"problems\":[");
+            boolean first = true;
+            for (BlockProblem p : byBlock.values()) {
+                json.append(first ? "" : ",").append(p.json());
+                first = false;
+            }
+            json.append("]}\n");
+            try {
+                Files.writeString(Path.of(options.getReport()), json);
+            } catch (IOException e) {
+                throw new UserError("cannot write report " + options.getReport() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static String jsonString(String s) {
+        return BlockProblem.quote(s);
     }
 
     private static ImageOutput prepare(String target, Configuration conf, String staging) throws IOException {

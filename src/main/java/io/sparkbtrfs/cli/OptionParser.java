@@ -43,6 +43,8 @@ public final class OptionParser {
     private static final int OPT_SEED = OPT_HELP + 6;
     private static final int OPT_CONF = OPT_HELP + 7;
     private static final int OPT_DEVICE = OPT_HELP + 8;
+    private static final int OPT_BEST_EFFORT = OPT_HELP + 9;
+    private static final int OPT_REPORT = OPT_HELP + 10;
 
     private static final List<LongOption> LONG_OPTIONS = List.of(
             new LongOption("help", false, OPT_HELP),
@@ -53,7 +55,9 @@ public final class OptionParser {
             new LongOption("no-progress", false, OPT_NO_PROGRESS),
             new LongOption("seed", true, OPT_SEED),
             new LongOption("conf", true, OPT_CONF),
-            new LongOption("device", true, OPT_DEVICE));
+            new LongOption("device", true, OPT_DEVICE),
+            new LongOption("best-effort", false, OPT_BEST_EFFORT),
+            new LongOption("report", true, OPT_REPORT));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -87,6 +91,8 @@ public final class OptionParser {
             "    --seed SEED               secret for sanitizing names, decimal or 0x-prefixed hexadecimal (64 bits)",
             "    --conf KEY=VALUE          Spark or Hadoop configuration property, may be repeated",
             "    --device PATH             further device of a multi-device filesystem to dump, may be repeated",
+            "    --best-effort             dump what can be read of a damaged filesystem, list what could not",
+            "    --report FILE             with --best-effort: also write that list as JSON to FILE",
             "    --help                    print this help and exit",
             "    --version                 print version information and exit",
             "",
@@ -289,6 +295,13 @@ public final class OptionParser {
                         throw error("--device requires a non-empty path");
                     }
                     devices.add(arg);
+                }
+                case OPT_BEST_EFFORT -> b.bestEffort(true);
+                case OPT_REPORT -> {
+                    if (arg.isEmpty()) {
+                        throw error("--report requires a file name");
+                    }
+                    b.report(arg);
                 }
                 default -> throw new AssertionError("unhandled option key " + key);
             }

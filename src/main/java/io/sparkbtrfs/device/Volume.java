@@ -186,6 +186,21 @@ public final class Volume implements Closeable {
                 + ": " + reason);
     }
 
+    /** The bytes of the first readable copy of the block at {@code logical}, unvalidated; null if none. */
+    public byte[] readRawBlock(long logical) {
+        ChunkItem chunk = chunkMap.find(logical);
+        if (chunk == null || chunk.contiguousFrom(logical) < nodesize) {
+            return null;
+        }
+        byte[] block = new byte[nodesize];
+        for (int mirror = 0; mirror < chunk.copies(); mirror++) {
+            if (readCopy(chunk, logical, mirror, block, 0, nodesize) == null) {
+                return block;
+            }
+        }
+        return null;
+    }
+
     /** Reads logical [logical, logical+len) through the chunk mapping, piece by piece, with mirror fallback. */
     public void readLogical(long logical, byte[] buf, int off, int len) throws BlockReadException {
         int done = 0;

@@ -6,12 +6,14 @@ import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
  * How items are turned into payloads: fixed on the driver, identical on every executor.
- * {@code clearLabel} blanks the superblock's label (sanitized dumps).
+ * {@code clearLabel} blanks the superblock's label (sanitized dumps); {@code bestEffort} keeps going past
+ * blocks that fail validation on every copy (dumped as read, or zeroed if unreadable or when sanitizing).
  */
-public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel) implements Serializable {
+public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort)
+        implements Serializable {
 
     public DumpSettings(int compressLevel, LeafItemTransform transform) {
-        this(compressLevel, transform, false);
+        this(compressLevel, transform, false, false);
     }
 
     public DumpSettings {

@@ -26,6 +26,7 @@ public final class PartWriter implements AutoCloseable {
     private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
+    private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -75,7 +76,7 @@ public final class PartWriter implements AutoCloseable {
             }
         }
         return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn,
-                transform.taskStats());
+                transform.taskStats(), java.util.List.copyOf(problems));
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
@@ -94,7 +95,16 @@ public final class PartWriter implements AutoCloseable {
             case ItemPlan.METADATA: {
                 byte[] buf = new byte[length];
                 for (int off = 0; off < length; off += nodesize) {
-                    byte[] block = volume.readTreeBlock(start + off);
+                    byte[] block;
+                    try {
+                        block = volume.readTreeBlock(start + off);
+                    } catch (BlockReadException e) {
+                        if (!settings.bestEffort()) {
+                            throw e;
+                        }
+                        salvage(start + off, e.getMessage(), buf, off);
+                        continue;
+                    }
                     System.arraycopy(block, 0, buf, off, nodesize);
                     scrubber.scrub(buf, off);
                 }
@@ -108,6 +118,32 @@ public final class PartWriter implements AutoCloseable {
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /**
+     * A block that fails on every copy: kept as read so that the damage stays visible (never re-checksummed),
+     * or left zero if unreadable, or when names must not leak (sanitizing: an unparsable block cannot be
+     * scrubbed).
+     */
+    private void salvage(long logical, String reason, byte[] buf, int off) {
+        byte[] raw = volume.readRawBlock(logical);
+        String tree = raw == null ? "unknown tree" : treeOf(io.sparkbtrfs.format.TreeBlock.owner(raw, 0));
+        String action;
+        if (raw == null) {
+            action = "not readable: zeroed in the image";
+        } else if (settings.clearLabel()) {
+            action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
+        } else {
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            action = "dumped as read";
+        }
+        problems.add(new BlockProblem(logical, tree, reason, action));
+    }
+
+    /** The owner field of a damaged block, if it is plausible at all. */
+    private static String treeOf(long owner) {
+        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
+        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
     }
 
     @Override

@@ -112,8 +112,12 @@ public final class DumpJob {
                 sanitize.merge(s, distinct);
             }
         }
+        java.util.List<io.sparkbtrfs.dump.BlockProblem> problems = new java.util.ArrayList<>();
+        for (PartResult p : parts) {
+            problems.addAll(p.problems());
+        }
         return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
-                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size());
+                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size(), problems);
     }
 
     /** Enough parts to keep every core busy and progress moving, never tiny ones. */
