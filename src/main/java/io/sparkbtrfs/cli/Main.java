@@ -124,7 +124,13 @@ public final class Main {
         Volume volume;
         ItemPlan plan;
         try {
-            volume = Volume.open(devices, hadoop);
+            List<String> repairs = options.isBestEffort() ? new ArrayList<>() : null;
+            volume = Volume.open(devices, hadoop, repairs);
+            if (repairs != null) {
+                for (String r : repairs) {
+                    err.println("WARNING: " + r);
+                }
+            }
         } catch (BtrfsFormatException e) {
             throw new UserError(e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
