@@ -26,14 +26,18 @@ public final class InspectCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean json = false;
         String image = null;
+        String against = null;
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--json")) {
                 json = true;
+            } else if (args[i].equals("--against") && args[0].equals("verify") && i + 1 < args.length) {
+                against = args[++i];
             } else if (image == null && !args[i].startsWith("--")) {
                 image = args[i];
             } else {
                 err.println("ERROR: " + args[0] + ": unexpected argument '" + args[i] + "'");
-                err.println("usage: btrfs-image " + args[0] + " IMAGE" + (args[0].equals("info") ? " [--json]" : ""));
+                err.println("usage: btrfs-image " + args[0] + " IMAGE"
+                        + (args[0].equals("info") ? " [--json]" : " [--against SOURCE]"));
                 return 1;
             }
         }
@@ -59,6 +63,25 @@ public final class InspectCommand {
         }
         for (String p : r.problems()) {
             out.println(p);
+        }
+        if (against != null && r.problems().isEmpty()) {
+            try {
+                SourceComparison.Result c = SourceComparison.compare(path, against);
+                for (String d : c.differences()) {
+                    out.println(d);
+                }
+                if (c.differing() > 0) {
+                    err.println("ERROR: " + image + ": " + c.differing() + " of " + c.items() + " items differ from "
+                            + against);
+                    return 1;
+                }
+                out.printf("%s: matches %s: %d items, %d tree blocks compared%n", image, against, c.items(),
+                        c.blocks());
+            } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException
+                    | io.sparkbtrfs.image.ImageFormatException e) {
+                err.println("ERROR: cannot compare with " + against + ": " + e.getMessage());
+                return 1;
+            }
         }
         if (r.problems().isEmpty()) {
             out.printf("%s: OK: %d clusters, %d items, %d tree blocks checked%n", image, r.clusters(), r.items(),

@@ -32,17 +32,33 @@ class InspectTest {
     static Path shared;
     static Path raw;
     static Path zlib;
+    static Path fs;
+    static Path sanitized;
 
     @BeforeAll
     static void images() throws IOException {
         RefTool.assumeAvailable();
         TreeGenerator.withSeed(11).fileCount(1500).generate(shared.resolve("tree"));
-        Path fs = Mkfs.image(shared.resolve("fs.img")).size(256L << 20).nodesize(4096).rootdir(shared.resolve("tree"))
+        fs = Mkfs.image(shared.resolve("fs.img")).size(256L << 20).nodesize(4096).rootdir(shared.resolve("tree"))
                 .run();
         raw = shared.resolve("raw.img");
         zlib = shared.resolve("zlib.img");
         Ours.dump(fs, raw, "-w", "-c", "0").requireOk();
         Ours.dump(fs, zlib, "-w", "-c", "9").requireOk();
+        sanitized = shared.resolve("sanitized.img");
+        Ours.dump(fs, sanitized, "-s", "--seed", "1").requireOk();
+    }
+
+    @Test
+    void verifyAgainstTheSource() {
+        for (Path img : List.of(raw, zlib)) {
+            Run v = run("verify", img.toString(), "--against", fs.toString());
+            assertEquals(0, v.status(), v.out() + v.err());
+            assertTrue(v.out().contains("matches"), v.out());
+        }
+        Run v = run("verify", sanitized.toString(), "--against", fs.toString());
+        assertEquals(1, v.status(), v.out());
+        assertTrue(v.out().contains("differs from the source"), v.out());
     }
 
     record Run(int status, String out, String err) {
