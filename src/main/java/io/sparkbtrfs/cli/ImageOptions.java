@@ -76,6 +76,7 @@ public final class ImageOptions {
     private final List<String> devices;
     private final boolean bestEffort;
     private final String report;
+    private final int zstdLevel;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -106,6 +107,12 @@ public final class ImageOptions {
         this.devices = List.copyOf(b.devices);
         this.bestEffort = b.bestEffort;
         this.report = b.report;
+        this.zstdLevel = b.zstdLevel;
+    }
+
+    /** {@code --compress zstd[:LEVEL]}: the zstd level of our own image flavour, 0 if not asked for. */
+    public int getZstdLevel() {
+        return zstdLevel;
     }
 
     /** {@code --best-effort}: dump what can be read of a damaged filesystem and report the rest. */
@@ -268,7 +275,8 @@ public final class ImageOptions {
                 && target.equals(x.target) && extraTargets.equals(x.extraTargets) && master.equals(x.master)
                 && partitions == x.partitions && progress == x.progress && seed.equals(x.seed)
                 && conf.equals(x.conf) && new ArrayList<>(conf.keySet()).equals(new ArrayList<>(x.conf.keySet()))
-                && devices.equals(x.devices) && bestEffort == x.bestEffort && Objects.equals(report, x.report);
+                && devices.equals(x.devices) && bestEffort == x.bestEffort && Objects.equals(report, x.report)
+                && zstdLevel == x.zstdLevel;
     }
 
     @Override
@@ -313,6 +321,12 @@ public final class ImageOptions {
         private List<String> devices = new ArrayList<>();
         private boolean bestEffort;
         private String report;
+        private int zstdLevel;
+
+        public Builder zstdLevel(int v) {
+            this.zstdLevel = v;
+            return this;
+        }
 
         public Builder bestEffort(boolean v) {
             this.bestEffort = v;

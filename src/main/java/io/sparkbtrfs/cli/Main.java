@@ -156,7 +156,7 @@ public final class Main {
                     ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
                     : LeafItemTransform.NONE;
             DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
-                    options.isBestEffort());
+                    options.isBestEffort(), options.getZstdLevel());
             sc = SparkSessions.start(sparkConf);
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))

@@ -26,6 +26,7 @@ public final class PartWriter implements AutoCloseable {
     private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
+    private final com.github.luben.zstd.ZstdCompressCtx zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
@@ -35,7 +36,8 @@ public final class PartWriter implements AutoCloseable {
         this.nodesize = volume.superblock().nodesize();
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
-        this.deflater = settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
+        this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
+        this.zstd = settings.zstd() ? new com.github.luben.zstd.ZstdCompressCtx().setLevel(settings.zstdLevel()) : null;
     }
 
     /** Called after each cluster with the number of tree blocks and content bytes it held. */
@@ -64,8 +66,8 @@ public final class PartWriter implements AutoCloseable {
                 }
                 clusterBytes += content.length;
                 bytenrs[i - first] = plan.start(i);
-                payloads[i - first] = deflater == null ? content
-                        : ZlibCodec.compress(content, settings.compressLevel(), deflater);
+                payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, zstd)
+                        : deflater == null ? content : ZlibCodec.compress(content, settings.compressLevel(), deflater);
             }
             offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first);
             java.util.Arrays.fill(payloads, null);
@@ -150,6 +152,9 @@ public final class PartWriter implements AutoCloseable {
     public void close() {
         if (deflater != null) {
             deflater.end();
+        }
+        if (zstd != null) {
+            zstd.close();
         }
     }
 }

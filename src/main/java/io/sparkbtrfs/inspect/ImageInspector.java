@@ -38,7 +38,9 @@ public final class ImageInspector {
             List<String> problems) {
 
         public String version() {
-            return magic == MetadumpFormat.MAGIC_V1 ? "v1 (_DUmP_v1)" : "v0";
+            return magic == MetadumpFormat.MAGIC_V1 ? "v1 (_DUmP_v1)"
+                    : magic == MetadumpFormat.MAGIC_ZSTD ? "zstd (spark-btrfs-image only, not readable by btrfs-image)"
+                    : "v0";
         }
     }
 

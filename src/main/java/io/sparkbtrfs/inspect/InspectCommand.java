@@ -96,7 +96,7 @@ public final class InspectCommand {
         StringBuilder b = new StringBuilder();
         b.append("image:        ").append(r.image()).append('\n');
         b.append("version:      ").append(r.version()).append('\n');
-        b.append("compression:  ").append(r.compress() == 1 ? "zlib" : "none").append('\n');
+        b.append("compression:  ").append(r.compress() == 1 ? "zlib" : r.compress() == 2 ? "zstd" : "none").append('\n');
         b.append("clusters:     ").append(r.clusters()).append('\n');
         b.append("items:        ").append(r.items()).append('\n');
         b.append("bytes:        ").append(r.storedBytes()).append(" stored, ").append(r.contentBytes())
@@ -125,8 +125,9 @@ public final class InspectCommand {
     static String json(ImageInspector.Report r) {
         StringBuilder b = new StringBuilder("{");
         b.append("\"image\":").append(quote(r.image()));
-        b.append(",\"version\":").append(quote(r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_V1 ? "v1" : "v0"));
-        b.append(",\"compression\":").append(quote(r.compress() == 1 ? "zlib" : "none"));
+        b.append(",\"version\":").append(quote(r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_V1 ? "v1"
+                : r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_ZSTD ? "zstd" : "v0"));
+        b.append(",\"compression\":").append(quote(r.compress() == 1 ? "zlib" : r.compress() == 2 ? "zstd" : "none"));
         b.append(",\"clusters\":").append(r.clusters()).append(",\"items\":").append(r.items());
         b.append(",\"stored_bytes\":").append(r.storedBytes()).append(",\"content_bytes\":").append(r.contentBytes());
         Superblock sb = r.superblock();
