@@ -245,6 +245,32 @@ public final class Volume implements Closeable {
                 + ": " + reason);
     }
 
+    /**
+     * Reads the consecutive tree blocks [logical, logical+length) into {@code out} with one read of the first
+     * copy when the range is contiguous on disk (the common case: an item of up to 256 KiB), validating each
+     * block; a block that fails is read again on its own with mirror fallback. Returns for each block null if
+     * valid, else the exception of its last copy (the caller decides: fail, or salvage).
+     */
+    public BlockReadException[] readTreeBlocks(long logical, int length, byte[] out) {
+        int blocks = length / nodesize;
+        BlockReadException[] failures = new BlockReadException[blocks];
+        ChunkItem chunk = chunkMap.find(logical);
+        boolean bulk = chunk != null && chunk.contiguousFrom(logical) >= length
+                && readCopy(chunk, logical, 0, out, 0, length) == null;
+        for (int i = 0; i < blocks; i++) {
+            int off = i * nodesize;
+            if (bulk && TreeBlock.validate(out, off, nodesize, logical + off, csum, fsid) == null) {
+                continue;
+            }
+            try {
+                System.arraycopy(readTreeBlock(logical + off), 0, out, off, nodesize);
+            } catch (BlockReadException e) {
+                failures[i] = e;
+            }
+        }
+        return failures;
+    }
+
     /** The bytes of the first readable copy of the block at {@code logical}, unvalidated; null if none. */
     public byte[] readRawBlock(long logical) {
         ChunkItem chunk = chunkMap.find(logical);

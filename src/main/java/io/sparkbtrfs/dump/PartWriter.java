@@ -96,18 +96,16 @@ public final class PartWriter implements AutoCloseable {
             }
             case ItemPlan.METADATA: {
                 byte[] buf = new byte[length];
-                for (int off = 0; off < length; off += nodesize) {
-                    byte[] block;
-                    try {
-                        block = volume.readTreeBlock(start + off);
-                    } catch (BlockReadException e) {
+                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
+                for (int b = 0, off = 0; off < length; b++, off += nodesize) {
+                    if (failures[b] != null) {
                         if (!settings.bestEffort()) {
-                            throw e;
+                            throw failures[b];
                         }
-                        salvage(start + off, e.getMessage(), buf, off);
+                        java.util.Arrays.fill(buf, off, off + nodesize, (byte) 0);
+                        salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
                     }
-                    System.arraycopy(block, 0, buf, off, nodesize);
                     scrubber.scrub(buf, off);
                 }
                 return buf;
