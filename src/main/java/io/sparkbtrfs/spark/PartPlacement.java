@@ -86,7 +86,8 @@ final class PartPlacement {
         List<List<String>> out = new ArrayList<>(specs.size());
         for (int[] spec : specs) {
             Map<String, Long> weight = new HashMap<>();
-            for (int item = plan.firstItem(spec[1]); item < plan.endItem(spec[2] - 1); item++) {
+            int endItem = spec[2] > spec[1] ? plan.endItem(spec[2] - 1) : plan.firstItem(spec[1]);
+            for (int item = plan.firstItem(spec[1]); item < endItem; item++) {
                 if (plan.kind(item) == ItemPlan.SUPERBLOCK) {
                     continue;
                 }
