@@ -78,7 +78,7 @@ public final class DumpJob {
         try {
             sc.setJobGroup("btrfs-image-dump", "btrfs-image: dump " + plan.clusters() + " clusters in " + runs
                     + " parts", true);
-            parts = new ArrayList<>(sc.parallelize(specs, runs).map(task::run).collect());
+            parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
         } finally {
             if (poller != null) {
                 poller.interrupt();
@@ -93,11 +93,15 @@ public final class DumpJob {
         FileSystem stagingFs = output.stagingFileSystem();
         Path staging = output.staging();
         long length;
-        try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
-            length = ImageAssembler.assemble(parts, i -> {
-                InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
-                return new java.io.BufferedInputStream(in, 1 << 20);
-            }, out);
+        if (HdfsConcatMerge.applies(output)) {
+            length = HdfsConcatMerge.merge(sc, conf, parts, output);
+        } else {
+            try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
+                length = ImageAssembler.assemble(parts, i -> {
+                    InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
+                    return new java.io.BufferedInputStream(in, 1 << 20);
+                }, out);
+            }
         }
         output.commit();
         long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();

@@ -100,6 +100,16 @@ public final class ImageOutput implements AutoCloseable {
         return stagingFs;
     }
 
+    /** The hidden temporary file that {@link #commit()} renames to the target (null for stdout). */
+    public Path temporary() {
+        return tempPath;
+    }
+
+    /** The target's file system (null for stdout). */
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
     public boolean isStdout() {
         return finalPath == null;
     }
