@@ -113,6 +113,23 @@ class StandaloneClusterTest {
     }
 
     @Test
+    void childJvmOnTheClusterPrintsOnlyTheSummary(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("child.img");
+        List<String> args = new ArrayList<>(List.of("--no-progress"));
+        args.addAll(List.of(clusterOpts()));
+        args.add(fs.toString());
+        args.add(out.toString());
+        Proc.Result r = Ours.process(java.time.Duration.ofMinutes(3), args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.describe());
+        // Spark's shutdown must not print anything (e.g. RejectedExecutionException traces from a broadcast
+        // removal still in flight when the context stops).
+        assertEquals(1, r.stderr().strip().lines().count(), r.describe());
+        assertTrue(r.stderr().startsWith("dumped "), r.describe());
+        assertArrayEquals(reference, Files.readAllBytes(out));
+        FaultFixtures.assertOnly(dir, "child.img");
+    }
+
+    @Test
     void killedExecutorJvmIsSurvived(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("killed.img");
         long t0 = System.nanoTime();
