@@ -121,6 +121,10 @@ public final class Main {
         List<String> devices = new ArrayList<>();
         devices.add(source);
         devices.addAll(options.getDevices());
+        if (!isLocalMaster(sparkConf.get("spark.master"))) {
+            // Executors in other JVMs run in their own working directories: give them absolute paths.
+            devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
+        }
         Volume volume;
         ItemPlan plan;
         try {
@@ -138,7 +142,7 @@ public final class Main {
         } catch (java.nio.file.AccessDeniedException e) {
             throw new UserError("cannot open " + e.getFile() + ": permission denied");
         } catch (IOException e) {
-            throw new UserError("cannot read " + source + ": " + e.getMessage());
+            throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
         JavaSparkContext sc = null;
         List<BlockProblem> planProblems = new ArrayList<>();
@@ -234,8 +238,28 @@ public final class Main {
         return BlockProblem.quote(s);
     }
 
+    /** Hadoop's network errors end in "; For more details see: http://wiki...": not useful in one line. */
+    private static String withoutHadoopWikiLink(String m) {
+        int more = m.indexOf("; For more details see:");
+        return more >= 0 ? m.substring(0, more) : m;
+    }
+
+    /** {@code local} or {@code local[...]}: executors share the driver's JVM and working directory. */
+    private static boolean isLocalMaster(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
     private static ImageOutput prepare(String target, Configuration conf, String staging) throws IOException {
-        return ImageOutput.prepare(target, conf, staging);
+        try {
+            return ImageOutput.prepare(target, conf, staging);
+        } catch (IOException e) {
+            // Hadoop's messages (connection refused, unknown host, ...) do not say which target they are about.
+            String m = withoutHadoopWikiLink(describe(e));
+            if (m.contains(target)) {
+                throw e;
+            }
+            throw new IOException("unable to create target file " + target + ": " + m, e);
+        }
     }
 
     /** The task failure that carries a message for the user, if the job died of one. */

@@ -83,8 +83,10 @@ public final class DumpJob {
             if (poller != null) {
                 poller.interrupt();
             }
-            bVolume.destroy();
-            bPlan.destroy();
+            // Blocking: an asynchronous removal still waiting for executors when the context stops makes
+            // Spark print RejectedExecutionException traces on standalone masters.
+            bVolume.destroy(true);
+            bPlan.destroy(true);
         }
         parts.sort(Comparator.comparingInt(PartResult::part));
         if (progress != null) {
