@@ -74,6 +74,9 @@ public final class ImageOptions {
     private final OptionalLong seed;
     private final Map<String, String> conf;
     private final List<String> devices;
+    private final boolean bestEffort;
+    private final String report;
+    private final int zstdLevel;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -102,6 +105,24 @@ public final class ImageOptions {
         this.seed = Objects.requireNonNull(b.seed, "seed");
         this.conf = Collections.unmodifiableMap(new LinkedHashMap<>(b.conf));
         this.devices = List.copyOf(b.devices);
+        this.bestEffort = b.bestEffort;
+        this.report = b.report;
+        this.zstdLevel = b.zstdLevel;
+    }
+
+    /** {@code --compress zstd[:LEVEL]}: the zstd level of our own image flavour, 0 if not asked for. */
+    public int getZstdLevel() {
+        return zstdLevel;
+    }
+
+    /** {@code --best-effort}: dump what can be read of a damaged filesystem and report the rest. */
+    public boolean isBestEffort() {
+        return bestEffort;
+    }
+
+    /** {@code --report FILE}: where to write the best-effort report as JSON, or null. */
+    public String getReport() {
+        return report;
     }
 
     /** A builder with all defaults set except {@code source} and {@code target}. */
@@ -254,7 +275,8 @@ public final class ImageOptions {
                 && target.equals(x.target) && extraTargets.equals(x.extraTargets) && master.equals(x.master)
                 && partitions == x.partitions && progress == x.progress && seed.equals(x.seed)
                 && conf.equals(x.conf) && new ArrayList<>(conf.keySet()).equals(new ArrayList<>(x.conf.keySet()))
-                && devices.equals(x.devices);
+                && devices.equals(x.devices) && bestEffort == x.bestEffort && Objects.equals(report, x.report)
+                && zstdLevel == x.zstdLevel;
     }
 
     @Override
@@ -297,6 +319,24 @@ public final class ImageOptions {
         private OptionalLong seed = OptionalLong.empty();
         private Map<String, String> conf = new LinkedHashMap<>();
         private List<String> devices = new ArrayList<>();
+        private boolean bestEffort;
+        private String report;
+        private int zstdLevel;
+
+        public Builder zstdLevel(int v) {
+            this.zstdLevel = v;
+            return this;
+        }
+
+        public Builder bestEffort(boolean v) {
+            this.bestEffort = v;
+            return this;
+        }
+
+        public Builder report(String v) {
+            this.report = v;
+            return this;
+        }
 
         private Builder() {
         }

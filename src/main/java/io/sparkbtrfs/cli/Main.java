@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.dump.BlockProblem;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.LeafItemTransform;
@@ -51,6 +52,9 @@ public final class Main {
 
     /** Runs the command; returns the exit status. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (io.sparkbtrfs.inspect.InspectCommand.handles(args)) {
+            return io.sparkbtrfs.inspect.InspectCommand.run(args, out, err);
+        }
         ParseResult parsed = OptionParser.parse(args);
         if (parsed instanceof ParseResult.Exit exit) {
             return exit.writeTo(out, err);
@@ -117,10 +121,20 @@ public final class Main {
         List<String> devices = new ArrayList<>();
         devices.add(source);
         devices.addAll(options.getDevices());
+        if (!isLocalMaster(sparkConf.get("spark.master"))) {
+            // Executors in other JVMs run in their own working directories: give them absolute paths.
+            devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
+        }
         Volume volume;
         ItemPlan plan;
         try {
-            volume = Volume.open(devices, hadoop);
+            List<String> repairs = options.isBestEffort() ? new ArrayList<>() : null;
+            volume = Volume.open(devices, hadoop, repairs);
+            if (repairs != null) {
+                for (String r : repairs) {
+                    err.println("WARNING: " + r);
+                }
+            }
         } catch (BtrfsFormatException e) {
             throw new UserError(e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
@@ -128,12 +142,14 @@ public final class Main {
         } catch (java.nio.file.AccessDeniedException e) {
             throw new UserError("cannot open " + e.getFile() + ": permission denied");
         } catch (IOException e) {
-            throw new UserError("cannot read " + source + ": " + e.getMessage());
+            throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
         JavaSparkContext sc = null;
+        List<BlockProblem> planProblems = new ArrayList<>();
         try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
             try {
-                plan = Planner.plan(v, options.isWalkTrees());
+                plan = options.isBestEffort() ? Planner.planBestEffort(v, options.isWalkTrees(), planProblems)
+                        : Planner.plan(v, options.isWalkTrees());
             } catch (BtrfsFormatException | BlockReadException e) {
                 throw new UserError(source + ": " + e.getMessage());
             }
@@ -143,7 +159,8 @@ public final class Main {
             LeafItemTransform transform = sanitize
                     ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
                     : LeafItemTransform.NONE;
-            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize);
+            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
+                    options.isBestEffort(), options.getZstdLevel());
             sc = SparkSessions.start(sparkConf);
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
@@ -158,9 +175,8 @@ public final class Main {
                 }
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
-            DumpSummary total = new DumpSummary(summary.blocks(), summary.bytesIn(), summary.bytesOut(),
-                    summary.clusters(), summary.items(), summary.partitions(), millis, summary.sanitize(),
-                    summary.distinctNames());
+            DumpSummary total = summary.withMillis(millis);
+            report(options, planProblems, summary.problems(), err);
             if (sanitize) {
                 err.println(summary.sanitizeLine(collisions));
             }
@@ -185,8 +201,65 @@ public final class Main {
         }
     }
 
+    /** Lists (stderr, and JSON with --report) every block a best-effort dump could not read or validate. */
+    private static void report(ImageOptions options, List<BlockProblem> planned, List<BlockProblem> written,
+            PrintStream err) {
+        java.util.TreeMap<Long, BlockProblem> byBlock = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (BlockProblem p : planned) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        for (BlockProblem p : written) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        if (!byBlock.isEmpty()) {
+            err.println("WARNING: " + byBlock.size() + " tree block(s) could not be read or validated:");
+            for (BlockProblem p : byBlock.values()) {
+                err.println("WARNING:   " + p.line());
+            }
+        }
+        if (options.getReport() != null) {
+            StringBuilder json = new StringBuilder("{\"source\":").append(jsonString(options.getSource()))
+                    .append(",\"image\":").append(jsonString(options.getTarget())).append(",\"problems\":[");
+            boolean first = true;
+            for (BlockProblem p : byBlock.values()) {
+                json.append(first ? "" : ",").append(p.json());
+                first = false;
+            }
+            json.append("]}\n");
+            try {
+                Files.writeString(Path.of(options.getReport()), json);
+            } catch (IOException e) {
+                throw new UserError("cannot write report " + options.getReport() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static String jsonString(String s) {
+        return BlockProblem.quote(s);
+    }
+
+    /** Hadoop's network errors end in "; For more details see: http://wiki...": not useful in one line. */
+    private static String withoutHadoopWikiLink(String m) {
+        int more = m.indexOf("; For more details see:");
+        return more >= 0 ? m.substring(0, more) : m;
+    }
+
+    /** {@code local} or {@code local[...]}: executors share the driver's JVM and working directory. */
+    private static boolean isLocalMaster(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
     private static ImageOutput prepare(String target, Configuration conf, String staging) throws IOException {
-        return ImageOutput.prepare(target, conf, staging);
+        try {
+            return ImageOutput.prepare(target, conf, staging);
+        } catch (IOException e) {
+            // Hadoop's messages (connection refused, unknown host, ...) do not say which target they are about.
+            String m = withoutHadoopWikiLink(describe(e));
+            if (m.contains(target)) {
+                throw e;
+            }
+            throw new IOException("unable to create target file " + target + ": " + m, e);
+        }
     }
 
     /** The task failure that carries a message for the user, if the job died of one. */

@@ -43,6 +43,9 @@ public final class OptionParser {
     private static final int OPT_SEED = OPT_HELP + 6;
     private static final int OPT_CONF = OPT_HELP + 7;
     private static final int OPT_DEVICE = OPT_HELP + 8;
+    private static final int OPT_BEST_EFFORT = OPT_HELP + 9;
+    private static final int OPT_REPORT = OPT_HELP + 10;
+    private static final int OPT_COMPRESS = OPT_HELP + 11;
 
     private static final List<LongOption> LONG_OPTIONS = List.of(
             new LongOption("help", false, OPT_HELP),
@@ -53,7 +56,10 @@ public final class OptionParser {
             new LongOption("no-progress", false, OPT_NO_PROGRESS),
             new LongOption("seed", true, OPT_SEED),
             new LongOption("conf", true, OPT_CONF),
-            new LongOption("device", true, OPT_DEVICE));
+            new LongOption("device", true, OPT_DEVICE),
+            new LongOption("best-effort", false, OPT_BEST_EFFORT),
+            new LongOption("report", true, OPT_REPORT),
+            new LongOption("compress", true, OPT_COMPRESS));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -87,6 +93,11 @@ public final class OptionParser {
             "    --seed SEED               secret for sanitizing names, decimal or 0x-prefixed hexadecimal (64 bits)",
             "    --conf KEY=VALUE          Spark or Hadoop configuration property, may be repeated",
             "    --device PATH             further device of a multi-device filesystem to dump, may be repeated",
+            "    --best-effort             dump what can be read of a damaged filesystem, list what could not",
+            "    --report FILE             with --best-effort: also write that list as JSON to FILE",
+            "    --compress zstd[:LEVEL]   zstd-compressed items (default level 3): several times faster than zlib;",
+            "                              such images are NOT readable by the reference btrfs-image, only by this",
+            "                              tool's restore (zlib[:LEVEL] and none are the same as -c LEVEL and -c 0)",
             "    --help                    print this help and exit",
             "    --version                 print version information and exit",
             "",
@@ -290,6 +301,14 @@ public final class OptionParser {
                     }
                     devices.add(arg);
                 }
+                case OPT_BEST_EFFORT -> b.bestEffort(true);
+                case OPT_COMPRESS -> parseCompress(arg, b);
+                case OPT_REPORT -> {
+                    if (arg.isEmpty()) {
+                        throw error("--report requires a file name");
+                    }
+                    b.report(arg);
+                }
                 default -> throw new AssertionError("unhandled option key " + key);
             }
         }
@@ -341,6 +360,42 @@ public final class OptionParser {
 
     private static boolean isCSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r';
+    }
+
+    /** {@code --compress}: {@code zstd[:LEVEL]} (1..19), {@code zlib[:LEVEL]} (1..9) or {@code none}. */
+    private static void parseCompress(String arg, ImageOptions.Builder b) throws Stop {
+        String[] parts = arg.split(":", 2);
+        String codec = parts[0];
+        Integer level = null;
+        if (parts.length == 2) {
+            try {
+                level = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                throw error("--compress: '" + parts[1] + "' is not a level");
+            }
+        }
+        switch (codec) {
+            case "zstd" -> {
+                int l = level == null ? 3 : level;
+                if (l < 1 || l > 19) {
+                    throw error("--compress zstd: level " + l + " out of range 1..19");
+                }
+                b.zstdLevel(l);
+            }
+            case "zlib" -> {
+                int l = level == null ? 6 : level;
+                if (l < 1 || l > 9) {
+                    throw error("--compress zlib: level " + l + " out of range 1..9");
+                }
+                b.compressLevel(l);
+                b.zstdLevel(0);
+            }
+            case "none" -> {
+                b.compressLevel(0);
+                b.zstdLevel(0);
+            }
+            default -> throw error("--compress expects zstd[:LEVEL], zlib[:LEVEL] or none, got '" + arg + "'");
+        }
     }
 
     /** {@code --seed}: a decimal or 0x/0X-prefixed hexadecimal unsigned 64-bit number, nothing else. */

@@ -28,6 +28,8 @@ public final class Volume implements Closeable {
     private final int nodesize;
     private final ChecksumType csum;
     private final byte[] fsid;
+    /** A repaired primary superblock (from a backup copy) that the image stores instead of the damaged one. */
+    private byte[] superblockOverride;
 
     private Volume(String primaryName, Map<Long, BlockSource> devices, Superblock superblock, ChunkMap chunkMap) {
         this.primaryName = primaryName;
@@ -44,7 +46,18 @@ public final class Volume implements Closeable {
      * the same filesystem): validates the superblocks, then reads the chunk tree to build the chunk map.
      */
     public static Volume open(List<String> specs, Configuration conf) throws IOException, BtrfsFormatException {
+        return open(specs, conf, null);
+    }
+
+    /**
+     * As {@link #open(List, Configuration)}; with {@code repairs} non-null (best effort), a primary device
+     * whose superblock fails validation is opened from its first valid backup copy (64 MiB, 256 GiB), which
+     * then stands in for the primary (bytenr 65536, checksum recomputed); what was done goes to {@code repairs}.
+     */
+    public static Volume open(List<String> specs, Configuration conf, List<String> repairs)
+            throws IOException, BtrfsFormatException {
         Map<Long, BlockSource> devices = new LinkedHashMap<>();
+        byte[] override = null;
         boolean done = false;
         try {
             Superblock primary = null;
@@ -53,7 +66,15 @@ public final class Volume implements Closeable {
                 Superblock sb;
                 try {
                     sb = Superblock.parse(readSuperblock(source), spec);
-                } catch (IOException | BtrfsFormatException | RuntimeException e) {
+                } catch (BtrfsFormatException e) {
+                    byte[] backup = repairs == null || !devices.isEmpty() ? null : backupSuperblock(source, e, repairs);
+                    if (backup == null) {
+                        source.close();
+                        throw e;
+                    }
+                    override = backup;
+                    sb = Superblock.parse(backup, spec);
+                } catch (IOException | RuntimeException e) {
                     source.close();
                     throw e;
                 }
@@ -79,6 +100,7 @@ public final class Volume implements Closeable {
                 throw new BtrfsFormatException(specs.get(0) + ": cannot read the chunk tree: " + e.getMessage());
             }
             Volume volume = new Volume(specs.get(0), devices, primary, ChunkMap.of(all));
+            volume.superblockOverride = override;
             done = true;
             return volume;
         } finally {
@@ -97,7 +119,11 @@ public final class Volume implements Closeable {
             for (Map.Entry<Long, String> e : d.devices().entrySet()) {
                 devices.put(e.getKey(), BlockSources.open(e.getValue(), conf));
             }
-            return new Volume(d.primary(), devices, Superblock.parse(d.superblock(), d.primary()), d.chunkMap());
+            Volume v = new Volume(d.primary(), devices, Superblock.parse(d.superblock(), d.primary()), d.chunkMap());
+            if (d.superblockRepaired()) {
+                v.superblockOverride = d.superblock();
+            }
+            return v;
         } catch (IOException | BtrfsFormatException | RuntimeException e) {
             for (BlockSource s : devices.values()) {
                 s.close();
@@ -109,7 +135,7 @@ public final class Volume implements Closeable {
     public VolumeDescriptor descriptor() {
         Map<Long, String> names = new LinkedHashMap<>();
         devices.forEach((devid, source) -> names.put(devid, source.name()));
-        return new VolumeDescriptor(primaryName, names, chunkMap, superblock.bytes());
+        return new VolumeDescriptor(primaryName, names, chunkMap, superblock.bytes(), superblockOverride != null);
     }
 
     private static void collectChunks(byte[] block, int nritems, int nodesize, List<ChunkItem> out)
@@ -126,6 +152,36 @@ public final class Volume implements Closeable {
             out.add(ChunkItem.parse(key.offset(), block, TreeBlock.itemDataStart(block, 0, slot),
                     (int) TreeBlock.itemSize(block, 0, slot), "chunk tree block " + TreeBlock.bytenr(block, 0)));
         }
+    }
+
+    private static byte[] backupSuperblock(BlockSource source, BtrfsFormatException primaryError, List<String> repairs)
+            throws IOException {
+        for (long mirror : new long[] {64L << 20, 256L << 30}) {
+            byte[] b = new byte[Superblock.SIZE];
+            if (source.read(mirror, b, 0, b.length) < b.length) {
+                continue;
+            }
+            try {
+                Superblock.parse(b, source.name());
+                io.sparkbtrfs.format.LittleEndian.put64(b, 48, Superblock.PRIMARY_OFFSET);
+                Superblock sb = Superblock.parse(repairChecksum(b), source.name());
+                repairs.add(source.name() + ": " + primaryError.getMessage() + "; using the backup superblock at "
+                        + mirror + " (generation " + sb.generation() + ")");
+                return b;
+            } catch (BtrfsFormatException ignored) {
+                // try the next copy
+            }
+        }
+        return null;
+    }
+
+    private static byte[] repairChecksum(byte[] b) {
+        io.sparkbtrfs.format.ChecksumType t = io.sparkbtrfs.format.ChecksumType.fromId(
+                io.sparkbtrfs.format.LittleEndian.u16(b, 196));
+        if (t != null) {
+            t.store(b, 0, Superblock.SIZE);
+        }
+        return b;
     }
 
     private static byte[] readSuperblock(BlockSource source) throws IOException, BtrfsFormatException {
@@ -148,6 +204,9 @@ public final class Volume implements Closeable {
 
     /** The primary device's superblock exactly as on disk (the image stores it verbatim). */
     public byte[] rawPrimarySuperblock() throws IOException {
+        if (superblockOverride != null) {
+            return superblockOverride.clone();
+        }
         BlockSource primary = devices.get(superblock.devid());
         byte[] b = new byte[Superblock.SIZE];
         if (primary.read(Superblock.PRIMARY_OFFSET, b, 0, b.length) < b.length) {
@@ -184,6 +243,47 @@ public final class Volume implements Closeable {
         }
         throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
                 + ": " + reason);
+    }
+
+    /**
+     * Reads the consecutive tree blocks [logical, logical+length) into {@code out} with one read of the first
+     * copy when the range is contiguous on disk (the common case: an item of up to 256 KiB), validating each
+     * block; a block that fails is read again on its own with mirror fallback. Returns for each block null if
+     * valid, else the exception of its last copy (the caller decides: fail, or salvage).
+     */
+    public BlockReadException[] readTreeBlocks(long logical, int length, byte[] out) {
+        int blocks = length / nodesize;
+        BlockReadException[] failures = new BlockReadException[blocks];
+        ChunkItem chunk = chunkMap.find(logical);
+        boolean bulk = chunk != null && chunk.contiguousFrom(logical) >= length
+                && readCopy(chunk, logical, 0, out, 0, length) == null;
+        for (int i = 0; i < blocks; i++) {
+            int off = i * nodesize;
+            if (bulk && TreeBlock.validate(out, off, nodesize, logical + off, csum, fsid) == null) {
+                continue;
+            }
+            try {
+                System.arraycopy(readTreeBlock(logical + off), 0, out, off, nodesize);
+            } catch (BlockReadException e) {
+                failures[i] = e;
+            }
+        }
+        return failures;
+    }
+
+    /** The bytes of the first readable copy of the block at {@code logical}, unvalidated; null if none. */
+    public byte[] readRawBlock(long logical) {
+        ChunkItem chunk = chunkMap.find(logical);
+        if (chunk == null || chunk.contiguousFrom(logical) < nodesize) {
+            return null;
+        }
+        byte[] block = new byte[nodesize];
+        for (int mirror = 0; mirror < chunk.copies(); mirror++) {
+            if (readCopy(chunk, logical, mirror, block, 0, nodesize) == null) {
+                return block;
+            }
+        }
+        return null;
     }
 
     /** Reads logical [logical, logical+len) through the chunk mapping, piece by piece, with mirror fallback. */

@@ -15,8 +15,16 @@ public final class VolumeDescriptor implements Serializable {
     private final TreeMap<Long, String> devices;
     private final ChunkMap chunkMap;
     private final byte[] superblock;
+    private final boolean superblockRepaired;
 
     public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock) {
+        this(primary, devices, chunkMap, superblock, false);
+    }
+
+    /** @param superblockRepaired the superblock came from a backup copy and replaces the damaged primary */
+    public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock,
+            boolean superblockRepaired) {
+        this.superblockRepaired = superblockRepaired;
         this.primary = primary;
         this.devices = new TreeMap<>(devices);
         this.chunkMap = chunkMap;
@@ -34,6 +42,10 @@ public final class VolumeDescriptor implements Serializable {
 
     public ChunkMap chunkMap() {
         return chunkMap;
+    }
+
+    public boolean superblockRepaired() {
+        return superblockRepaired;
     }
 
     public byte[] superblock() {

@@ -3,98 +3,91 @@ package io.sparkbtrfs.dump;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
- * Writes a consecutive range of parts with their index blocks patched as {@link ImageAssembler} patches
- * them (absolute cluster offsets; the stale-entry bytes of the final cluster), so that a store can put the
- * image together from ranges written by executors without the driver touching the bytes. The
- * concatenation of all ranges, in order, is the same bytes as {@link ImageAssembler#assemble}.
+ * Rewrites one part so that it can be placed into the image as it is, without the driver copying it:
+ * each index block gets its absolute offset, and the final cluster gets the stale entry bytes of the
+ * previous part's last index (the rule of {@link ImageAssembler}). Concatenating the patched parts in
+ * order gives exactly the bytes {@link ImageAssembler#assemble} writes. Used where the store can join
+ * files itself (HDFS concat); runs on executors once every part's length is known.
  */
 public final class PartPatcher {
-    private final List<PartResult> parts;
-    private final long[] bases;
-    private final int lastPart;
-    private final byte[] staleSource;
+    private PartPatcher() {
+    }
 
-    public PartPatcher(List<PartResult> parts) {
-        this.parts = parts;
-        this.bases = ImageAssembler.baseOffsets(parts);
-        int last = -1;
+    /**
+     * How to patch one non-empty part: its absolute {@code base} offset in the image, its length and
+     * cluster offsets (relative to the part), and the index whose entry tail the part's only cluster
+     * takes (null unless this is the final part, holding just the final cluster, after another part).
+     */
+    public record Patch(int part, long base, long length, long[] clusterOffsets, byte[] staleSource)
+            implements Serializable {
+    }
+
+    /** The patches of the non-empty parts, in image order; empty parts are left out. */
+    public static List<Patch> plan(List<PartResult> parts) {
+        long[] bases = ImageAssembler.baseOffsets(parts);
+        int lastPart = -1;
         for (int i = 0; i < parts.size(); i++) {
             if (parts.get(i).clusters() > 0) {
-                last = i;
+                lastPart = i;
             }
         }
-        byte[] stale = null;
-        if (last >= 0 && parts.get(last).clusters() == 1) {
-            for (int i = last - 1; i >= 0 && stale == null; i--) {
+        byte[] staleSource = null;
+        if (lastPart >= 0 && parts.get(lastPart).clusters() == 1) {
+            for (int i = lastPart - 1; i >= 0 && staleSource == null; i--) {
                 if (parts.get(i).clusters() > 0) {
-                    stale = parts.get(i).lastIndex();
+                    staleSource = parts.get(i).lastIndex();
                 }
             }
         }
-        this.lastPart = last;
-        this.staleSource = stale;
-    }
-
-    /** Absolute offset of part {@code i} in the image. */
-    public long base(int i) {
-        return bases[i];
-    }
-
-    /** Total byte length of parts {@code from} (inclusive) to {@code to} (exclusive). */
-    public long length(int from, int to) {
-        long n = 0;
-        for (int i = from; i < to; i++) {
-            n += parts.get(i).length();
-        }
-        return n;
-    }
-
-    /** True when part {@code i}'s staged bytes are already final (nothing to patch). */
-    public boolean unchanged(int i) {
-        return parts.get(i).clusters() == 0 || (bases[i] == 0 && !(staleSource != null && i == lastPart));
-    }
-
-    /** Writes parts {@code from} to {@code to - 1}, patched; returns the number of bytes written. */
-    public long write(int from, int to, ImageAssembler.PartOpener opener, OutputStream out) throws IOException {
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        for (int i = from; i < to; i++) {
-            PartResult part = parts.get(i);
-            if (part.length() == 0) {
+        List<Patch> out = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            PartResult p = parts.get(i);
+            if (p.length() == 0) {
                 continue;
             }
-            try (InputStream in = opener.open(i)) {
-                long pos = 0;
-                long[] offsets = part.clusterOffsets();
-                for (int c = 0; c < offsets.length; c++) {
-                    pos += copy(in, out, offsets[c] - pos, buf, i);
-                    byte[] index = in.readNBytes(MetadumpFormat.INDEX_SIZE);
-                    if (index.length != MetadumpFormat.INDEX_SIZE) {
-                        throw new IOException("part " + i + " is shorter than reported");
-                    }
-                    LittleEndian.put64(index, 8, bases[i] + offsets[c]);
-                    if (staleSource != null && i == lastPart) {
-                        int n = (int) LittleEndian.u32(index, 16);
-                        int fromByte = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * n;
-                        System.arraycopy(staleSource, fromByte, index, fromByte, MetadumpFormat.ENTRIES_END - fromByte);
-                    }
-                    out.write(index);
-                    pos += MetadumpFormat.INDEX_SIZE;
-                }
-                pos += copy(in, out, part.length() - pos, buf, i);
-                if (in.read() != -1) {
-                    throw new IOException("part " + i + " is longer than reported");
-                }
-                total += pos;
-            }
+            out.add(new Patch(p.part(), bases[i], p.length(), p.clusterOffsets(), i == lastPart ? staleSource : null));
         }
-        return total;
+        return out;
+    }
+
+    /** Copies the part from {@code in} to {@code out} with its index blocks patched; returns the bytes written. */
+    public static long patch(Patch patch, InputStream in, OutputStream out) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long pos = 0;
+        long[] offsets = patch.clusterOffsets();
+        for (long offset : offsets) {
+            if (offset < pos || offset > patch.length() - MetadumpFormat.INDEX_SIZE) {
+                throw new IOException("part " + patch.part() + ": cluster offset " + offset + " out of order or range");
+            }
+            pos += copy(in, out, offset - pos, buf, patch.part());
+            byte[] index = in.readNBytes(MetadumpFormat.INDEX_SIZE);
+            if (index.length != MetadumpFormat.INDEX_SIZE) {
+                throw new IOException("part " + patch.part() + " is shorter than reported");
+            }
+            LittleEndian.put64(index, 8, patch.base() + offset);
+            if (patch.staleSource() != null) {
+                int n = (int) LittleEndian.u32(index, 16);
+                int from = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * n;
+                if (from < MetadumpFormat.ENTRIES_END) {
+                    System.arraycopy(patch.staleSource(), from, index, from, MetadumpFormat.ENTRIES_END - from);
+                }
+            }
+            out.write(index);
+            pos += MetadumpFormat.INDEX_SIZE;
+        }
+        pos += copy(in, out, patch.length() - pos, buf, patch.part());
+        if (in.read() != -1) {
+            throw new IOException("part " + patch.part() + " is longer than reported");
+        }
+        return pos;
     }
 
     private static long copy(InputStream in, OutputStream out, long n, byte[] buf, int part) throws IOException {

@@ -8,10 +8,10 @@ import java.io.Serializable;
  * counters for the summary.
  */
 public record PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn,
-        Object transformStats) implements Serializable {
+        Object transformStats, java.util.List<BlockProblem> problems) implements Serializable {
 
     public PartResult(int part, long length, long[] clusterOffsets, byte[] lastIndex, long blocks, long bytesIn) {
-        this(part, length, clusterOffsets, lastIndex, blocks, bytesIn, null);
+        this(part, length, clusterOffsets, lastIndex, blocks, bytesIn, null, java.util.List.of());
     }
 
     public int clusters() {

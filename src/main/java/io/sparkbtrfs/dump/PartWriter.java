@@ -26,6 +26,8 @@ public final class PartWriter implements AutoCloseable {
     private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
+    private final com.github.luben.zstd.ZstdCompressCtx zstd;
+    private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -34,7 +36,8 @@ public final class PartWriter implements AutoCloseable {
         this.nodesize = volume.superblock().nodesize();
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
-        this.deflater = settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
+        this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
+        this.zstd = settings.zstd() ? new com.github.luben.zstd.ZstdCompressCtx().setLevel(settings.zstdLevel()) : null;
     }
 
     /** Called after each cluster with the number of tree blocks and content bytes it held. */
@@ -63,8 +66,8 @@ public final class PartWriter implements AutoCloseable {
                 }
                 clusterBytes += content.length;
                 bytenrs[i - first] = plan.start(i);
-                payloads[i - first] = deflater == null ? content
-                        : ZlibCodec.compress(content, settings.compressLevel(), deflater);
+                payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, zstd)
+                        : deflater == null ? content : ZlibCodec.compress(content, settings.compressLevel(), deflater);
             }
             offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first);
             java.util.Arrays.fill(payloads, null);
@@ -75,7 +78,7 @@ public final class PartWriter implements AutoCloseable {
             }
         }
         return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn,
-                transform.taskStats());
+                transform.taskStats(), java.util.List.copyOf(problems));
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
@@ -93,9 +96,16 @@ public final class PartWriter implements AutoCloseable {
             }
             case ItemPlan.METADATA: {
                 byte[] buf = new byte[length];
-                for (int off = 0; off < length; off += nodesize) {
-                    byte[] block = volume.readTreeBlock(start + off);
-                    System.arraycopy(block, 0, buf, off, nodesize);
+                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
+                for (int b = 0, off = 0; off < length; b++, off += nodesize) {
+                    if (failures[b] != null) {
+                        if (!settings.bestEffort()) {
+                            throw failures[b];
+                        }
+                        java.util.Arrays.fill(buf, off, off + nodesize, (byte) 0);
+                        salvage(start + off, failures[b].getMessage(), buf, off);
+                        continue;
+                    }
                     scrubber.scrub(buf, off);
                 }
                 return buf;
@@ -110,10 +120,39 @@ public final class PartWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * A block that fails on every copy: kept as read so that the damage stays visible (never re-checksummed),
+     * or left zero if unreadable, or when names must not leak (sanitizing: an unparsable block cannot be
+     * scrubbed).
+     */
+    private void salvage(long logical, String reason, byte[] buf, int off) {
+        byte[] raw = volume.readRawBlock(logical);
+        String tree = raw == null ? "unknown tree" : treeOf(io.sparkbtrfs.format.TreeBlock.owner(raw, 0));
+        String action;
+        if (raw == null) {
+            action = "not readable: zeroed in the image";
+        } else if (settings.clearLabel()) {
+            action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
+        } else {
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            action = "dumped as read";
+        }
+        problems.add(new BlockProblem(logical, tree, reason, action));
+    }
+
+    /** The owner field of a damaged block, if it is plausible at all. */
+    private static String treeOf(long owner) {
+        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
+        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
+    }
+
     @Override
     public void close() {
         if (deflater != null) {
             deflater.end();
+        }
+        if (zstd != null) {
+            zstd.close();
         }
     }
 }

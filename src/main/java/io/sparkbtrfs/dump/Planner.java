@@ -28,31 +28,69 @@ public final class Planner {
 
     private final Volume volume;
     private final int nodesize;
-    private final PlanBuilder plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
-    private final LongHashSet seen = new LongHashSet();
+    private final java.util.List<BlockProblem> problems;
+    private PlanBuilder plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
+    private LongHashSet seen = new LongHashSet();
 
-    private Planner(Volume volume) {
+    private Planner(Volume volume, java.util.List<BlockProblem> problems) {
         this.volume = volume;
         this.nodesize = volume.superblock().nodesize();
+        this.problems = problems;
     }
 
     public static ItemPlan plan(Volume volume, boolean walkTrees) throws BtrfsFormatException, BlockReadException {
-        return new Planner(volume).run(walkTrees);
+        return new Planner(volume, null).run(walkTrees);
+    }
+
+    /**
+     * Best effort: an unreadable or invalid extent tree falls back to walking the trees; in a walk, a block
+     * that fails on every copy is still dumped if it can be read at all (its pointers are not followed) and
+     * skipped otherwise; damaged log or space-cache trees are left out. Every such block goes to
+     * {@code problems}. Only an unreadable chunk tree (nothing can be mapped) still fails, earlier.
+     */
+    public static ItemPlan planBestEffort(Volume volume, boolean walkTrees, java.util.List<BlockProblem> problems)
+            throws BtrfsFormatException, BlockReadException {
+        return new Planner(volume, problems).run(walkTrees);
+    }
+
+    private boolean bestEffort() {
+        return problems != null;
     }
 
     private ItemPlan run(boolean walkTrees) throws BtrfsFormatException, BlockReadException {
         Superblock sb = volume.superblock();
         plan.addSuperblock(Superblock.PRIMARY_OFFSET, Superblock.SIZE);
-        if (walkTrees) {
+        boolean walk = walkTrees;
+        if (!walk) {
+            try {
+                scanExtentTree(sb);
+            } catch (BtrfsFormatException | BlockReadException e) {
+                if (!bestEffort()) {
+                    throw e;
+                }
+                long at = e instanceof BlockReadException b ? b.logical() : sb.root();
+                problems.add(new BlockProblem(at, "extent tree", e.getMessage(), "walking the trees instead (-w)"));
+                plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
+                seen = new LongHashSet();
+                plan.addSuperblock(Superblock.PRIMARY_OFFSET, Superblock.SIZE);
+                walk = true;
+            }
+        }
+        if (walk) {
             walk(sb.chunkRoot(), sb.chunkRootLevel(), true, "chunk tree");
             walk(sb.root(), sb.rootLevel(), true, "root tree");
-        } else {
-            scanExtentTree(sb);
         }
         if (sb.logRoot() != 0) {
             walk(sb.logRoot(), sb.logRootLevel(), true, "log root tree");
         }
-        addSpaceCache(sb);
+        try {
+            addSpaceCache(sb);
+        } catch (BtrfsFormatException | BlockReadException e) {
+            if (!bestEffort()) {
+                throw e;
+            }
+            problems.add(new BlockProblem(sb.root(), "root tree", e.getMessage(), "v1 space cache left out"));
+        }
         return plan.build();
     }
 
@@ -131,11 +169,31 @@ public final class Planner {
         if (!seen.add(bytenr)) {
             return;
         }
-        byte[] block = Trees.read(volume::readTreeBlock, bytenr, tree);
+        byte[] block;
+        try {
+            block = Trees.read(volume::readTreeBlock, bytenr, tree);
+        } catch (BlockReadException e) {
+            if (!bestEffort()) {
+                throw e;
+            }
+            boolean readable = volume.readRawBlock(bytenr) != null;
+            if (readable) {
+                plan.add(bytenr, nodesize, false);
+            }
+            problems.add(new BlockProblem(bytenr, tree, e.getMessage(),
+                    readable ? "dumped as read, not followed" : "left out"));
+            return;
+        }
         int level = TreeBlock.level(block, 0);
         if (expectedLevel >= 0 && level != expectedLevel) {
-            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
-                    + ", expected " + expectedLevel);
+            String why = tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level + ", expected "
+                    + expectedLevel;
+            if (!bestEffort()) {
+                throw new BtrfsFormatException(why);
+            }
+            plan.add(bytenr, nodesize, false);
+            problems.add(new BlockProblem(bytenr, tree, why, "dumped, not followed"));
+            return;
         }
         plan.add(bytenr, nodesize, false);
         int n = (int) TreeBlock.nritems(block, 0);
@@ -155,8 +213,13 @@ public final class Planner {
             Key key = TreeBlock.itemKey(block, 0, slot);
             if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, n)
                     || TreeBlock.itemSize(block, 0, slot) < ROOT_ITEM_BYTENR_OFFSET + 8) {
-                throw new BtrfsFormatException("root item " + key + " in block " + Long.toUnsignedString(bytenr)
-                        + " is truncated or outside its block");
+                String why = "root item " + key + " in block " + Long.toUnsignedString(bytenr)
+                        + " is truncated or outside its block";
+                if (!bestEffort()) {
+                    throw new BtrfsFormatException(why);
+                }
+                problems.add(new BlockProblem(bytenr, tree, why, "that tree is left out"));
+                continue;
             }
             long child = LittleEndian.u64(block, TreeBlock.itemDataStart(block, 0, slot) + ROOT_ITEM_BYTENR_OFFSET);
             walk(child, -1, false, "tree " + Long.toUnsignedString(key.objectid()));

@@ -31,7 +31,11 @@ public final class ImageReader {
 
         /** Item {@code i}'s content, inflated if the cluster is compressed, at most {@code limit} bytes. */
         public byte[] content(int i, int limit) throws DataFormatException {
-            return compress == MetadumpFormat.COMPRESS_ZLIB ? ZlibCodec.decompress(payloads[i], limit) : payloads[i];
+            return switch (compress) {
+                case MetadumpFormat.COMPRESS_ZLIB -> ZlibCodec.decompress(payloads[i], limit);
+                case MetadumpFormat.COMPRESS_ZSTD -> ZstdCodec.decompress(payloads[i], limit);
+                default -> payloads[i];
+            };
         }
     }
 
@@ -59,7 +63,7 @@ public final class ImageReader {
         }
         long m = LittleEndian.u64(index, 0);
         if (offset == 0) {
-            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1) {
+            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1 && m != MetadumpFormat.MAGIC_ZSTD) {
                 throw new ImageFormatException(name + ": unrecognized header format at offset 0");
             }
             magic = m;
@@ -76,6 +80,10 @@ public final class ImageReader {
                     + MetadumpFormat.MAX_ITEMS + ")");
         }
         int flag = index[20] & 0xFF;
+        if ((flag == MetadumpFormat.COMPRESS_ZSTD) != (magic == MetadumpFormat.MAGIC_ZSTD)) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " has compress flag " + flag
+                    + ", which this image's magic does not allow");
+        }
         if (compress >= 0 && flag != compress) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }

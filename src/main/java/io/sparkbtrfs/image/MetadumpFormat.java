@@ -25,11 +25,17 @@ public final class MetadumpFormat {
 
     public static final long MAGIC_V0 = 0xbd5c25e27295668bL;
     public static final long MAGIC_V1 = 0x31765f506d55445fL; // "_DUmP_v1"
+    /**
+     * Our own flavour: v0 layout, payloads are zstd frames (compress flag 2). The reference does not know
+     * this magic and rejects the image instead of restoring garbage (it treats unknown compress flags as raw).
+     */
+    public static final long MAGIC_ZSTD = 0x305f7473_7a42535fL; // "_SBzst_0"
     public static final long MAX_PENDING_V0 = 256 * 1024;
     public static final long MAX_PENDING_V1 = 256L * 1024 * 1024;
 
     public static final int COMPRESS_NONE = 0;
     public static final int COMPRESS_ZLIB = 1;
+    public static final int COMPRESS_ZSTD = 2;
 
     private MetadumpFormat() {
     }

@@ -59,7 +59,7 @@ public final class ChunkMapBuilder {
         }
         validateForRestore(sb, sbWhere);
         long[][] system = systemRanges(sb);
-        int limit = (int) (2 * (reader.magic() == MetadumpFormat.MAGIC_V0 ? MetadumpFormat.MAX_PENDING_V0
+        int limit = (int) (2 * (reader.magic() != MetadumpFormat.MAGIC_V1 ? MetadumpFormat.MAX_PENDING_V0
                 : MetadumpFormat.MAX_PENDING_V1));
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();

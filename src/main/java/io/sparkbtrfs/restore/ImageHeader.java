@@ -14,8 +14,9 @@ import io.sparkbtrfs.image.MetadumpFormat;
 public record ImageHeader(long magic, byte[] originalSuperblock, Superblock superblock, RestoreMap map,
         List<ChunkItem> chunks, Map<Long, byte[]> devItems) {
 
+    /** v0 layout and limits (our zstd flavour included): restores get METADUMP_V2, as for v0. */
     public boolean isV0() {
-        return magic == MetadumpFormat.MAGIC_V0;
+        return magic != MetadumpFormat.MAGIC_V1;
     }
 
     /** Largest content one item may inflate to: twice the version's merge limit, as the reference allows. */

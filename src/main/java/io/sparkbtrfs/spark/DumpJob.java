@@ -78,13 +78,15 @@ public final class DumpJob {
         try {
             sc.setJobGroup("btrfs-image-dump", "btrfs-image: dump " + plan.clusters() + " clusters in " + runs
                     + " parts", true);
-            parts = new ArrayList<>(sc.parallelize(specs, runs).map(task::run).collect());
+            parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
         } finally {
             if (poller != null) {
                 poller.interrupt();
             }
-            bVolume.destroy();
-            bPlan.destroy();
+            // Blocking: an asynchronous removal still waiting for executors when the context stops makes
+            // Spark print RejectedExecutionException traces on standalone masters.
+            bVolume.destroy(true);
+            bPlan.destroy(true);
         }
         parts.sort(Comparator.comparingInt(PartResult::part));
         if (progress != null) {
@@ -92,14 +94,18 @@ public final class DumpJob {
         }
         FileSystem stagingFs = output.stagingFileSystem();
         Path staging = output.staging();
-        // On S3: patched on executors, assembled server-side and committed; else -1 and we stream.
+        // On S3: patched on executors, assembled server-side and committed in place; else -1.
         long length = S3Merge.tryMerge(sc, conf, parts, output);
         if (length < 0) {
-            try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
-                length = ImageAssembler.assemble(parts, i -> {
-                    InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
-                    return new java.io.BufferedInputStream(in, 1 << 20);
-                }, out);
+            if (HdfsConcatMerge.applies(output)) {
+                length = HdfsConcatMerge.merge(sc, conf, parts, output);
+            } else {
+                try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
+                    length = ImageAssembler.assemble(parts, i -> {
+                        InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
+                        return new java.io.BufferedInputStream(in, 1 << 20);
+                    }, out);
+                }
             }
             output.commit();
         }
@@ -115,8 +121,12 @@ public final class DumpJob {
                 sanitize.merge(s, distinct);
             }
         }
+        java.util.List<io.sparkbtrfs.dump.BlockProblem> problems = new java.util.ArrayList<>();
+        for (PartResult p : parts) {
+            problems.addAll(p.problems());
+        }
         return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
-                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size());
+                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size(), problems);
     }
 
     /** Enough parts to keep every core busy and progress moving, never tiny ones. */

@@ -1,13 +1,20 @@
 package io.sparkbtrfs.spark;
 
+import io.sparkbtrfs.dump.BlockProblem;
 import io.sparkbtrfs.sanitize.SanitizeStats;
 
 /** Figures for the closing line of a dump. */
 public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions,
-        long millis, SanitizeStats sanitize, long distinctNames) {
+        long millis, SanitizeStats sanitize, long distinctNames, java.util.List<BlockProblem> problems) {
 
     public DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions, long millis) {
-        this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0);
+        this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0, java.util.List.of());
+    }
+
+    /** The same figures with another elapsed time. */
+    public DumpSummary withMillis(long total) {
+        return new DumpSummary(blocks, bytesIn, bytesOut, clusters, items, partitions, total, sanitize, distinctNames,
+                problems);
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */

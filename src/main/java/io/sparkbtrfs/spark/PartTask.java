@@ -60,6 +60,7 @@ final class PartTask implements Serializable {
         Path done = new Path(dir, partName(part));
         try {
             FileSystem fs = Storage.fileSystem(dir, conf.get());
+            TestHooks.beforeWrite();
             PartResult result;
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, plan.value(), settings);
@@ -69,6 +70,7 @@ final class PartTask implements Serializable {
                     bytesDone.add(bytes);
                 });
             }
+            TestHooks.beforeCommit(part);
             fs.delete(done, false);
             if (!fs.rename(tmp, done)) {
                 throw new IOException("cannot rename " + tmp + " to " + done);

@@ -58,19 +58,28 @@ final class S3Merge {
             return -1;
         }
         List<int[]> groups = S3MultipartMerge.group(lengths, conf.getLong(MIN_PART, S3MultipartMerge.MIN_PART));
-        PartPatcher patcher = new PartPatcher(parts);
+        PartPatcher.Patch[] byPart = new PartPatcher.Patch[parts.size()];
+        for (PartPatcher.Patch p : PartPatcher.plan(parts)) {
+            byPart[p.part()] = p;
+        }
         Path staging = output.staging();
         List<S3MultipartMerge.Source> sources = new ArrayList<>(groups.size());
-        List<int[]> specs = new ArrayList<>();
+        List<GroupSpec> specs = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
-            int from = groups.get(g)[0];
-            int to = groups.get(g)[1];
-            int only = soleNonEmpty(lengths, from, to);
-            if (only >= 0 && patcher.unchanged(only)) {
-                sources.add(new S3MultipartMerge.Source(new Path(staging, PartTask.partName(only)), lengths[only]));
+            ArrayList<PartPatcher.Patch> patches = new ArrayList<>();
+            long length = 0;
+            for (int i = groups.get(g)[0]; i < groups.get(g)[1]; i++) {
+                if (byPart[i] != null) {
+                    patches.add(byPart[i]);
+                    length += byPart[i].length();
+                }
+            }
+            if (patches.size() == 1 && unchanged(patches.get(0))) {
+                int only = patches.get(0).part();
+                sources.add(new S3MultipartMerge.Source(new Path(staging, PartTask.partName(only)), length));
             } else {
-                sources.add(new S3MultipartMerge.Source(new Path(staging, mergeName(g)), patcher.length(from, to)));
-                specs.add(new int[] {g, from, to});
+                sources.add(new S3MultipartMerge.Source(new Path(staging, mergeName(g)), length));
+                specs.add(new GroupSpec(g, patches, length));
             }
         }
         if (S3MultipartMerge.partCount(sources) > S3MultipartMerge.MAX_PARTS) {
@@ -79,22 +88,20 @@ final class S3Merge {
         }
         long started = System.nanoTime();
         if (!specs.isEmpty()) {
-            GroupTask task = new GroupTask(new ArrayList<>(parts), staging.toString(),
-                    new SerializableConfiguration(conf));
+            GroupTask task = new GroupTask(staging.toString(), new SerializableConfiguration(conf));
             sc.setJobGroup("btrfs-image-merge", "btrfs-image: patch " + parts.size() + " parts into " + specs.size()
                     + " merge objects", true);
             List<Long> written = sc.parallelize(specs, specs.size()).map(task::run).collect();
             for (int i = 0; i < specs.size(); i++) {
-                int[] s = specs.get(i);
-                if (written.get(i) != patcher.length(s[1], s[2])) {
-                    throw new IOException("merge object " + s[0] + " has " + written.get(i) + " bytes, expected "
-                            + patcher.length(s[1], s[2]));
+                if (written.get(i) != specs.get(i).length()) {
+                    throw new IOException("merge object " + specs.get(i).group() + " has " + written.get(i)
+                            + " bytes, expected " + specs.get(i).length());
                 }
             }
         }
         String etag;
         try {
-            etag = S3MultipartMerge.complete(output.targetFileSystem(), output.targetPath(),
+            etag = S3MultipartMerge.complete(output.fileSystem(), output.targetPath(),
                     output.stagingFileSystem(), sources);
         } catch (UnsupportedOperationException e) {
             LOG.warn("{}; merging by streaming", e.getMessage());
@@ -107,49 +114,46 @@ final class S3Merge {
         return total;
     }
 
-    private static int soleNonEmpty(long[] lengths, int from, int to) {
-        int found = -1;
-        for (int i = from; i < to; i++) {
-            if (lengths[i] > 0) {
-                if (found >= 0) {
-                    return -1;
-                }
-                found = i;
-            }
-        }
-        return found;
+    /** True when the staged part's bytes are already final: no index needs a new offset or stale entries. */
+    static boolean unchanged(PartPatcher.Patch p) {
+        return p.clusterOffsets().length == 0 || (p.base() == 0 && p.staleSource() == null);
     }
 
     static String mergeName(int group) {
         return String.format("merge-%05d", group);
     }
 
+    /** One merge object: the patches of its consecutive non-empty parts and its total length. */
+    record GroupSpec(int group, ArrayList<PartPatcher.Patch> patches, long length) implements Serializable {
+    }
+
     /** Executor side: writes one merge object (its parts, patched). S3 objects appear whole on close. */
     static final class GroupTask implements Serializable {
         private static final long serialVersionUID = 1L;
 
-        private final ArrayList<PartResult> parts;
         private final String staging;
         private final SerializableConfiguration conf;
 
-        GroupTask(ArrayList<PartResult> parts, String staging, SerializableConfiguration conf) {
-            this.parts = parts;
+        GroupTask(String staging, SerializableConfiguration conf) {
             this.staging = staging;
             this.conf = conf;
         }
 
-        long run(int[] spec) {
+        long run(GroupSpec spec) {
             Path dir = new Path(staging);
-            Path target = new Path(dir, mergeName(spec[0]));
+            Path target = new Path(dir, mergeName(spec.group()));
             try {
                 FileSystem fs = Storage.fileSystem(dir, conf.get());
-                PartPatcher patcher = new PartPatcher(parts);
+                long n = 0;
                 try (OutputStream out = new java.io.BufferedOutputStream(fs.create(target, true), 1 << 20)) {
-                    return patcher.write(spec[1], spec[2], i -> {
-                        InputStream in = fs.open(new Path(dir, PartTask.partName(i)));
-                        return new java.io.BufferedInputStream(in, 1 << 20);
-                    }, out);
+                    for (PartPatcher.Patch p : spec.patches()) {
+                        try (InputStream in = new java.io.BufferedInputStream(
+                                fs.open(new Path(dir, PartTask.partName(p.part()))), 1 << 20)) {
+                            n += PartPatcher.patch(p, in, out);
+                        }
+                    }
                 }
+                return n;
             } catch (IOException e) {
                 throw new DumpTaskException(e.getMessage(), e);
             }

@@ -79,6 +79,12 @@ public final class ImageOutput implements AutoCloseable {
         String base = finalPath == null ? "btrfs-image" : finalPath.getName();
         Path staging = new Path(stagingParent, "." + base + ".staging-" + id);
         FileSystem stagingFs = Storage.fileSystem(staging, conf);
+        if (finalPath != null) {
+            removeStale(fs, finalPath.getParent(), base, id);
+            if (!stagingParent.equals(finalPath.getParent())) {
+                removeStale(stagingFs, stagingParent, base, id);
+            }
+        }
         try {
             if (!stagingFs.mkdirs(staging)) {
                 throw new IOException("cannot create staging directory " + staging);
@@ -92,12 +98,40 @@ public final class ImageOutput implements AutoCloseable {
         return new ImageOutput(target, conf, finalPath, tempPath, staging, fs, stagingFs);
     }
 
+    /**
+     * Removes what an earlier dump to the same target name left when its driver died (killed, power loss):
+     * {@code .NAME.staging-*} directories and {@code .NAME.tmp-*} files in {@code dir}, except ours
+     * ({@code id}). Two concurrent dumps to the same target are therefore not supported. Best effort.
+     */
+    private static void removeStale(FileSystem fs, Path dir, String base, String id) {
+        String staging = "." + base + ".staging-";
+        String tmp = "." + base + ".tmp-";
+        try {
+            for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir, p -> (p.getName().startsWith(staging)
+                    || p.getName().startsWith(tmp)) && !p.getName().endsWith("-" + id))) {
+                fs.delete(st.getPath(), true);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // leftovers are hidden, named after the target, and removed by the next run that can
+        }
+    }
+
     public Path staging() {
         return staging;
     }
 
     public FileSystem stagingFileSystem() {
         return stagingFs;
+    }
+
+    /** The hidden temporary file that {@link #commit()} renames to the target (null for stdout). */
+    public Path temporary() {
+        return tempPath;
+    }
+
+    /** The target's file system (null for stdout). */
+    public FileSystem fileSystem() {
+        return fs;
     }
 
     public boolean isStdout() {
@@ -161,11 +195,6 @@ public final class ImageOutput implements AutoCloseable {
 
     public String target() {
         return target;
-    }
-
-    /** The target's file system (null for stdout). */
-    public FileSystem targetFileSystem() {
-        return fs;
     }
 
     /** The target as a path (null for stdout). */

@@ -43,7 +43,7 @@ public final class S3MultipartMerge {
             return false;
         }
         try {
-            return output.targetFileSystem() instanceof S3AFileSystem
+            return output.fileSystem() instanceof S3AFileSystem
                     && output.stagingFileSystem() instanceof S3AFileSystem;
         } catch (LinkageError e) {
             return false; // hadoop-aws or the SDK missing from the classpath

@@ -2,7 +2,7 @@ package io.sparkbtrfs.dump;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,13 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.image.ClusterWriter;
 import io.sparkbtrfs.image.MetadumpFormat;
-import io.sparkbtrfs.store.S3MultipartMerge;
 
-/**
- * The S3 merge's building blocks: parts patched range by range (as executors write merge objects) concatenate to
- * the one-pass image for every grouping, parts reported unchanged really are, and the grouping obeys the
- * multipart size rules.
- */
+/** Patched parts, concatenated as they are (HDFS concat), give the bytes of the streaming assembly. */
 class PartPatcherTest {
     private static final int MAX = MetadumpFormat.MAX_ITEMS;
 
@@ -40,10 +35,6 @@ class PartPatcherTest {
         }
     }
 
-    private static int clusters() {
-        return (bytenrs.length + MAX - 1) / MAX;
-    }
-
     private static PartResult writePart(int part, int from, int to, ByteArrayOutputStream out) throws IOException {
         ClusterWriter w = new ClusterWriter(out, MetadumpFormat.MAGIC_V0, 0, 0);
         long[] offsets = new long[to - from];
@@ -56,89 +47,46 @@ class PartPatcherTest {
         return new PartResult(part, w.offset(), offsets, w.lastIndex(), 0, 0);
     }
 
-    private static void check(int[] bounds, byte[] want, long min) throws IOException {
-        List<PartResult> parts = new ArrayList<>();
-        List<byte[]> bytes = new ArrayList<>();
-        for (int i = 0; i + 1 < bounds.length; i++) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            parts.add(writePart(i, bounds[i], bounds[i + 1], out));
-            bytes.add(out.toByteArray());
-        }
-        PartPatcher patcher = new PartPatcher(parts);
-        long[] lengths = parts.stream().mapToLong(PartResult::length).toArray();
-        List<int[]> groups = S3MultipartMerge.group(lengths, min);
-        ByteArrayOutputStream image = new ByteArrayOutputStream();
-        for (int g = 0; g < groups.size(); g++) {
-            int from = groups.get(g)[0];
-            int to = groups.get(g)[1];
-            ByteArrayOutputStream obj = new ByteArrayOutputStream();
-            long n = patcher.write(from, to, i -> new ByteArrayInputStream(bytes.get(i)), obj);
-            assertEquals(patcher.length(from, to), n);
-            assertEquals(n, obj.size());
-            if (g < groups.size() - 1) {
-                assertTrue(n >= min, "non-final group below the minimum: " + n);
-            }
-            for (int i = from; i < to; i++) {
-                if (patcher.unchanged(i) && lengths[i] > 0) {
-                    long at = patcher.base(i) - patcher.base(from);
-                    assertArrayEquals(bytes.get(i), Arrays.copyOfRange(obj.toByteArray(), (int) at,
-                            (int) at + bytes.get(i).length), "part " + i + " reported unchanged");
-                }
-            }
-            obj.writeTo(image);
-        }
-        assertArrayEquals(want, image.toByteArray(), Arrays.toString(bounds) + " min " + min);
-    }
-
     @Test
-    void patchedGroupsConcatenateToTheOnePassImage() throws IOException {
-        for (int items : new int[] {300, 250, 84, 1}) {
-            synthetic(items, items);
-            ByteArrayOutputStream one = new ByteArrayOutputStream();
-            writePart(0, 0, clusters(), one);
-            byte[] want = one.toByteArray();
-            int c = clusters();
-            List<int[]> splits = new ArrayList<>();
-            splits.add(new int[] {0, c});
-            splits.add(new int[] {0, 0, c, c});
-            for (int cut = 0; cut <= c; cut++) {
-                splits.add(new int[] {0, cut, c});
+    void concatenatedPatchedPartsEqualTheAssembledImage() throws IOException {
+        synthetic(300, 5); // 4 clusters: 83 + 83 + 83 + 51
+        List<int[]> splits = List.of(new int[] {0, 4}, new int[] {0, 3, 4}, new int[] {0, 1, 2, 3, 4},
+                new int[] {0, 0, 3, 3, 4, 4}, new int[] {0, 2, 4}, new int[] {0, 1, 1, 4}, new int[] {0, 2, 2, 3, 4});
+        for (int[] bounds : splits) {
+            List<PartResult> parts = new ArrayList<>();
+            List<byte[]> bytes = new ArrayList<>();
+            for (int i = 0; i + 1 < bounds.length; i++) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                parts.add(writePart(i, bounds[i], bounds[i + 1], out));
+                bytes.add(out.toByteArray());
             }
-            if (c >= 4) {
-                splits.add(new int[] {0, 1, 2, 3, c});
-                splits.add(new int[] {0, c - 1, c});
-                splits.add(new int[] {0, 1, c - 1, c - 1, c});
+            ByteArrayOutputStream want = new ByteArrayOutputStream();
+            ImageAssembler.assemble(parts, i -> new ByteArrayInputStream(bytes.get(i)), want);
+
+            List<PartPatcher.Patch> patches = PartPatcher.plan(parts);
+            assertEquals(parts.stream().filter(p -> p.length() > 0).count(), patches.size(), "empty parts skipped");
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            for (PartPatcher.Patch p : patches) {
+                ByteArrayOutputStream one = new ByteArrayOutputStream();
+                long n = PartPatcher.patch(p, new ByteArrayInputStream(bytes.get(p.part())), one);
+                assertEquals(p.length(), n);
+                assertEquals(got.size(), p.base(), "base offset of part " + p.part());
+                got.writeBytes(one.toByteArray());
             }
-            for (int[] bounds : splits) {
-                for (long min : new long[] {1, 50_000, 120_000, 1L << 20}) {
-                    check(bounds, want, min);
-                }
-            }
+            assertArrayEquals(want.toByteArray(), got.toByteArray(), Arrays.toString(bounds));
         }
     }
 
     @Test
-    void groupsReachTheMinimumExceptTheLast() {
-        long m = 5;
-        assertEquals("[[0, 1], [1, 3], [3, 4]]", str(S3MultipartMerge.group(new long[] {7, 3, 2, 1}, m)));
-        assertEquals("[[0, 4]]", str(S3MultipartMerge.group(new long[] {1, 1, 1, 1}, m)));
-        assertEquals("[[0, 1], [1, 4]]", str(S3MultipartMerge.group(new long[] {5, 0, 5, 0}, m)));
-        assertEquals("[[0, 2]]", str(S3MultipartMerge.group(new long[] {0, 0}, m)));
-        assertEquals("[]", str(S3MultipartMerge.group(new long[0], m)));
-    }
-
-    @Test
-    void rangesStayWithinTheMaximumPartSize() {
-        assertEquals(1, S3MultipartMerge.ranges(S3MultipartMerge.MAX_PART).size());
-        List<long[]> r = S3MultipartMerge.ranges(S3MultipartMerge.MAX_PART + 1);
-        assertEquals(2, r.size());
-        assertEquals(0, r.get(0)[0]);
-        assertEquals(S3MultipartMerge.MAX_PART, r.get(1)[1]);
-        assertEquals(r.get(0)[1] + 1, r.get(1)[0]);
-        assertTrue(r.get(1)[1] - r.get(1)[0] + 1 >= S3MultipartMerge.MIN_PART);
-    }
-
-    private static String str(List<int[]> groups) {
-        return groups.stream().map(Arrays::toString).toList().toString();
+    void partsOfTheWrongLengthAreRejected() throws IOException {
+        synthetic(200, 9);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PartResult part = writePart(0, 0, 3, out);
+        PartPatcher.Patch patch = PartPatcher.plan(List.of(part)).get(0);
+        byte[] b = out.toByteArray();
+        assertThrows(IOException.class, () -> PartPatcher.patch(patch,
+                new ByteArrayInputStream(Arrays.copyOf(b, b.length - 1)), new ByteArrayOutputStream()));
+        assertThrows(IOException.class, () -> PartPatcher.patch(patch,
+                new ByteArrayInputStream(Arrays.copyOf(b, b.length + 1)), new ByteArrayOutputStream()));
     }
 }

@@ -1,0 +1,142 @@
+package io.sparkbtrfs.spark;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+
+import io.sparkbtrfs.device.BlockSources;
+import io.sparkbtrfs.device.VolumeDescriptor;
+import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.store.Storage;
+import scala.Tuple2;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The RDD of parts, one partition per part, with preferred locations when the source lives on HDFS: the
+ * hosts holding most of the part's bytes (each item's first copy, through the chunk map to its physical
+ * offset and the HDFS block there). One {@code getFileBlockLocations} call per device, on the driver.
+ * Elsewhere (local files, object stores) the parts have no preference.
+ */
+final class PartPlacement {
+    /** At most this many preferred hosts per part (HDFS replication is usually 3). */
+    private static final int MAX_HOSTS = 3;
+
+    private PartPlacement() {
+    }
+
+    /** {@code specs} are {part, fromCluster, toCluster}. */
+    static JavaRDD<int[]> rdd(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            List<int[]> specs) {
+        List<List<String>> hosts = hosts(conf, volume, plan, specs);
+        if (hosts == null) {
+            return sc.parallelize(specs, specs.size());
+        }
+        List<Tuple2<int[], scala.collection.immutable.Seq<String>>> withHosts = new ArrayList<>(specs.size());
+        for (int i = 0; i < specs.size(); i++) {
+            withHosts.add(new Tuple2<>(specs.get(i),
+                    scala.jdk.javaapi.CollectionConverters.asScala(hosts.get(i)).toSeq()));
+        }
+        ClassTag<int[]> tag = ClassTag$.MODULE$.apply(int[].class);
+        RDD<int[]> rdd = sc.sc().makeRDD(scala.jdk.javaapi.CollectionConverters.asScala(withHosts).toSeq(), tag);
+        return new JavaRDD<>(rdd, tag);
+    }
+
+    /**
+     * The preferred hosts of each part, best first, or null when no device is on HDFS or its block
+     * locations cannot be had (placement is an optimisation: the dump goes on without it).
+     */
+    static List<List<String>> hosts(Configuration conf, VolumeDescriptor volume, ItemPlan plan, List<int[]> specs) {
+        Map<Long, BlockLocation[]> blocks = new HashMap<>();
+        try {
+            for (Map.Entry<Long, String> device : volume.devices().entrySet()) {
+                if (!BlockSources.isUri(device.getValue())) {
+                    continue;
+                }
+                Path path = Storage.toPath(device.getValue());
+                FileSystem fs = Storage.fileSystem(path, conf);
+                if (fs instanceof DistributedFileSystem) {
+                    FileStatus status = fs.getFileStatus(path);
+                    BlockLocation[] locations = fs.getFileBlockLocations(status, 0, status.getLen());
+                    Arrays.sort(locations, Comparator.comparingLong(BlockLocation::getOffset));
+                    blocks.put(device.getKey(), locations);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        if (blocks.isEmpty()) {
+            return null;
+        }
+        List<List<String>> out = new ArrayList<>(specs.size());
+        for (int[] spec : specs) {
+            Map<String, Long> weight = new HashMap<>();
+            int endItem = spec[2] > spec[1] ? plan.endItem(spec[2] - 1) : plan.firstItem(spec[1]);
+            for (int item = plan.firstItem(spec[1]); item < endItem; item++) {
+                if (plan.kind(item) == ItemPlan.SUPERBLOCK) {
+                    continue;
+                }
+                ChunkItem chunk = volume.chunkMap().find(plan.start(item));
+                if (chunk == null) {
+                    continue;
+                }
+                ChunkItem.Location at = chunk.locate(plan.start(item), 0);
+                BlockLocation block = blockAt(blocks.get(at.devid()), at.physical());
+                if (block == null) {
+                    continue;
+                }
+                for (String host : hostsOf(block)) {
+                    weight.merge(host, (long) plan.length(item), Long::sum);
+                }
+            }
+            List<String> best = new ArrayList<>(weight.keySet());
+            best.sort(Comparator.comparingLong((String h) -> -weight.get(h)).thenComparing(h -> h));
+            out.add(best.size() > MAX_HOSTS ? new ArrayList<>(best.subList(0, MAX_HOSTS)) : best);
+        }
+        return out;
+    }
+
+    /** The block holding byte {@code offset}, or null. */
+    private static BlockLocation blockAt(BlockLocation[] sorted, long offset) {
+        if (sorted == null) {
+            return null;
+        }
+        int lo = 0;
+        int hi = sorted.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            BlockLocation b = sorted[mid];
+            if (offset < b.getOffset()) {
+                hi = mid - 1;
+            } else if (offset >= b.getOffset() + b.getLength()) {
+                lo = mid + 1;
+            } else {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private static String[] hostsOf(BlockLocation block) {
+        try {
+            return block.getHosts();
+        } catch (IOException e) {
+            return new String[0];
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.sparkbtrfs.inspect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.sparkbtrfs.cli.Main;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.Mkfs;
+import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.TreeGenerator;
+
+/** {@code info} and {@code verify} on the corpus and on our images; verify catches any flipped payload byte. */
+class InspectTest {
+    @TempDir
+    static Path shared;
+    static Path raw;
+    static Path zlib;
+    static Path fs;
+    static Path sanitized;
+
+    @BeforeAll
+    static void images() throws IOException {
+        RefTool.assumeAvailable();
+        TreeGenerator.withSeed(11).fileCount(1500).generate(shared.resolve("tree"));
+        fs = Mkfs.image(shared.resolve("fs.img")).size(256L << 20).nodesize(4096).rootdir(shared.resolve("tree"))
+                .run();
+        raw = shared.resolve("raw.img");
+        zlib = shared.resolve("zlib.img");
+        Ours.dump(fs, raw, "-w", "-c", "0").requireOk();
+        Ours.dump(fs, zlib, "-w", "-c", "9").requireOk();
+        sanitized = shared.resolve("sanitized.img");
+        Ours.dump(fs, sanitized, "-s", "--seed", "1").requireOk();
+    }
+
+    @Test
+    void verifyAgainstTheSource() {
+        for (Path img : List.of(raw, zlib)) {
+            Run v = run("verify", img.toString(), "--against", fs.toString());
+            assertEquals(0, v.status(), v.out() + v.err());
+            assertTrue(v.out().contains("matches"), v.out());
+        }
+        Run v = run("verify", sanitized.toString(), "--against", fs.toString());
+        assertEquals(1, v.status(), v.out());
+        assertTrue(v.out().contains("differs from the source"), v.out());
+    }
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = Main.run(args, o, e);
+        }
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static List<Path> corpus() throws IOException {
+        Path dir = Path.of("../shared/corpus/metadumps");
+        if (!Files.isDirectory(dir)) {
+            dir = Path.of("/work/shared/corpus/metadumps");
+        }
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".img")).sorted().toList();
+        }
+    }
+
+    @Test
+    void corpusImagesVerifyAndDescribeThemselves() throws IOException {
+        List<Path> images = corpus();
+        for (Path img : images) {
+            Run v = run("verify", img.toString());
+            assertEquals(0, v.status(), img + ": " + v.out() + v.err());
+            Run info = run("info", "--json", img.toString());
+            assertEquals(0, info.status(), img + ": " + info.err());
+            assertTrue(info.out().contains("\"csum_type\":\"crc32c\"") && info.out().contains("\"problems\":0"),
+                    img + ": " + info.out());
+        }
+    }
+
+    @Test
+    void ourImagesVerifyAndInfoNamesTheirTrees() {
+        for (Path img : List.of(raw, zlib)) {
+            assertEquals(0, run("verify", img.toString()).status());
+            Run info = run("info", img.toString());
+            assertEquals(0, info.status());
+            for (String tree : List.of("root", "extent", "chunk", "dev", "fs", "csum")) {
+                assertTrue(info.out().contains("  " + tree + " "), tree + " missing in\n" + info.out());
+            }
+        }
+    }
+
+    @Test
+    void aFlippedByteInAnyPayloadIsFoundAndLocated(@TempDir Path dir) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (Path img : List.of(raw, zlib)) {
+            byte[] b = Files.readAllBytes(img);
+            List<long[]> payloads = payloads(b); // cluster offset, item, payload start, payload length
+            for (int trial = 0; trial < 40; trial++) {
+                long[] p = payloads.get(1 + rnd.nextInt(payloads.size() - 1)); // not the superblock item
+                int at = (int) (p[2] + rnd.nextLong(p[3]));
+                byte[] bad = b.clone();
+                bad[at] ^= (byte) (1 + rnd.nextInt(255));
+                Path badImg = dir.resolve("bad.img");
+                Files.write(badImg, bad);
+                Run v = run("verify", badImg.toString());
+                assertEquals(1, v.status(), img.getFileName() + " byte " + at + ": " + v.out());
+                String where = "cluster at offset " + p[0] + ", item " + p[1];
+                assertTrue(v.out().contains(where), "expected '" + where + "' for byte " + at + " in\n" + v.out());
+            }
+        }
+    }
+
+    /** Payload positions of every item: {cluster offset, item index, start, length}. */
+    private static List<long[]> payloads(byte[] b) {
+        List<long[]> out = new ArrayList<>();
+        long offset = 0;
+        while (offset + MetadumpFormat.INDEX_SIZE <= b.length) {
+            int o = (int) offset;
+            long n = LittleEndian.u32(b, o + 16);
+            long pos = offset + MetadumpFormat.INDEX_SIZE;
+            for (int i = 0; i < n; i++) {
+                long size = LittleEndian.u32(b, o + MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i + 8);
+                out.add(new long[] {offset, i, pos, size});
+                pos += size;
+            }
+            offset = MetadumpFormat.alignUp(pos);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,232 @@
+package io.sparkbtrfs.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.Partition;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.sparkbtrfs.cli.Main;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.dump.ClusterRuns;
+import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.Planner;
+import io.sparkbtrfs.testing.Mkfs;
+import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.TreeGenerator;
+
+/**
+ * Issue 5, acceptance 1: a MiniDFSCluster (one datanode, 1 MiB blocks) holds the source filesystem image; the
+ * image is written to HDFS and merged by concat of executor-patched parts; it equals the local-mode image (and
+ * the reference tool's) byte for byte; restore reads it from HDFS. Parts carry the source's block hosts.
+ */
+class HdfsTest {
+    /** Block size of the source file in HDFS. */
+    private static final long BLOCK = 1L << 20;
+    /** Block size our dump writes with: the -c 9 image is ~1.4 MB, so its four parts each span blocks. */
+    private static final long TARGET_BLOCK = 256L << 10;
+    private static final String[] OPTS = {"-c", "9", "-w", "--partitions", "4"};
+
+    @TempDir
+    static Path shared;
+    static MiniDFSCluster cluster;
+    static FileSystem dfs;
+    static String nn;
+    static String hdfsSource;
+    static Path localFs;
+    static byte[] localImage;
+    static byte[] referenceImage;
+
+    @BeforeAll
+    static void start() throws IOException {
+        RefTool.assumeAvailable();
+        Path tree = shared.resolve("tree");
+        TreeGenerator.withSeed(55).fileCount(5000).bigDirFiles(1000).largeFiles(2, 65536, 131072).generate(tree);
+        localFs = Mkfs.image(shared.resolve("fs.img")).size(256L << 20).nodesize(16384).rootdir(tree).run();
+
+        Path local = shared.resolve("local.img");
+        Ours.dump(localFs, local, OPTS).requireOk();
+        localImage = Files.readAllBytes(local);
+        Path ref = shared.resolve("ref.img");
+        RefTool.dump(localFs, ref, "-c", "9", "-w").requireOk();
+        referenceImage = Files.readAllBytes(ref);
+        assertArrayEquals(referenceImage, localImage, "local-mode image differs from the reference tool's");
+
+        long t0 = System.nanoTime();
+        Configuration conf = new Configuration();
+        conf.setLong("dfs.blocksize", BLOCK);
+        conf.setLong("dfs.namenode.fs-limits.min-block-size", 64L << 10);
+        cluster = new MiniDFSCluster.Builder(conf, shared.resolve("dfs").toFile()).numDataNodes(1).build();
+        cluster.waitActive();
+        dfs = cluster.getFileSystem();
+        nn = dfs.getUri().toString();
+        long t1 = System.nanoTime();
+        dfs.mkdirs(new org.apache.hadoop.fs.Path("/src"));
+        dfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(localFs.toUri()),
+                new org.apache.hadoop.fs.Path("/src/fs.img"));
+        hdfsSource = nn + "/src/fs.img";
+        System.err.printf("HdfsTest: MiniDFSCluster up in %.1f s, 256 MiB copied in %.1f s%n", (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.shutdown(true);
+        }
+    }
+
+    private static String[] dumpOpts() {
+        List<String> opts = new ArrayList<>(List.of(OPTS));
+        // Block size is the writer's choice: small blocks so that parts span several of them.
+        opts.addAll(List.of("--conf", "dfs.blocksize=" + TARGET_BLOCK, "--conf", "fs.defaultFS=" + nn));
+        return opts.toArray(new String[0]);
+    }
+
+    private static byte[] readHdfs(String path) throws IOException {
+        try (InputStream in = dfs.open(new org.apache.hadoop.fs.Path(path))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static int ours(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = Main.run(args, System.out, e);
+        }
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        return status;
+    }
+
+    @Test
+    void hdfsToHdfsIsMergedByConcatAndEqualsTheLocalImage() throws IOException {
+        dfs.mkdirs(new org.apache.hadoop.fs.Path("/out1"));
+        int before = HdfsConcatMerge.MERGES.get();
+        long t0 = System.nanoTime();
+        Ours.dump(hdfsSource, nn + "/out1/out.img", dumpOpts()).requireOk();
+        System.err.printf("HdfsTest: hdfs->hdfs dump in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        assertEquals(before + 1, HdfsConcatMerge.MERGES.get(), "the image was not merged by concat");
+
+        byte[] image = readHdfs("/out1/out.img");
+        assertArrayEquals(localImage, image, "HDFS image differs from the local-mode image");
+        assertArrayEquals(referenceImage, image, "HDFS image differs from the reference tool's");
+
+        FileStatus[] left = dfs.listStatus(new org.apache.hadoop.fs.Path("/out1"));
+        assertEquals(List.of("out.img"), Arrays.stream(left).map(s -> s.getPath().getName()).toList(),
+                "staging directory or temporary file left behind");
+        FileStatus st = dfs.getFileStatus(new org.apache.hadoop.fs.Path("/out1/out.img"));
+        assertEquals(TARGET_BLOCK, st.getBlockSize());
+        int blocks = dfs.getFileBlockLocations(st, 0, st.getLen()).length;
+        // Concat keeps each part's partial last block: more blocks than a file written in one go would have.
+        assertTrue(blocks > (st.getLen() + TARGET_BLOCK - 1) / TARGET_BLOCK,
+                blocks + " blocks for " + st.getLen() + " bytes: not the block layout of concatenated parts");
+    }
+
+    @Test
+    void localSourceToHdfsTargetAlsoConcats() throws IOException {
+        dfs.mkdirs(new org.apache.hadoop.fs.Path("/out2"));
+        int before = HdfsConcatMerge.MERGES.get();
+        Ours.dump(localFs.toString(), nn + "/out2/out.img", dumpOpts()).requireOk();
+        assertEquals(before + 1, HdfsConcatMerge.MERGES.get());
+        assertArrayEquals(localImage, readHdfs("/out2/out.img"));
+        assertEquals(1, dfs.listStatus(new org.apache.hadoop.fs.Path("/out2")).length);
+    }
+
+    @Test
+    void hdfsSourceToLocalTargetStreams(@TempDir Path dir) throws IOException {
+        int before = HdfsConcatMerge.MERGES.get();
+        Path out = dir.resolve("out.img");
+        Ours.dump(hdfsSource, out.toString(), dumpOpts()).requireOk();
+        assertEquals(before, HdfsConcatMerge.MERGES.get(), "concat is for HDFS targets only");
+        assertArrayEquals(localImage, Files.readAllBytes(out));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @Test
+    void restoreReadsTheImageFromHdfs(@TempDir Path dir) throws IOException {
+        dfs.mkdirs(new org.apache.hadoop.fs.Path("/out3"));
+        Ours.dump(hdfsSource, nn + "/out3/out.img", dumpOpts()).requireOk();
+        Path fromHdfs = dir.resolve("from-hdfs.img");
+        Path fromLocal = dir.resolve("from-local.img");
+        Path local = dir.resolve("local.img");
+        Files.write(local, localImage);
+        long t0 = System.nanoTime();
+        ours("--no-progress", "-r", nn + "/out3/out.img", fromHdfs.toString());
+        System.err.printf("HdfsTest: restore from HDFS in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        ours("--no-progress", "-r", local.toString(), fromLocal.toString());
+        assertEquals(Files.size(fromLocal), Files.size(fromHdfs));
+        assertEquals(-1L, Files.mismatch(fromLocal, fromHdfs), "restored targets differ");
+        var check = RefTool.check(fromHdfs);
+        assertTrue(check.ok(), check.output());
+    }
+
+    @Test
+    void partitionsPreferTheHostsOfTheSourceBlocks() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set("fs.defaultFS", nn);
+        try (Volume v = Volume.open(List.of(hdfsSource), conf)) {
+            ItemPlan plan = Planner.plan(v, true);
+            int[] bounds = ClusterRuns.split(plan, 4);
+            List<int[]> specs = new ArrayList<>();
+            for (int i = 0; i + 1 < bounds.length; i++) {
+                specs.add(new int[] {i, bounds[i], bounds[i + 1]});
+            }
+            assertEquals(4, specs.size());
+            List<List<String>> hosts = PartPlacement.hosts(conf, v.descriptor(), plan, specs);
+            assertEquals(4, hosts.size());
+            String datanode = cluster.getDataNodes().get(0).getDatanodeId().getHostName();
+            for (List<String> h : hosts) {
+                assertEquals(List.of(datanode), h);
+            }
+
+            SparkConf sparkConf = new SparkConf().setMaster("local[2]").setAppName("placement")
+                    .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                    .set("spark.driver.bindAddress", "127.0.0.1");
+            try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+                JavaRDD<int[]> rdd = PartPlacement.rdd(sc, conf, v.descriptor(), plan, specs);
+                Partition[] partitions = rdd.rdd().partitions();
+                assertEquals(4, partitions.length);
+                for (Partition p : partitions) {
+                    List<String> preferred = scala.jdk.javaapi.CollectionConverters.asJava(
+                            rdd.rdd().preferredLocations(p));
+                    assertFalse(preferred.isEmpty(), "partition " + p.index() + " has no preferred location");
+                    assertEquals(List.of(datanode), preferred);
+                }
+                List<Integer> seen = rdd.map(s -> s[0]).collect();
+                assertEquals(List.of(0, 1, 2, 3), seen, "one part per partition, in order");
+            }
+
+            // A local source has no block hosts to prefer.
+            try (Volume lv = Volume.open(List.of(localFs.toString()), conf)) {
+                assertEquals(null, PartPlacement.hosts(conf, lv.descriptor(), plan, specs));
+            }
+        }
+    }
+}
