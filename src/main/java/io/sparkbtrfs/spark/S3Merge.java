@@ -60,6 +60,9 @@ final class S3Merge {
         List<int[]> groups = S3MultipartMerge.group(lengths, conf.getLong(MIN_PART, S3MultipartMerge.MIN_PART));
         PartPatcher.Patch[] byPart = new PartPatcher.Patch[parts.size()];
         for (PartPatcher.Patch p : PartPatcher.plan(parts)) {
+            if (p.part() < 0 || p.part() >= parts.size() || parts.get(p.part()).part() != p.part()) {
+                return -1; // parts are numbered by their position; anything else: stream
+            }
             byPart[p.part()] = p;
         }
         Path staging = output.staging();
