@@ -8,10 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 
 import io.sparkbtrfs.device.BlockSources;
+import io.sparkbtrfs.store.Storage;
 
 /**
  * A metadump image that can be read from the start more than once, never with a seek: a local file, a
@@ -48,7 +47,7 @@ final class ImageInput implements AutoCloseable {
             if (BlockSources.isUri(spec)) {
                 Configuration conf = confSupplier.get();
                 org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
-                if (!fs(p, conf).getFileStatus(p).isFile()) {
+                if (!Storage.fileSystem(p, conf).getFileStatus(p).isFile()) {
                     throw new RestoreException("unable to open metadump image " + spec + ": not a file");
                 }
                 return new ImageInput(spec, null, p, conf, false);
@@ -66,10 +65,6 @@ final class ImageInput implements AutoCloseable {
         }
     }
 
-    private static FileSystem fs(org.apache.hadoop.fs.Path p, Configuration conf) throws IOException {
-        FileSystem fs = p.getFileSystem(conf);
-        return fs instanceof LocalFileSystem l ? l.getRawFileSystem() : fs;
-    }
 
     /**
      * Fails if {@code targetSpec} names this image's own file: opening the target truncates it, and phase 2
@@ -97,7 +92,7 @@ final class ImageInput implements AutoCloseable {
     /** A fresh sequential stream from the first byte. */
     InputStream stream() throws RestoreException {
         try {
-            InputStream in = local != null ? Files.newInputStream(local) : fs(remote, conf).open(remote);
+            InputStream in = local != null ? Files.newInputStream(local) : Storage.fileSystem(remote, conf).open(remote);
             return new BufferedInputStream(in, 1 << 20);
         } catch (IOException e) {
             throw new RestoreException("unable to open metadump image " + name + ": " + e.getMessage(), e);

@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import io.sparkbtrfs.device.ChunkMap;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.ChunkItem;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Superblock;
 
 /**
@@ -20,7 +19,6 @@ import io.sparkbtrfs.format.Superblock;
  */
 final class MultiDevice {
     private static final int DEV_ITEM = 201;
-    private static final int FLAGS = 56;
 
     private MultiDevice() {
     }
@@ -87,7 +85,7 @@ final class MultiDevice {
         byte[] b = header.originalSuperblock().clone();
         System.arraycopy(devItem, 0, b, DEV_ITEM, ChunkMapBuilder.DEV_ITEM_SIZE);
         if (header.isV0()) {
-            LittleEndian.put64(b, FLAGS, LittleEndian.u64(b, FLAGS) | SuperblockPatcher.FLAG_METADUMP_V2);
+            SuperblockPatcher.setFlag(b, SuperblockPatcher.FLAG_METADUMP_V2);
         }
         header.superblock().checksumType().store(b, 0, Superblock.SIZE);
         return b;

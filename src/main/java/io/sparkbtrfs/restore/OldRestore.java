@@ -15,7 +15,6 @@ import io.sparkbtrfs.format.Superblock;
  * highest chunk end of the image, which they accept.
  */
 final class OldRestore {
-    private static final int FLAGS = 56;
     private static final int SYS_ARRAY_SIZE = 160;
     private static final int SYS_ARRAY = 811;
     private static final long STRIPE_LEN = 65536;
@@ -51,7 +50,7 @@ final class OldRestore {
         Superblock sb = header.superblock();
         byte[] b = header.originalSuperblock().clone();
         if (header.isV0()) {
-            LittleEndian.put64(b, FLAGS, LittleEndian.u64(b, FLAGS) | SuperblockPatcher.FLAG_METADUMP);
+            SuperblockPatcher.setFlag(b, SuperblockPatcher.FLAG_METADUMP);
         }
         Arrays.fill(b, SYS_ARRAY, SYS_ARRAY + 2048, (byte) 0);
         int p = SYS_ARRAY;

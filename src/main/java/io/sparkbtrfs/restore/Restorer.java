@@ -226,26 +226,20 @@ public final class Restorer {
         long bytenr = c.bytenrs()[i];
         byte[] payload = c.payloads()[i];
         String where = name + ": item " + i + " of cluster at offset " + c.offset();
-        if (c.compress() == MetadumpFormat.COMPRESS_ZSTD) {
-            byte[] content;
-            try {
-                content = io.sparkbtrfs.image.ZstdCodec.decompress(payload, limit);
-            } catch (DataFormatException e) {
-                throw new RestoreException(where + ": " + e.getMessage());
+        if (c.compress() != MetadumpFormat.COMPRESS_ZLIB) {
+            byte[] content = payload;
+            if (c.compress() == MetadumpFormat.COMPRESS_ZSTD) {
+                try {
+                    content = io.sparkbtrfs.image.ZstdCodec.decompress(payload, limit);
+                } catch (DataFormatException e) {
+                    throw new RestoreException(where + ": " + e.getMessage());
+                }
             }
             for (int off = 0; off < content.length; off += PIECE) {
                 int len = Math.min(PIECE, content.length - off);
                 sink.write(bytenr + off, java.util.Arrays.copyOfRange(content, off, off + len), len);
             }
             return content.length;
-        }
-        if (c.compress() != MetadumpFormat.COMPRESS_ZLIB) {
-            for (int off = 0; off < payload.length; off += PIECE) {
-                int len = Math.min(PIECE, payload.length - off);
-                byte[] piece = java.util.Arrays.copyOfRange(payload, off, off + len);
-                sink.write(bytenr + off, piece, len);
-            }
-            return payload.length;
         }
         Inflater inf = new Inflater();
         try {

@@ -35,11 +35,16 @@ public final class SuperblockPatcher {
             LittleEndian.put64(b, CACHE_GENERATION, 0);
         }
         if (h.isV0()) {
-            LittleEndian.put64(b, FLAGS, LittleEndian.u64(b, FLAGS) | FLAG_METADUMP_V2);
+            setFlag(b, FLAG_METADUMP_V2);
         }
         LittleEndian.put64(b, NUM_DEVICES, 1);
         sb.checksumType().store(b, 0, Superblock.SIZE);
         return b;
+    }
+
+    /** ORs {@code flag} into the superblock flags of {@code b} (the caller recomputes the checksum). */
+    static void setFlag(byte[] b, long flag) {
+        LittleEndian.put64(b, FLAGS, LittleEndian.u64(b, FLAGS) | flag);
     }
 
     /** A copy for mirror offset {@code bytenr}: the bytenr field set and the checksum recomputed. */

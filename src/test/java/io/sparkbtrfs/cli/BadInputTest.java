@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.ErrorLines;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
 
@@ -251,26 +252,15 @@ class BadInputTest {
         assertEquals(before, list(out), "left next to the target");
     }
 
-    /** Exit 1, no stack trace, and exactly one line (ignoring WARNING lines and blank lines) starting "ERROR: ". */
+    /** One error line (see {@link ErrorLines}) and nothing on stdout. */
     private static String assertOneErrorLine(Proc.Result r) {
-        assertFalse(r.timedOut(), r.describe());
-        assertEquals(1, r.exitCode(), r.describe());
-        assertNoStackTrace(r);
-        List<String> lines = new ArrayList<>();
-        for (String l : r.stderr().split("\n")) {
-            if (!l.isBlank() && !l.startsWith("WARNING:")) {
-                lines.add(l);
-            }
-        }
-        assertEquals(1, lines.size(), "expected one error line:\n" + r.describe());
-        assertTrue(lines.get(0).startsWith("ERROR: "), r.describe());
+        String line = ErrorLines.assertOneErrorLine(r);
         assertEquals("", r.stdout(), r.describe());
-        return lines.get(0);
+        return line;
     }
 
     private static void assertNoStackTrace(Proc.Result r) {
-        assertFalse(r.stderr().contains("Exception"), r.describe());
-        assertFalse(r.stderr().contains("\tat "), r.describe());
+        ErrorLines.assertNoStackTrace(r);
     }
 
     /** The reference refuses the source too (so the damage is real) and leaves no target. */

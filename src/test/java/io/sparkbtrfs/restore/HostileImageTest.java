@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.ErrorLines;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
 import io.sparkbtrfs.testing.SparseFiles;
@@ -428,25 +428,12 @@ class HostileImageTest {
         return line;
     }
 
-    /** Exit 1 (not killed), no stack trace, exactly one line besides WARNING lines, starting "ERROR: ". */
     private static String assertOneErrorLine(Proc.Result r) {
-        assertFalse(r.timedOut(), r.describe());
-        assertEquals(1, r.exitCode(), r.describe());
-        assertNoStackTrace(r);
-        List<String> lines = new ArrayList<>();
-        for (String l : r.stderr().split("\n")) {
-            if (!l.isBlank() && !l.startsWith("WARNING:")) {
-                lines.add(l);
-            }
-        }
-        assertEquals(1, lines.size(), "expected one error line:\n" + r.describe());
-        assertTrue(lines.get(0).startsWith("ERROR: "), r.describe());
-        return lines.get(0);
+        return ErrorLines.assertOneErrorLine(r);
     }
 
     private static void assertNoStackTrace(Proc.Result r) {
-        assertFalse(r.stderr().contains("Exception"), r.describe());
-        assertFalse(r.stderr().contains("\tat "), r.describe());
+        ErrorLines.assertNoStackTrace(r);
     }
 
     private static void assertMentions(String line, String... any) {
