@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.image.ZlibCodec;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.RefTool;
@@ -124,6 +126,9 @@ class InspectTest {
                 int at = (int) (p[2] + rnd.nextLong(p[3]));
                 byte[] bad = b.clone();
                 bad[at] ^= (byte) (1 + rnd.nextInt(255));
+                if (img == zlib && inflatesTheSame(b, bad, p)) {
+                    continue; // only the padding bits after the last deflate symbol changed: no content changed
+                }
                 Path badImg = dir.resolve("bad.img");
                 Files.write(badImg, bad);
                 Run v = run("verify", badImg.toString());
@@ -131,6 +136,17 @@ class InspectTest {
                 String where = "cluster at offset " + p[0] + ", item " + p[1];
                 assertTrue(v.out().contains(where), "expected '" + where + "' for byte " + at + " in\n" + v.out());
             }
+        }
+    }
+
+    private static boolean inflatesTheSame(byte[] good, byte[] bad, long[] p) {
+        int from = (int) p[2];
+        int to = (int) (p[2] + p[3]);
+        try {
+            return Arrays.equals(ZlibCodec.decompress(Arrays.copyOfRange(good, from, to), 1 << 24),
+                    ZlibCodec.decompress(Arrays.copyOfRange(bad, from, to), 1 << 24));
+        } catch (java.util.zip.DataFormatException e) {
+            return false;
         }
     }
 
