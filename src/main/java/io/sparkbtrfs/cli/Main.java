@@ -117,6 +117,8 @@ public final class Main {
             throw new UserError("cannot read Spark configuration: " + e.getMessage());
         }
         Configuration hadoop = SparkSessions.hadoopConf(sparkConf, options.getConf());
+        Timings timings = new Timings(started);
+        timings.mark("configuration");
         warnIfMounted(source, err);
         List<String> devices = new ArrayList<>();
         devices.add(source);
@@ -144,6 +146,7 @@ public final class Main {
         } catch (IOException e) {
             throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
+        timings.mark("open");
         JavaSparkContext sc = null;
         List<BlockProblem> planProblems = new ArrayList<>();
         try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
@@ -153,6 +156,7 @@ public final class Main {
             } catch (BtrfsFormatException | BlockReadException e) {
                 throw new UserError(source + ": " + e.getMessage());
             }
+            timings.mark("plan");
             Superblock sb = v.superblock();
             boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
             boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
@@ -162,6 +166,7 @@ public final class Main {
             DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
                     options.isBestEffort(), options.getZstdLevel());
             sc = SparkSessions.start(sparkConf);
+            timings.mark("spark start");
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
                     : null;
@@ -174,6 +179,8 @@ public final class Main {
                     meter.finish();
                 }
             }
+            timings.mark("write and merge");
+            timings.print(err);
             long millis = (System.nanoTime() - started) / 1_000_000;
             DumpSummary total = summary.withMillis(millis);
             report(options, planProblems, summary.problems(), err);

@@ -1,9 +1,9 @@
 package io.sparkbtrfs.dump;
 
-import java.util.Arrays;
 
 import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.format.TreeBlock;
 
 /**
@@ -30,12 +30,12 @@ public final class BlockScrubber {
         long nritems = TreeBlock.nritems(b, off);
         int level = TreeBlock.level(b, off);
         if (nritems == 0) {
-            Arrays.fill(b, off + TreeBlock.HEADER_SIZE, off + nodesize, (byte) 0);
+            Zeros.fill(b, off + TreeBlock.HEADER_SIZE, off + nodesize);
         } else if (level == 0) {
             scrubLeaf(b, off, (int) Math.min(nritems, TreeBlock.maxItems(nodesize, 0)));
         } else {
             long end = TreeBlock.HEADER_SIZE + TreeBlock.KEY_PTR_SIZE * Math.min(nritems, TreeBlock.maxItems(nodesize, 1));
-            Arrays.fill(b, off + (int) end, off + nodesize, (byte) 0);
+            Zeros.fill(b, off + (int) end, off + nodesize);
         }
         csum.store(b, off, nodesize);
     }
@@ -44,7 +44,7 @@ public final class BlockScrubber {
         long gapStart = TreeBlock.HEADER_SIZE + (long) TreeBlock.ITEM_SIZE * n;
         long gapEnd = Math.min(nodesize, TreeBlock.HEADER_SIZE + TreeBlock.itemOffset(b, off, n - 1));
         if (gapEnd > gapStart) {
-            Arrays.fill(b, off + (int) gapStart, off + (int) gapEnd, (byte) 0);
+            Zeros.fill(b, off + (int) gapStart, off + (int) gapEnd);
         }
         for (int slot = 0; slot < n; slot++) {
             if (!TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
@@ -54,12 +54,12 @@ public final class BlockScrubber {
             int start = TreeBlock.itemDataStart(b, off, slot);
             int size = (int) TreeBlock.itemSize(b, off, slot);
             if (type == Key.OBSOLETE_CSUM_ITEM) {
-                Arrays.fill(b, start, start + size, (byte) 0);
+                Zeros.fill(b, start, start + size);
             } else if (transform.handles(type)) {
                 transform.apply(b, off, slot, start, size);
             } else if (type == Key.EXTENT_DATA && size >= FileExtent.INLINE_DATA_OFFSET
                     && b[start + FileExtent.TYPE_OFFSET] == FileExtent.TYPE_INLINE) {
-                Arrays.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size, (byte) 0);
+                Zeros.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size);
             }
         }
     }

@@ -6,6 +6,7 @@ import java.util.zip.Deflater;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.image.ClusterWriter;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.image.ZlibCodec;
@@ -28,6 +29,7 @@ public final class PartWriter implements AutoCloseable {
     private final Deflater deflater;
     private final com.github.luben.zstd.ZstdCompressCtx zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
+    private byte[] scratch = new byte[0];
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -48,9 +50,22 @@ public final class PartWriter implements AutoCloseable {
 
     public PartResult write(int part, int fromCluster, int toCluster, OutputStream out, Progress progress)
             throws IOException {
-        ClusterWriter writer = new ClusterWriter(out, settings.magic(), settings.compressFlag(), 0);
+        return write(part, fromCluster, toCluster, out, progress, 0, null);
+    }
+
+    /**
+     * Writes the clusters as they sit at {@code startOffset} in the image, the unused entry slots of the
+     * first taken from {@code previousIndex} (see {@link RawLayout}); cluster offsets in the result are
+     * relative to {@code startOffset}.
+     */
+    public PartResult write(int part, int fromCluster, int toCluster, OutputStream out, Progress progress,
+            long startOffset, byte[] previousIndex) throws IOException {
+        ClusterWriter writer = new ClusterWriter(out, settings.magic(), settings.compressFlag(), startOffset,
+                previousIndex);
+        boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
         long[] offsets = new long[toCluster - fromCluster];
         long[] bytenrs = new long[MetadumpFormat.MAX_ITEMS];
+        int[] sizes = new int[MetadumpFormat.MAX_ITEMS];
         byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
         long blocks = 0;
         long bytesIn = 0;
@@ -60,34 +75,58 @@ public final class PartWriter implements AutoCloseable {
             long clusterBlocks = 0;
             long clusterBytes = 0;
             for (int i = first; i < end; i++) {
-                byte[] content = content(i);
-                if (plan.kind(i) == ItemPlan.METADATA) {
-                    clusterBlocks += content.length / nodesize;
-                }
-                clusterBytes += content.length;
                 bytenrs[i - first] = plan.start(i);
-                payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, zstd)
-                        : deflater == null ? content : ZlibCodec.compress(content, settings.compressLevel(), deflater);
+                sizes[i - first] = plan.length(i);
+                if (plan.kind(i) == ItemPlan.METADATA) {
+                    clusterBlocks += plan.length(i) / nodesize;
+                }
+                clusterBytes += plan.length(i);
             }
-            offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first);
-            java.util.Arrays.fill(payloads, null);
+            if (raw) {
+                // Payload sizes are the planned lengths: stream each item through one reused buffer.
+                offsets[c - fromCluster] = writer.begin(bytenrs, sizes, end - first) - startOffset;
+                for (int i = first; i < end; i++) {
+                    writer.payload(contentInto(i), 0, plan.length(i));
+                }
+                writer.end();
+            } else {
+                for (int i = first; i < end; i++) {
+                    byte[] content = contentInto(i);
+                    int length = plan.length(i);
+                    payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd)
+                            : ZlibCodec.compress(content, length, settings.compressLevel(), deflater);
+                }
+                offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
+                java.util.Arrays.fill(payloads, null);
+            }
             blocks += clusterBlocks;
             bytesIn += clusterBytes;
             if (progress != null) {
                 progress.cluster(clusterBlocks, clusterBytes);
             }
         }
-        return new PartResult(part, writer.offset(), offsets, writer.lastIndex(), blocks, bytesIn,
+        return new PartResult(part, writer.offset() - startOffset, offsets, writer.lastIndex(), blocks, bytesIn,
                 transform.taskStats(), java.util.List.copyOf(problems));
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
     byte[] content(int i) throws IOException {
+        return java.util.Arrays.copyOf(contentInto(i), plan.length(i));
+    }
+
+    /**
+     * Item {@code i}'s content in the first {@code plan.length(i)} bytes of the returned array, which is
+     * this writer's reused buffer (valid until the next call) or, for the superblock, a new array.
+     */
+    private byte[] contentInto(int i) throws IOException {
         long start = plan.start(i);
         int length = plan.length(i);
         switch (plan.kind(i)) {
             case ItemPlan.SUPERBLOCK: {
                 byte[] sb = volume.rawPrimarySuperblock();
+                if (sb.length != length) {
+                    throw new BlockReadException(start, "superblock item of " + length + " bytes");
+                }
                 if (settings.clearLabel()) {
                     java.util.Arrays.fill(sb, LABEL_OFFSET, LABEL_OFFSET + LABEL_SIZE, (byte) 0);
                     volume.superblock().checksumType().store(sb, 0, sb.length);
@@ -95,14 +134,14 @@ public final class PartWriter implements AutoCloseable {
                 return sb;
             }
             case ItemPlan.METADATA: {
-                byte[] buf = new byte[length];
+                byte[] buf = buffer(length);
                 BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
                 for (int b = 0, off = 0; off < length; b++, off += nodesize) {
                     if (failures[b] != null) {
                         if (!settings.bestEffort()) {
                             throw failures[b];
                         }
-                        java.util.Arrays.fill(buf, off, off + nodesize, (byte) 0);
+                        Zeros.fill(buf, off, off + nodesize);
                         salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
                     }
@@ -111,13 +150,21 @@ public final class PartWriter implements AutoCloseable {
                 return buf;
             }
             case ItemPlan.DATA: {
-                byte[] buf = new byte[length];
+                byte[] buf = buffer(length);
                 volume.readLogical(start, buf, 0, length);
                 return buf;
             }
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /** The reused content buffer, grown to at least {@code length} bytes. */
+    private byte[] buffer(int length) {
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
+        }
+        return scratch;
     }
 
     /**

@@ -16,19 +16,53 @@ public final class ClusterWriter {
     private final byte[] index = new byte[MetadumpFormat.INDEX_SIZE];
     private final byte[] zeros = new byte[MetadumpFormat.INDEX_SIZE];
     private long offset;
+    /** Payload bytes still due in the cluster begun, or -1 between clusters. */
+    private long pending = -1;
 
     /** @param startOffset file offset of the first byte this writer produces (stored in cluster headers) */
     public ClusterWriter(OutputStream out, long magic, int compress, long startOffset) {
+        this(out, magic, compress, startOffset, null);
+    }
+
+    /**
+     * @param previousIndex the index block a single writer would have written just before this one's first
+     *     cluster (its entry slots become this writer's stale entries), or null for none
+     */
+    public ClusterWriter(OutputStream out, long magic, int compress, long startOffset, byte[] previousIndex) {
         this.out = out;
         this.magic = magic;
         this.compress = compress;
         this.offset = startOffset;
+        if (previousIndex != null) {
+            System.arraycopy(previousIndex, 0, index, 0, MetadumpFormat.INDEX_SIZE);
+        }
     }
 
     /** Writes one cluster of {@code n} items (payloads as stored) and returns the offset it started at. */
     public long write(long[] bytenrs, byte[][] payloads, int n) throws IOException {
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) {
+            sizes[i] = payloads[i].length;
+        }
+        long start = begin(bytenrs, sizes, n);
+        for (int i = 0; i < n; i++) {
+            payload(payloads[i], 0, payloads[i].length);
+        }
+        end();
+        return start;
+    }
+
+    /**
+     * Starts a cluster of {@code n} items whose payload sizes are known before the payloads (uncompressed
+     * images): writes the index block; then {@link #payload} each item in order and {@link #end}. Returns
+     * the offset the cluster starts at.
+     */
+    public long begin(long[] bytenrs, int[] sizes, int n) throws IOException {
         if (n < 0 || n > MetadumpFormat.MAX_ITEMS) {
             throw new IllegalArgumentException("cluster of " + n + " items");
+        }
+        if (pending >= 0) {
+            throw new IllegalStateException("cluster at " + offset + " not ended");
         }
         long start = offset;
         LittleEndian.put64(index, 0, magic);
@@ -39,18 +73,34 @@ public final class ClusterWriter {
         for (int i = 0; i < n; i++) {
             int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
             LittleEndian.put64(index, e, bytenrs[i]);
-            LittleEndian.put32(index, e + 8, payloads[i].length);
-            size += payloads[i].length;
+            LittleEndian.put32(index, e + 8, sizes[i]);
+            size += sizes[i];
         }
         out.write(index);
-        for (int i = 0; i < n; i++) {
-            out.write(payloads[i]);
-        }
-        long end = start + MetadumpFormat.INDEX_SIZE + size;
-        long padded = MetadumpFormat.alignUp(end);
-        out.write(zeros, 0, (int) (padded - end));
-        offset = padded;
+        offset += MetadumpFormat.INDEX_SIZE;
+        pending = size;
         return start;
+    }
+
+    /** Writes the next payload of the cluster begun. */
+    public void payload(byte[] b, int off, int len) throws IOException {
+        if (len > pending) {
+            throw new IllegalStateException("payloads exceed the sizes in the index");
+        }
+        out.write(b, off, len);
+        offset += len;
+        pending -= len;
+    }
+
+    /** Pads the cluster begun to the next block boundary. */
+    public void end() throws IOException {
+        if (pending != 0) {
+            throw new IllegalStateException(pending + " payload bytes missing");
+        }
+        long padded = MetadumpFormat.alignUp(offset);
+        out.write(zeros, 0, (int) (padded - offset));
+        offset = padded;
+        pending = -1;
     }
 
     /** The file offset of the next cluster. */

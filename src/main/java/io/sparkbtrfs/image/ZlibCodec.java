@@ -15,12 +15,17 @@ public final class ZlibCodec {
     }
 
     public static byte[] compress(byte[] data, int level, Deflater deflater) {
+        return compress(data, data.length, level, deflater);
+    }
+
+    /** Compresses {@code data[0 .. length)}. */
+    public static byte[] compress(byte[] data, int length, int level, Deflater deflater) {
         deflater.reset();
         deflater.setLevel(level);
-        deflater.setInput(data);
+        deflater.setInput(data, 0, length);
         deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 3));
-        byte[] buf = new byte[Math.min(Math.max(data.length, 64), 1 << 20)];
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 3));
+        byte[] buf = new byte[Math.min(Math.max(length, 64), 1 << 20)];
         while (!deflater.finished()) {
             int n = deflater.deflate(buf);
             out.write(buf, 0, n);

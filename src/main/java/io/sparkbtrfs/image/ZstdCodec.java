@@ -12,7 +12,14 @@ public final class ZstdCodec {
     }
 
     public static byte[] compress(byte[] data, ZstdCompressCtx ctx) {
-        return ctx.compress(data);
+        return compress(data, data.length, ctx);
+    }
+
+    /** Compresses {@code data[0 .. length)} into one frame that declares its content size. */
+    public static byte[] compress(byte[] data, int length, ZstdCompressCtx ctx) {
+        byte[] dst = new byte[(int) Zstd.compressBound(length)];
+        int n = ctx.compressByteArray(dst, 0, dst.length, data, 0, length);
+        return java.util.Arrays.copyOf(dst, n);
     }
 
     /** One complete frame whose declared content size must be known and at most {@code limit}. */

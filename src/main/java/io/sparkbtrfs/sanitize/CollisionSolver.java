@@ -77,7 +77,7 @@ final class CollisionSolver {
                     out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
                 }
                 Arrays.fill(out, n - k, n, (byte) 0x40);
-                Elimination e = new Elimination(COLUMNS[6][k], target ^ Crc32c.nameHash(out, 0, n));
+                Elimination e = new Elimination(REDUCED[6][k], target ^ Crc32c.nameHash(out, 0, n));
                 if (!e.solvable()) {
                     continue;
                 }
@@ -99,7 +99,7 @@ final class CollisionSolver {
             out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
         }
         Arrays.fill(out, n - k, n, (byte) 0);
-        Elimination e = new Elimination(COLUMNS[8][k], target ^ Crc32c.nameHash(out, 0, n));
+        Elimination e = new Elimination(REDUCED[8][k], target ^ Crc32c.nameHash(out, 0, n));
         if (!e.solvable()) {
             return null;
         }
@@ -130,7 +130,7 @@ final class CollisionSolver {
         int k = n - fixed;
         byte[] out = name.clone();
         Arrays.fill(out, fixed, n, (byte) 0);
-        Elimination e = new Elimination(COLUMNS[8][k], Crc32c.nameHash(name, 0, n) ^ Crc32c.nameHash(out, 0, n));
+        Elimination e = new Elimination(REDUCED[8][k], Crc32c.nameHash(name, 0, n) ^ Crc32c.nameHash(out, 0, n));
         long own = 0;
         for (int i = 0; i < k; i++) {
             own |= (name[fixed + i] & 0xFFL) << (8 * i);
@@ -172,23 +172,28 @@ final class CollisionSolver {
         return !(b.length == 1 && b[0] == '.') && !(b.length == 2 && b[0] == '.' && b[1] == '.');
     }
 
-    /** Reduced row echelon form of the 32 equations Σ x_j·col_j = residual. */
-    private static final class Elimination {
-        private final long[] rows = new long[32]; // bits 0..m-1 coefficients, bit 63 right-hand side
-        private final int[] pivotCol = new int[32];
-        private final int m;
-        private int rank;
-        private long pivots;
-        private boolean solvable = true;
+    /**
+     * The coefficient side of the 32 equations Σ x_j·col_j = residual in reduced row echelon form, computed
+     * once per suffix shape; {@code mix[r]} records which residual bits the row operations summed into row
+     * {@code r}'s right-hand side, so that each name costs 32 parities instead of an elimination.
+     */
+    private static final class Reduced {
+        final long[] rows = new long[32];
+        final int[] mix = new int[32];
+        final int[] pivotCol = new int[32];
+        final int m;
+        int rank;
+        long pivots;
 
-        Elimination(int[] columns, int residual) {
+        Reduced(int[] columns) {
             m = columns.length;
             for (int r = 0; r < 32; r++) {
                 long row = 0;
                 for (int j = 0; j < m; j++) {
                     row |= (long) ((columns[j] >>> r) & 1) << j;
                 }
-                rows[r] = row | (long) ((residual >>> r) & 1) << 63;
+                rows[r] = row;
+                mix[r] = 1 << r;
             }
             for (int col = 0; col < m && rank < 32; col++) {
                 int sel = -1;
@@ -203,16 +208,51 @@ final class CollisionSolver {
                 long t = rows[sel];
                 rows[sel] = rows[rank];
                 rows[rank] = t;
+                int tm = mix[sel];
+                mix[sel] = mix[rank];
+                mix[rank] = tm;
                 for (int r = 0; r < 32; r++) {
                     if (r != rank && ((rows[r] >>> col) & 1) != 0) {
                         rows[r] ^= rows[rank];
+                        mix[r] ^= mix[rank];
                     }
                 }
                 pivotCol[rank++] = col;
                 pivots |= 1L << col;
             }
-            for (int r = rank; r < 32; r++) {
-                if ((rows[r] >>> 63) != 0) {
+        }
+    }
+
+    /** REDUCED[bits][k]: the reduced form of COLUMNS[bits][k]. */
+    private static final Reduced[][] REDUCED = {null, null, null, null, null, null, reduced(COLUMNS[6]), null,
+        reduced(COLUMNS[8])};
+
+    private static Reduced[] reduced(int[][] columns) {
+        Reduced[] out = new Reduced[columns.length];
+        for (int k = 1; k < columns.length; k++) {
+            out[k] = new Reduced(columns[k]);
+        }
+        return out;
+    }
+
+    /** The 32 equations for one residual, in reduced row echelon form. */
+    private static final class Elimination {
+        private final long[] rows = new long[32]; // bits 0..m-1 coefficients, bit 63 right-hand side
+        private final int[] pivotCol;
+        private final int m;
+        private final int rank;
+        private final long pivots;
+        private boolean solvable = true;
+
+        Elimination(Reduced reduced, int residual) {
+            m = reduced.m;
+            rank = reduced.rank;
+            pivots = reduced.pivots;
+            pivotCol = reduced.pivotCol;
+            for (int r = 0; r < 32; r++) {
+                long rhs = Integer.bitCount(reduced.mix[r] & residual) & 1;
+                rows[r] = reduced.rows[r] | rhs << 63;
+                if (r >= rank && rhs != 0) {
                     solvable = false;
                 }
             }

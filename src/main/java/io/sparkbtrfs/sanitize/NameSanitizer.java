@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 
 import io.sparkbtrfs.dump.LeafItemTransform;
 import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.format.TreeBlock;
 
 /**
@@ -45,6 +46,7 @@ public final class NameSanitizer implements LeafItemTransform {
     private final long secret;
     private transient Map<Key, byte[]> cache;
     private transient SanitizeStats stats;
+    private transient MessageDigest sha256;
 
     public NameSanitizer(boolean collisions, long secret) {
         this.collisions = collisions;
@@ -84,7 +86,7 @@ public final class NameSanitizer implements LeafItemTransform {
         int end = start + size;
         switch (type) {
             case EXTENT_CSUM -> {
-                Arrays.fill(b, start, end, (byte) 0);
+                Zeros.fill(b, start, end);
                 stats.checksums++;
             }
             case DIR_ITEM, DIR_INDEX, XATTR_ITEM -> {
@@ -101,7 +103,7 @@ public final class NameSanitizer implements LeafItemTransform {
                             substitute(b, name, nameLen, USER.length);
                         }
                         if (dataLen > 0) {
-                            Arrays.fill(b, name + nameLen, name + nameLen + dataLen, (byte) 0);
+                            Zeros.fill(b, name + nameLen, name + nameLen + dataLen);
                             stats.values++;
                         }
                     } else if (!(rootTree && equals(b, name, nameLen, DEFAULT))) {
@@ -270,16 +272,18 @@ public final class NameSanitizer implements LeafItemTransform {
 
     /** SHA-256(secret ‖ name): the per-name randomness; unknown secret → substitutes cannot be confirmed. */
     private byte[] keyedDigest(byte[] name) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] s = new byte[8];
-            LittleEndian.put64(s, 0, secret);
-            md.update(s);
-            md.update(name);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+        if (sha256 == null) {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256"); // once per task: the lookup costs more than a digest
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+            }
         }
+        byte[] s = new byte[8];
+        LittleEndian.put64(s, 0, secret);
+        sha256.update(s);
+        sha256.update(name);
+        return sha256.digest();
     }
 
     private static boolean isDot(byte[] b, int off, int len) {

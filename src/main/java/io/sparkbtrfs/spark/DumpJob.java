@@ -22,6 +22,7 @@ import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ImageAssembler;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
+import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.SerializableConfiguration;
 
@@ -57,8 +58,9 @@ public final class DumpJob {
         Broadcast<ItemPlan> bPlan = sc.broadcast(plan);
         LongAccumulator blocks = sc.sc().longAccumulator("tree blocks");
         LongAccumulator bytes = sc.sc().longAccumulator("content bytes");
+        String direct = directTarget(sc, settings, output);
         PartTask task = new PartTask(bVolume, bPlan, settings, new SerializableConfiguration(conf),
-                output.staging().toString(), blocks, bytes);
+                output.staging().toString(), blocks, bytes, direct);
         Thread poller = null;
         if (progress != null) {
             poller = new Thread(() -> {
@@ -94,9 +96,15 @@ public final class DumpJob {
         }
         FileSystem stagingFs = output.stagingFileSystem();
         Path staging = output.staging();
-        // On S3: patched on executors, assembled server-side and committed in place; else -1.
-        long length = S3Merge.tryMerge(sc, conf, parts, output);
-        if (length < 0) {
+        long length;
+        if (direct != null) {
+            length = parts.stream().mapToLong(PartResult::length).sum();
+            if (length != RawLayout.of(plan).length()) {
+                throw new IOException("parts wrote " + length + " bytes, the plan has " + RawLayout.of(plan).length());
+            }
+            output.commit();
+        } else if ((length = S3Merge.tryMerge(sc, conf, parts, output)) < 0) {
+            // S3 (patched on executors, assembled server-side and committed in place) did not apply.
             if (HdfsConcatMerge.applies(output)) {
                 length = HdfsConcatMerge.merge(sc, conf, parts, output);
             } else {
@@ -127,6 +135,20 @@ public final class DumpJob {
         }
         return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
                 (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size(), problems);
+    }
+
+    /**
+     * The local file that tasks write uncompressed clusters into at their final offsets, skipping the merge
+     * copy: only when every executor runs on this machine (local and local-cluster masters).
+     */
+    private static String directTarget(JavaSparkContext sc, DumpSettings settings, ImageOutput output) {
+        String master = sc.master();
+        boolean thisHost = master.equals("local") || master.startsWith("local[") || master.startsWith("local-cluster[");
+        if (!thisHost || output.isStdout() || settings.compressFlag() != io.sparkbtrfs.image.MetadumpFormat.COMPRESS_NONE
+                || !io.sparkbtrfs.store.Storage.isLocal(output.temporary())) {
+            return null;
+        }
+        return java.nio.file.Paths.get(output.temporary().toUri()).toString();
     }
 
     /** Enough parts to keep every core busy and progress moving, never tiny ones. */

@@ -3,6 +3,9 @@ package io.sparkbtrfs.spark;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -16,14 +19,16 @@ import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.dump.PartWriter;
+import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.store.SerializableConfiguration;
 import io.sparkbtrfs.store.Storage;
 
 /**
- * The executor side: writes one run of clusters as a part file. The part is written under an
- * attempt-unique name and renamed into place, so a retried or speculative attempt can never leave a
- * torn or duplicated part; all attempts write the same bytes.
+ * The executor side: writes one run of clusters as a part file, or in place into the image file when
+ * offsets are known in advance (uncompressed, local). The part is written under an attempt-unique name
+ * and renamed into place, so a retried or speculative attempt can never leave a torn or duplicated part;
+ * all attempts write the same bytes.
  */
 final class PartTask implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -35,9 +40,12 @@ final class PartTask implements Serializable {
     private final String staging;
     private final LongAccumulator blocksDone;
     private final LongAccumulator bytesDone;
+    /** Local path of the image file that tasks write their clusters into directly, or null: parts. */
+    private final String direct;
 
     PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, DumpSettings settings,
-            SerializableConfiguration conf, String staging, LongAccumulator blocksDone, LongAccumulator bytesDone) {
+            SerializableConfiguration conf, String staging, LongAccumulator blocksDone, LongAccumulator bytesDone,
+            String direct) {
         this.volume = volume;
         this.plan = plan;
         this.settings = settings;
@@ -45,6 +53,7 @@ final class PartTask implements Serializable {
         this.staging = staging;
         this.blocksDone = blocksDone;
         this.bytesDone = bytesDone;
+        this.direct = direct;
     }
 
     static String partName(int part) {
@@ -52,6 +61,40 @@ final class PartTask implements Serializable {
     }
 
     PartResult run(int[] run) {
+        return direct != null ? runDirect(run) : runPart(run);
+    }
+
+    /**
+     * Uncompressed clusters have offsets known from the plan: write them in place in the image file. A
+     * retried or speculative attempt writes the same bytes at the same offsets.
+     */
+    private PartResult runDirect(int[] run) {
+        ItemPlan p = plan.value();
+        long base = RawLayout.of(p).clusterOffset(run[1]);
+        try {
+            TestHooks.beforeWrite();
+            try (Volume v = Volume.attach(volume.value(), conf.get());
+                    PartWriter writer = new PartWriter(v, p, settings);
+                    FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
+                    OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch.position(base)),
+                            1 << 20)) {
+                PartResult result = writer.write(run[0], run[1], run[2], out, this::progress, base,
+                        RawLayout.indexBefore(p, run[1]));
+                out.flush();
+                TestHooks.beforeCommit(run[0]);
+                return result;
+            }
+        } catch (IOException | BtrfsFormatException e) {
+            throw new DumpTaskException(e.getMessage(), e);
+        }
+    }
+
+    private void progress(long blocks, long bytes) {
+        blocksDone.add(blocks);
+        bytesDone.add(bytes);
+    }
+
+    private PartResult runPart(int[] run) {
         int part = run[0];
         TaskContext ctx = TaskContext.get();
         String attempt = ctx == null ? "local" : ctx.taskAttemptId() + "-" + ctx.attemptNumber();
@@ -65,10 +108,7 @@ final class PartTask implements Serializable {
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, plan.value(), settings);
                     OutputStream out = new java.io.BufferedOutputStream(fs.create(tmp, true), 1 << 20)) {
-                result = writer.write(part, run[1], run[2], out, (blocks, bytes) -> {
-                    blocksDone.add(blocks);
-                    bytesDone.add(bytes);
-                });
+                result = writer.write(part, run[1], run[2], out, this::progress);
             }
             TestHooks.beforeCommit(part);
             fs.delete(done, false);

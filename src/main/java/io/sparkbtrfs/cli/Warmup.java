@@ -1,0 +1,85 @@
+package io.sparkbtrfs.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The training run behind the class-data-sharing archive that scripts/btrfs-image builds once per jar:
+ * runs the tool's main paths (dumps in every mode, restore, info, verify) on a small filesystem made with
+ * mkfs.btrfs, so that their classes (Spark's, Hadoop's, ours) are archived and later runs skip loading
+ * and verifying them (about a second of every start). Without mkfs.btrfs, at least a Spark context runs.
+ * Prints nothing; always exits 0: a missing archive only costs speed.
+ */
+public final class Warmup {
+    private Warmup() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("btrfs-image-warmup");
+            Path fs = dir.resolve("fs.img");
+            if (mkfs(fs)) {
+                String f = fs.toString();
+                String img = dir.resolve("a.img").toString();
+                Main.run(new String[] {"--no-progress", "-ss", "-c", "1", f, img}, quiet, quiet);
+                Main.run(new String[] {"info", "--json", img}, quiet, quiet);
+                Main.run(new String[] {"verify", img}, quiet, quiet);
+                Main.run(new String[] {"--no-progress", "-r", img, dir.resolve("r.img").toString()}, quiet, quiet);
+                Main.run(new String[] {"--no-progress", "--compress", "zstd", f, dir.resolve("z.img").toString()},
+                        quiet, quiet);
+                Main.run(new String[] {"--no-progress", f, dir.resolve("b.img").toString()}, quiet, quiet);
+            } else {
+                var sc = io.sparkbtrfs.spark.SparkSessions.start(io.sparkbtrfs.spark.SparkSessions.sparkConf(
+                        "local[2]", true, java.util.Map.of()));
+                try {
+                    sc.parallelize(List.of(1, 2, 3, 4), 2).map(x -> x + 1).collect();
+                } finally {
+                    sc.stop();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no archive content beyond what ran: fine
+        } finally {
+            if (dir != null) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException ignored) {
+                    // a temporary directory
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private static boolean mkfs(Path image) {
+        for (String d : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/local/bin")) {
+            Path mkfs = Path.of(d, "mkfs.btrfs");
+            if (!Files.isExecutable(mkfs)) {
+                continue;
+            }
+            try {
+                try (var raf = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+                    raf.setLength(256L << 20);
+                }
+                Process p = new ProcessBuilder(mkfs.toString(), "-q", "-f", image.toString())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+}
