@@ -30,6 +30,7 @@ public final class PartWriter implements AutoCloseable {
     private final com.github.luben.zstd.ZstdCompressCtx zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
     private byte[] scratch = new byte[0];
+    private byte[] zlibOut = new byte[0];
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -94,7 +95,8 @@ public final class PartWriter implements AutoCloseable {
                     byte[] content = contentInto(i);
                     int length = plan.length(i);
                     payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd)
-                            : ZlibCodec.compress(content, length, settings.compressLevel(), deflater);
+                            : ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
+                                    zlibScratch(length));
                 }
                 offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
                 java.util.Arrays.fill(payloads, null);
@@ -157,6 +159,14 @@ public final class PartWriter implements AutoCloseable {
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /** The reused zlib output buffer, big enough for the stream of {@code length} bytes. */
+    private byte[] zlibScratch(int length) {
+        if (zlibOut.length < ZlibCodec.bound(length)) {
+            zlibOut = new byte[ZlibCodec.bound(Math.max(length, zlibOut.length * 2))];
+        }
+        return zlibOut;
     }
 
     /** The reused content buffer, grown to at least {@code length} bytes. */

@@ -33,6 +33,25 @@ public final class Crc32c {
 
     /** btrfs' directory and xattr name hash (the low 32 bits of the key offset). */
     public static int nameHash(byte[] b, int off, int len) {
-        return update(NAME_HASH_SEED, b, off, len);
+        if (len >= ONE_SHIFTED.length) {
+            return update(NAME_HASH_SEED, b, off, len);
+        }
+        // The register update is affine: from seed s, n bytes give update(~0, data) ^ Z_n(s ^ ~0), Z_n
+        // being n zero-byte steps. java.util.zip.CRC32C (an intrinsic) computes ~update(~0, data), and
+        // NAME_HASH_SEED ^ ~0 == 1, whose shifts are tabulated.
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, off, len);
+        return ~(int) crc.getValue() ^ ONE_SHIFTED[len];
+    }
+
+    /** ONE_SHIFTED[n]: the register 1 after n zero bytes (names are at most 255 bytes; keys at most 64 KiB). */
+    private static final int[] ONE_SHIFTED = new int[1 << 16];
+
+    static {
+        int c = 1;
+        for (int n = 0; n < ONE_SHIFTED.length; n++) {
+            ONE_SHIFTED[n] = c;
+            c = TABLE[c & 0xFF] ^ (c >>> 8);
+        }
     }
 }

@@ -20,17 +20,32 @@ public final class ZlibCodec {
 
     /** Compresses {@code data[0 .. length)}. */
     public static byte[] compress(byte[] data, int length, int level, Deflater deflater) {
+        return compress(data, length, level, deflater, new byte[bound(length)]);
+    }
+
+    /**
+     * Compresses {@code data[0 .. length)} through the caller's {@code scratch} (reused across items: no
+     * per-item buffers to allocate and clear); returns the stream in a new array of its exact length.
+     */
+    public static byte[] compress(byte[] data, int length, int level, Deflater deflater, byte[] scratch) {
         deflater.reset();
         deflater.setLevel(level);
         deflater.setInput(data, 0, length);
         deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 3));
-        byte[] buf = new byte[Math.min(Math.max(length, 64), 1 << 20)];
+        byte[] out = scratch;
+        int n = 0;
         while (!deflater.finished()) {
-            int n = deflater.deflate(buf);
-            out.write(buf, 0, n);
+            if (n == out.length) {
+                out = java.util.Arrays.copyOf(out, Math.max(64, out.length * 2));
+            }
+            n += deflater.deflate(out, n, out.length - n);
         }
-        return out.toByteArray();
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Enough room for the zlib stream of {@code length} bytes in one go (zlib's deflateBound, rounded up). */
+    public static int bound(int length) {
+        return length + (length >>> 12) + (length >>> 14) + (length >>> 25) + 64;
     }
 
     /**

@@ -71,21 +71,26 @@ final class CollisionSolver {
         }
         if (free >= 6) {
             int k = Math.min(free, MAX_SUFFIX);
+            boolean keptLegal = true;
+            for (int i = 0; i < fixed; i++) {
+                keptLegal &= name[i] != 0 && name[i] != '/';
+            }
             byte[] out = name.clone();
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                for (int i = fixed; i < n - k; i++) {
-                    out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
-                }
+                randomPrefix(out, fixed, n - k, rnd);
                 Arrays.fill(out, n - k, n, (byte) 0x40);
-                Elimination e = new Elimination(REDUCED[6][k], target ^ Crc32c.nameHash(out, 0, n));
-                if (!e.solvable()) {
+                long x = REDUCED[6][k].solve(target ^ Crc32c.nameHash(out, 0, n), rnd.nextLong());
+                if (x == NONE) {
                     continue;
                 }
-                long x = e.solution(rnd.nextLong());
+                boolean ok = true;
                 for (int i = 0; i < k; i++) {
-                    out[n - k + i] = (byte) (0x40 | (x >>> (i * 6)) & 0x3F);
+                    int c = 0x40 | (int) (x >>> (i * 6)) & 0x3F;
+                    out[n - k + i] = (byte) c;
+                    ok &= c != 0x7F; // the only non-printable byte of this form
                 }
-                if (printable(out, fixed) && !Arrays.equals(out, name)) {
+                // The random prefix is printable; the kept bytes must be legal.
+                if (ok && keptLegal && !Arrays.equals(out, name)) {
                     return new Result(out, Kind.PRINTABLE);
                 }
             }
@@ -95,9 +100,7 @@ final class CollisionSolver {
         }
         int k = Math.min(free, 7); // 56 unknowns: bit 63 of a row holds the right-hand side
         byte[] out = name.clone();
-        for (int i = fixed; i < n - k; i++) {
-            out[i] = PREFIX_ALPHABET[rnd.nextInt(PREFIX_ALPHABET.length)];
-        }
+        randomPrefix(out, fixed, n - k, rnd);
         Arrays.fill(out, n - k, n, (byte) 0);
         Elimination e = new Elimination(REDUCED[8][k], target ^ Crc32c.nameHash(out, 0, n));
         if (!e.solvable()) {
@@ -122,6 +125,21 @@ final class CollisionSolver {
             }
         }
         return legal == null ? null : new Result(legal, Kind.NON_PRINTABLE);
+    }
+
+    /** Fills {@code out[from .. to)} with random characters of {@link #PREFIX_ALPHABET} (64: six bits each). */
+    static void randomPrefix(byte[] out, int from, int to, SplittableRandom rnd) {
+        long bits = 0;
+        int left = 0;
+        for (int i = from; i < to; i++) {
+            if (left == 0) {
+                bits = rnd.nextLong();
+                left = 10;
+            }
+            out[i] = PREFIX_ALPHABET[(int) (bits & 63)];
+            bits >>>= 6;
+            left--;
+        }
     }
 
     /** The next printable (else legal) member after {@code name} of its class on the keyed cycle. */
@@ -220,8 +238,69 @@ final class CollisionSolver {
                 pivotCol[rank++] = col;
                 pivots |= 1L << col;
             }
+            long mask = m == 64 ? -1L : (1L << m) - 1;
+            freeMask = mask & ~pivots;
+            for (int j = 0; j < 4; j++) {
+                for (int v = 0; v < 256; v++) {
+                    int residual = v << (8 * j);
+                    long x = 0;
+                    for (int r = 0; r < rank; r++) {
+                        if ((Integer.bitCount(mix[r] & residual) & 1) != 0) {
+                            x |= 1L << pivotCol[r];
+                        }
+                    }
+                    byResidual[j][v] = x;
+                }
+            }
+            for (int j = 0; j < 8; j++) {
+                for (int v = 0; v < 256; v++) {
+                    long free = ((long) v << (8 * j)) & freeMask;
+                    long x = free;
+                    for (int r = 0; r < rank; r++) {
+                        if ((Long.bitCount(rows[r] & free) & 1) != 0) {
+                            x |= 1L << pivotCol[r];
+                        }
+                    }
+                    byFree[j][v] = x;
+                }
+            }
+            for (int r = rank; r < 32; r++) {
+                inconsistent |= mix[r];
+            }
+        }
+
+        final long freeMask;
+        /** byResidual[j][v]: the pivot variables a residual of byte v at position j sets (solutions are linear). */
+        final long[][] byResidual = new long[4][256];
+        /** byFree[j][v]: free variables of byte v at position j, with the pivot variables they flip. */
+        final long[][] byFree = new long[8][256];
+        /** Union of the residual bits that must sum to zero in the rows past the rank. */
+        int inconsistent;
+
+        /**
+         * The solution for {@code residual} whose free variables come from {@code bits}, as
+         * {@link Elimination#solution} gives it, in ten table lookups; {@code NONE} if unsolvable.
+         */
+        long solve(int residual, long bits) {
+            if (inconsistent != 0) {
+                for (int r = rank; r < 32; r++) {
+                    if ((Integer.bitCount(mix[r] & residual) & 1) != 0) {
+                        return NONE;
+                    }
+                }
+            }
+            long x = byResidual[0][residual & 0xFF] ^ byResidual[1][(residual >>> 8) & 0xFF]
+                    ^ byResidual[2][(residual >>> 16) & 0xFF] ^ byResidual[3][residual >>> 24];
+            long f = bits & freeMask;
+            for (int j = 0; f != 0; j++, f >>>= 8) {
+                x ^= byFree[j][(int) (f & 0xFF)];
+            }
+            return x;
         }
     }
+
+    /** {@link Reduced#solve} of an inconsistent system. */
+    private static final long NONE = Long.MIN_VALUE;
 
     /** REDUCED[bits][k]: the reduced form of COLUMNS[bits][k]. */
     private static final Reduced[][] REDUCED = {null, null, null, null, null, null, reduced(COLUMNS[6]), null,

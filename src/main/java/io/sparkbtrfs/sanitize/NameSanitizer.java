@@ -1,11 +1,7 @@
 package io.sparkbtrfs.sanitize;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 import io.sparkbtrfs.dump.LeafItemTransform;
@@ -36,7 +32,9 @@ public final class NameSanitizer implements LeafItemTransform {
     private static final long ROOT_TREE = 1;
     private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DEFAULT = "default".getBytes(StandardCharsets.US_ASCII);
-    private static final int CACHE_LIMIT = 1 << 16;
+    private static final int CACHE_LIMIT = 1 << 13;
+    /** Second half of the 128-bit SipHash key; the first is the secret. */
+    private static final long KEY1 = 0x5EC2E7B7F5A1D3C9L;
     /** Names with at most this many substituted bytes get a keyed permutation of their class, not garbage. */
     private static final int SHORT_NAME = 4;
     private static final byte[] PRINTABLE_SYMBOLS = symbols(0x20, 0x7E);
@@ -44,9 +42,8 @@ public final class NameSanitizer implements LeafItemTransform {
 
     private final boolean collisions;
     private final long secret;
-    private transient Map<Key, byte[]> cache;
+    private transient NameCache cache;
     private transient SanitizeStats stats;
-    private transient MessageDigest sha256;
 
     public NameSanitizer(boolean collisions, long secret) {
         this.collisions = collisions;
@@ -80,7 +77,7 @@ public final class NameSanitizer implements LeafItemTransform {
     public void apply(byte[] b, int blockOffset, int slot, int start, int size) {
         if (stats == null) {
             stats = new SanitizeStats();
-            cache = new HashMap<>();
+            cache = new NameCache(CACHE_LIMIT);
         }
         int type = TreeBlock.itemType(b, blockOffset, slot);
         int end = start + size;
@@ -149,26 +146,22 @@ public final class NameSanitizer implements LeafItemTransform {
         if (len == 0 || isDot(b, off, len)) {
             return;
         }
-        byte[] name = Arrays.copyOfRange(b, off, off + len);
-        Key key = new Key(name, keep);
-        byte[] sub = cache.get(key);
-        if (sub == null) {
-            sub = compute(name, keep);
-            if (cache.size() >= CACHE_LIMIT) {
-                cache.clear();
-            }
-            cache.put(key, sub);
+        int hash = cache.hash(b, off, len, keep);
+        if (!cache.replace(b, off, len, keep, hash)) {
+            byte[] name = Arrays.copyOfRange(b, off, off + len);
+            byte[] sub = compute(name, keep);
+            cache.put(name, keep, hash, sub);
+            System.arraycopy(sub, 0, b, off, len);
         }
-        System.arraycopy(sub, 0, b, off, len);
         stats.names++;
     }
 
     /** The substitute of {@code name}: depends only on the name, {@code keep} and the secret. */
     byte[] compute(byte[] name, int keep) {
-        byte[] digest = keyedDigest(name);
-        SplittableRandom rnd = new SplittableRandom(LittleEndian.u64(digest, 0));
+        long prf = SipHash.hash(secret, KEY1 ^ secret * 0x9E3779B97F4A7C15L, name, 0, name.length);
+        SplittableRandom rnd = new SplittableRandom(prf);
         if (stats != null) {
-            stats.fingerprint(LittleEndian.u64(digest, 8));
+            stats.fingerprint(prf);
         }
         boolean isShort = name.length - keep <= SHORT_NAME;
         if (collisions) {
@@ -193,9 +186,7 @@ public final class NameSanitizer implements LeafItemTransform {
             }
         }
         byte[] out = name.clone();
-        for (int i = keep; i < out.length; i++) {
-            out[i] = CollisionSolver.PREFIX_ALPHABET[rnd.nextInt(CollisionSolver.PREFIX_ALPHABET.length)];
-        }
+        CollisionSolver.randomPrefix(out, keep, out.length, rnd);
         return out;
     }
 
@@ -270,22 +261,6 @@ public final class NameSanitizer implements LeafItemTransform {
         }
     }
 
-    /** SHA-256(secret ‖ name): the per-name randomness; unknown secret → substitutes cannot be confirmed. */
-    private byte[] keyedDigest(byte[] name) {
-        if (sha256 == null) {
-            try {
-                sha256 = MessageDigest.getInstance("SHA-256"); // once per task: the lookup costs more than a digest
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
-            }
-        }
-        byte[] s = new byte[8];
-        LittleEndian.put64(s, 0, secret);
-        sha256.update(s);
-        sha256.update(name);
-        return sha256.digest();
-    }
-
     private static boolean isDot(byte[] b, int off, int len) {
         return (len == 1 && b[off] == '.') || (len == 2 && b[off] == '.' && b[off + 1] == '.');
     }
@@ -296,18 +271,5 @@ public final class NameSanitizer implements LeafItemTransform {
 
     private static boolean equals(byte[] b, int off, int len, byte[] other) {
         return len == other.length && Arrays.equals(b, off, off + len, other, 0, len);
-    }
-
-    /** Cache key: name bytes and how many leading bytes are kept. */
-    private record Key(byte[] name, int keep) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.keep == keep && Arrays.equals(k.name, name);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(name) * 31 + keep;
-        }
     }
 }

@@ -19,21 +19,18 @@ public final class SanitizeStats implements Serializable {
     long values;
     long checksums;
     private long[] fingerprints = new long[0];
-    private transient LongHashSet seen;
     private transient long[] pending;
     private transient int pendingCount;
 
+    /** Called once per substitute computed: the task's name cache already removes most repeats. */
     void fingerprint(long fp) {
-        if (seen == null) {
-            seen = new LongHashSet();
+        if (pending == null) {
             pending = new long[1024];
         }
-        if (seen.add(fp)) {
-            if (pendingCount == pending.length) {
-                pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
-            }
-            pending[pendingCount++] = fp;
+        if (pendingCount == pending.length) {
+            pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
         }
+        pending[pendingCount++] = fp;
     }
 
     /** Freezes the fingerprints for shipping to the driver. */

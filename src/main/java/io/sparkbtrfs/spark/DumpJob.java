@@ -33,7 +33,7 @@ import io.sparkbtrfs.store.SerializableConfiguration;
  */
 public final class DumpJob {
     /** Clusters hold up to ~21 MiB raw; aim for parts of this many content bytes when sizing automatically. */
-    private static final long TARGET_PART_BYTES = 64L << 20;
+    private static final long TARGET_PART_BYTES = 32L << 20;
 
     private DumpJob() {
     }
@@ -151,12 +151,16 @@ public final class DumpJob {
         return java.nio.file.Paths.get(output.temporary().toUri()).toString();
     }
 
-    /** Enough parts to keep every core busy and progress moving, never tiny ones. */
+    /**
+     * Enough parts to keep every core busy to the end (many small parts: the last ones to finish leave
+     * little idle time, which matters when compression makes every part CPU-bound), never tiny ones, and
+     * none beyond 256 MiB of content.
+     */
     static int autoPartitions(JavaSparkContext sc, ItemPlan plan) {
         long bytes = plan.contentBytes(0, plan.clusters());
         long bySize = (bytes + TARGET_PART_BYTES - 1) / TARGET_PART_BYTES;
-        long wanted = Math.max(sc.defaultParallelism(), Math.min(bySize, 4L * sc.defaultParallelism()));
-        wanted = Math.max(wanted, bySize / 4);
+        long wanted = Math.max(sc.defaultParallelism(), Math.min(bySize, 16L * sc.defaultParallelism()));
+        wanted = Math.max(wanted, bySize / 8);
         return (int) Math.max(1, Math.min(wanted, plan.clusters()));
     }
 }
