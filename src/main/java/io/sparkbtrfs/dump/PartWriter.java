@@ -30,6 +30,7 @@ public final class PartWriter implements AutoCloseable {
     private final com.github.luben.zstd.ZstdCompressCtx zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
     private byte[] scratch = new byte[0];
+    /** Reused compressor output (zlib or zstd: one writer uses one codec). */
     private byte[] zlibOut = new byte[0];
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
@@ -94,7 +95,8 @@ public final class PartWriter implements AutoCloseable {
                 for (int i = first; i < end; i++) {
                     byte[] content = contentInto(i);
                     int length = plan.length(i);
-                    payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd)
+                    payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd,
+                            zstdScratch(length))
                             : ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
                                     zlibScratch(length));
                 }
@@ -165,6 +167,14 @@ public final class PartWriter implements AutoCloseable {
     private byte[] zlibScratch(int length) {
         if (zlibOut.length < ZlibCodec.bound(length)) {
             zlibOut = new byte[ZlibCodec.bound(Math.max(length, zlibOut.length * 2))];
+        }
+        return zlibOut;
+    }
+
+    /** The reused zstd output buffer, big enough for the frame of {@code length} bytes. */
+    private byte[] zstdScratch(int length) {
+        if (zlibOut.length < io.sparkbtrfs.image.ZstdCodec.bound(length)) {
+            zlibOut = new byte[io.sparkbtrfs.image.ZstdCodec.bound(Math.max(length, zlibOut.length * 2))];
         }
         return zlibOut;
     }

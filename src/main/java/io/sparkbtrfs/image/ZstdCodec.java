@@ -17,9 +17,19 @@ public final class ZstdCodec {
 
     /** Compresses {@code data[0 .. length)} into one frame that declares its content size. */
     public static byte[] compress(byte[] data, int length, ZstdCompressCtx ctx) {
-        byte[] dst = new byte[(int) Zstd.compressBound(length)];
+        return compress(data, length, ctx, new byte[bound(length)]);
+    }
+
+    /** As {@link #compress(byte[], int, ZstdCompressCtx)} through the caller's reused {@code scratch}. */
+    public static byte[] compress(byte[] data, int length, ZstdCompressCtx ctx, byte[] scratch) {
+        byte[] dst = scratch.length >= bound(length) ? scratch : new byte[bound(length)];
         int n = ctx.compressByteArray(dst, 0, dst.length, data, 0, length);
         return java.util.Arrays.copyOf(dst, n);
+    }
+
+    /** Room for the frame of {@code length} bytes in the worst case. */
+    public static int bound(int length) {
+        return (int) Zstd.compressBound(length);
     }
 
     /** One complete frame whose declared content size must be known and at most {@code limit}. */

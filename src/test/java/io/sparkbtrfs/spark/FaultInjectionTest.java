@@ -49,6 +49,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void uncompressedClustersWrittenInPlaceSurviveARetriedTask(@TempDir Path dir) throws IOException {
+        // -c 0 to a local file: tasks write into the image at plan-known offsets; a failed attempt has
+        // already written some clusters, and its retry writes the same bytes again.
+        Path ref = dir.resolve("ref0.img");
+        RefTool.dump(fs, ref, "-w", "-c", "0").requireOk();
+        Path out = dir.resolve("retried0.img");
+        Ours.dump(fs, out, "-w", "-c", "0", "--master", "local[2,4]", "--partitions", "5",
+                "--conf", TestHooks.FAIL_FIRST_ATTEMPT + "=1").requireOk();
+        assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(out));
+        FaultFixtures.assertOnly(dir, "ref0.img", "retried0.img");
+    }
+
+    @Test
     void failedTaskWithoutRetriesFailsCleanly(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("failed.img");
         Ours.Run r = Ours.dump(fs, out, FaultFixtures.opts("--master", "local[2]", "--partitions", "4",
