@@ -147,12 +147,22 @@ public final class Main {
             throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
         timings.mark("open");
-        JavaSparkContext sc = null;
+        // Started when first needed: by planning if the extent tree is big enough to scan on executors.
+        JavaSparkContext[] sc = {null};
+        java.util.function.Supplier<JavaSparkContext> spark = () -> {
+            if (sc[0] == null) {
+                sc[0] = SparkSessions.start(sparkConf);
+            }
+            return sc[0];
+        };
         List<BlockProblem> planProblems = new ArrayList<>();
         try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
+            io.sparkbtrfs.dump.ExtentScan.Scanner scanner = io.sparkbtrfs.spark.ExtentScanJob.scanner(spark, v, hadoop,
+                    sparkConf);
             try {
-                plan = options.isBestEffort() ? Planner.planBestEffort(v, options.isWalkTrees(), planProblems)
-                        : Planner.plan(v, options.isWalkTrees());
+                plan = options.isBestEffort()
+                        ? Planner.planBestEffort(v, options.isWalkTrees(), planProblems, scanner)
+                        : Planner.plan(v, options.isWalkTrees(), scanner);
             } catch (BtrfsFormatException | BlockReadException e) {
                 throw new UserError(source + ": " + e.getMessage());
             }
@@ -165,14 +175,14 @@ public final class Main {
                     : LeafItemTransform.NONE;
             DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
                     options.isBestEffort(), options.getZstdLevel());
-            sc = SparkSessions.start(sparkConf);
+            spark.get();
             timings.mark("spark start");
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
                     : null;
             DumpSummary summary;
             try {
-                summary = DumpJob.run(sc, hadoop, v.descriptor(), plan, settings, options.getPartitions(), output,
+                summary = DumpJob.run(sc[0], hadoop, v.descriptor(), plan, settings, options.getPartitions(), output,
                         meter);
             } finally {
                 if (meter != null) {
@@ -202,8 +212,8 @@ public final class Main {
             }
             throw new UserError("dump failed: " + rootMessage(e));
         } finally {
-            if (sc != null) {
-                sc.stop();
+            if (sc[0] != null) {
+                sc[0].stop();
             }
         }
     }

@@ -35,6 +35,67 @@ public final class Trees {
         visit(reader, root, rootLevel, tree, from, visitor, new LongHashSet());
     }
 
+    /**
+     * The addresses of the leaves {@link #forEachLeafFrom} would visit, in key order, reading only the
+     * internal nodes (a small fraction of the tree): the leaves themselves can then be read elsewhere, in
+     * parallel. Leaves are not read, so their level is the reader's to check; a block referenced twice is
+     * an error as in {@link #forEachLeafFrom}.
+     */
+    public static long[] leavesFrom(BlockReader reader, long root, int rootLevel, String tree, Key from)
+            throws BtrfsFormatException, BlockReadException {
+        if (rootLevel == 0) {
+            return new long[] {root};
+        }
+        long[][] out = {new long[256]};
+        int[] n = {0};
+        LongHashSet seen = new LongHashSet();
+        collectLeaves(reader, root, rootLevel, tree, from, seen, out, n);
+        return java.util.Arrays.copyOf(out[0], n[0]);
+    }
+
+    private static void collectLeaves(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
+            LongHashSet seen, long[][] out, int[] n) throws BtrfsFormatException, BlockReadException {
+        if (!seen.add(bytenr)) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
+        }
+        byte[] block = read(reader, bytenr, tree);
+        int level = TreeBlock.level(block, 0);
+        if (level != expectedLevel) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
+                    + ", expected " + expectedLevel);
+        }
+        int nritems = (int) TreeBlock.nritems(block, 0);
+        for (int slot = firstChild(block, nritems, from); slot < nritems; slot++) {
+            long child = TreeBlock.childPointer(block, 0, slot);
+            if (level > 1) {
+                collectLeaves(reader, child, level - 1, tree, from, seen, out, n);
+                continue;
+            }
+            if (!seen.add(child)) {
+                throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(child) + " is referenced twice");
+            }
+            if (n[0] == out[0].length) {
+                out[0] = java.util.Arrays.copyOf(out[0], n[0] * 2);
+            }
+            out[0][n[0]++] = child;
+        }
+    }
+
+    /** The last child whose first key is <= from may still hold keys >= from. */
+    private static int firstChild(byte[] block, int nritems, Key from) {
+        int first = 0;
+        if (from != null) {
+            for (int slot = 1; slot < nritems; slot++) {
+                if (TreeBlock.nodeKey(block, 0, slot).compareTo(from) <= 0) {
+                    first = slot;
+                } else {
+                    break;
+                }
+            }
+        }
+        return first;
+    }
+
     /** Reads one block; a failure names the tree it belongs to. */
     public static byte[] read(BlockReader reader, long bytenr, String tree) throws BlockReadException {
         try {
@@ -61,18 +122,7 @@ public final class Trees {
             visitor.leaf(block, nritems);
             return;
         }
-        int first = 0;
-        if (from != null) {
-            // The last child whose first key is <= from may still hold keys >= from.
-            for (int slot = 1; slot < nritems; slot++) {
-                if (TreeBlock.nodeKey(block, 0, slot).compareTo(from) <= 0) {
-                    first = slot;
-                } else {
-                    break;
-                }
-            }
-        }
-        for (int slot = first; slot < nritems; slot++) {
+        for (int slot = firstChild(block, nritems, from); slot < nritems; slot++) {
             visit(reader, TreeBlock.childPointer(block, 0, slot), level - 1, tree, from, visitor, seen);
         }
     }

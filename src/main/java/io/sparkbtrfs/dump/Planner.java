@@ -18,9 +18,6 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * trees; then the v1 space-cache file extents.
  */
 public final class Planner {
-    private static final long FIRST_BYTENR = Superblock.PRIMARY_OFFSET + Superblock.SIZE;
-    private static final int EXTENT_ITEM_MIN_SIZE = 24;
-    private static final long EXTENT_FLAG_TREE_BLOCK = 2;
     private static final int ROOT_ITEM_BYTENR_OFFSET = 176;
     private static final int ROOT_ITEM_LEVEL_OFFSET = 238;
     /** Larger v1 space-cache extents than this are not credible; refuse rather than allocate. */
@@ -32,14 +29,23 @@ public final class Planner {
     private PlanBuilder plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
     private LongHashSet seen = new LongHashSet();
 
-    private Planner(Volume volume, java.util.List<BlockProblem> problems) {
+    private final ExtentScan.Scanner scanner;
+
+    private Planner(Volume volume, java.util.List<BlockProblem> problems, ExtentScan.Scanner scanner) {
         this.volume = volume;
         this.nodesize = volume.superblock().nodesize();
         this.problems = problems;
+        this.scanner = scanner == null ? ExtentScan.local(volume) : scanner;
     }
 
     public static ItemPlan plan(Volume volume, boolean walkTrees) throws BtrfsFormatException, BlockReadException {
-        return new Planner(volume, null).run(walkTrees);
+        return plan(volume, walkTrees, null);
+    }
+
+    /** As {@link #plan(Volume, boolean)}, the extent-tree leaves scanned by {@code scanner} (null: here). */
+    public static ItemPlan plan(Volume volume, boolean walkTrees, ExtentScan.Scanner scanner)
+            throws BtrfsFormatException, BlockReadException {
+        return new Planner(volume, null, scanner).run(walkTrees);
     }
 
     /**
@@ -50,7 +56,12 @@ public final class Planner {
      */
     public static ItemPlan planBestEffort(Volume volume, boolean walkTrees, java.util.List<BlockProblem> problems)
             throws BtrfsFormatException, BlockReadException {
-        return new Planner(volume, problems).run(walkTrees);
+        return planBestEffort(volume, walkTrees, problems, null);
+    }
+
+    public static ItemPlan planBestEffort(Volume volume, boolean walkTrees, java.util.List<BlockProblem> problems,
+            ExtentScan.Scanner scanner) throws BtrfsFormatException, BlockReadException {
+        return new Planner(volume, problems, scanner).run(walkTrees);
     }
 
     private boolean bestEffort() {
@@ -99,39 +110,8 @@ public final class Planner {
         if (root == null) {
             throw new BtrfsFormatException("extent tree root not found in the root tree");
         }
-        Key from = new Key(FIRST_BYTENR, Key.EXTENT_ITEM, 0);
-        long[] cursor = {FIRST_BYTENR};
-        Trees.forEachLeafFrom(volume::readTreeBlock, root[0], (int) root[1], "extent tree", from, (leaf, n) -> {
-            for (int slot = 0; slot < n; slot++) {
-                Key key = TreeBlock.itemKey(leaf, 0, slot);
-                if (key.compareTo(from) < 0 || Long.compareUnsigned(key.objectid(), cursor[0]) < 0
-                        || (key.type() != Key.EXTENT_ITEM && key.type() != Key.METADATA_ITEM)) {
-                    continue;
-                }
-                long length = key.type() == Key.METADATA_ITEM ? nodesize : key.offset();
-                String where = "extent item " + key + " in block " + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0));
-                if (length == 0) {
-                    throw new BtrfsFormatException("extent length 0 at bytenr " + Long.toUnsignedString(key.objectid())
-                            + " key type " + key.type());
-                }
-                if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
-                    throw new BtrfsFormatException(where + ": item data lies outside the block");
-                }
-                if (TreeBlock.itemSize(leaf, 0, slot) < EXTENT_ITEM_MIN_SIZE) {
-                    throw new BtrfsFormatException(where
-                            + ": either extent tree is corrupted or deprecated extent ref format");
-                }
-                long flags = LittleEndian.u64(leaf, TreeBlock.itemDataStart(leaf, 0, slot) + 16);
-                if ((flags & EXTENT_FLAG_TREE_BLOCK) != 0) {
-                    if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
-                        throw new BtrfsFormatException(where + ": tree block extent of " + Long.toUnsignedString(length)
-                                + " bytes (nodesize " + nodesize + ")");
-                    }
-                    plan.add(key.objectid(), length, false);
-                }
-                cursor[0] = key.objectid() + length;
-            }
-        });
+        long[] leaves = Trees.leavesFrom(volume::readTreeBlock, root[0], (int) root[1], "extent tree", ExtentScan.FROM);
+        ExtentScan.resolve(volume, leaves, scanner.scan(leaves), plan);
     }
 
     /** Bytenr and level of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null if absent. */

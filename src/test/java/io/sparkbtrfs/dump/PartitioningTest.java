@@ -71,6 +71,26 @@ class PartitioningTest {
     }
 
     @Test
+    void extentTreeLeavesScannedByExecutorsGiveTheReferencePlan(@TempDir Path dir) throws IOException {
+        // Default mode (extent-tree order): the driver reads the internal nodes, tasks scan runs of 3 leaves.
+        Path ref = dir.resolve("ref-extent.img");
+        RefTool.dump(fs, ref, "-c", "1").requireOk();
+        byte[] want = Files.readAllBytes(ref);
+        String[] scan = {"--conf", io.sparkbtrfs.spark.ExtentScanJob.MIN_LEAVES + "=1",
+            "--conf", io.sparkbtrfs.spark.ExtentScanJob.LEAVES_PER_TASK + "=3"};
+        Path local = dir.resolve("local.img");
+        Ours.dump(fs, local, Stream.concat(Stream.of("-c", "1", "--master", "local[2]"), Stream.of(scan))
+                .toArray(String[]::new)).requireOk();
+        assertArrayEquals(want, Files.readAllBytes(local));
+        Files.createDirectories(Path.of("target", "spark-home", "jars"));
+        Path cluster = dir.resolve("cluster.img");
+        Ours.dump(fs, cluster, Stream.concat(Stream.of("-c", "1", "--master", "local-cluster[2,1,1024]",
+                "--conf", "spark.executor.extraClassPath=" + Ours.classpath()), Stream.of(scan))
+                .toArray(String[]::new)).requireOk();
+        assertArrayEquals(want, Files.readAllBytes(cluster));
+    }
+
+    @Test
     void hadoopFileSystemUrisForSourceAndTarget(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("uri.img");
         Ours.dump(fs.toUri().toString(), out.toUri().toString(), "-w", "-c", "1").requireOk();

@@ -1,0 +1,222 @@
+package io.sparkbtrfs.dump;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Key;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.image.MetadumpFormat;
+
+/**
+ * The reference's pass over extent-tree items (spec §3.3) for a run of leaves: which items are tree blocks
+ * to dump, and the overlap cursor (items starting below the end of the last counted extent are ignored).
+ *
+ * <p>Runs of leaves can be scanned independently (on executors): each run starts with the lowest
+ * possible cursor and reports its first candidate item. The true cursor entering a run only matters if it
+ * lies beyond that first candidate (an extent overlapping the run's start, which a healthy filesystem
+ * never has); {@link Planner} rescans such a run with the true cursor, so the result is always the
+ * sequential one.
+ */
+public final class ExtentScan {
+    /** Where the scan starts: key (69632, EXTENT_ITEM, 0), the first byte after the primary superblock. */
+    public static final long FIRST_BYTENR = Superblock.PRIMARY_OFFSET + Superblock.SIZE;
+    static final Key FROM = new Key(FIRST_BYTENR, Key.EXTENT_ITEM, 0);
+    /** {@link Result#firstCandidate()} of a run without candidate items. */
+    public static final long NONE = -1;
+    private static final int EXTENT_ITEM_MIN_SIZE = 24;
+    private static final long EXTENT_FLAG_TREE_BLOCK = 2;
+
+    private ExtentScan() {
+    }
+
+    /** Scans runs of the leaves, each from {@link #FIRST_BYTENR}; returns the results in leaf order. */
+    @FunctionalInterface
+    public interface Scanner {
+        java.util.List<Result> scan(long[] leaves) throws BtrfsFormatException, BlockReadException;
+    }
+
+    /** All leaves as one run, on this thread. */
+    public static Scanner local(Volume volume) {
+        return leaves -> java.util.List.of(scan(volume, leaves, 0, leaves.length, FIRST_BYTENR));
+    }
+
+    /** Leaf index bounds of runs of about {@code perRun} leaves. */
+    public static int[] runs(int leaves, int perRun) {
+        int count = Math.max(1, (leaves + perRun - 1) / perRun);
+        int[] bounds = new int[count + 1];
+        for (int i = 0; i <= count; i++) {
+            bounds[i] = (int) ((long) leaves * i / count);
+        }
+        return bounds;
+    }
+
+    /**
+     * Feeds the runs' tree blocks to {@code plan} in order, exactly as one sequential scan would: a run whose
+     * first candidate lies below the cursor left by the runs before it is scanned again with that cursor.
+     */
+    static void resolve(Volume volume, long[] leaves, java.util.List<Result> runs, PlanBuilder plan)
+            throws BtrfsFormatException, BlockReadException {
+        int nodesize = volume.superblock().nodesize();
+        long cursor = FIRST_BYTENR;
+        int expected = 0;
+        for (Result run : runs) {
+            if (run.from() != expected || run.to() < run.from() || run.to() > leaves.length) {
+                throw new IllegalStateException("extent scan runs out of order at leaf " + run.from());
+            }
+            expected = run.to();
+            Result exact = run;
+            if (run.firstCandidate() != NONE && Long.compareUnsigned(cursor, run.firstCandidate()) > 0) {
+                exact = scan(volume, leaves, run.from(), run.to(), cursor);
+            }
+            exact.rethrow();
+            exact.addTo(plan, nodesize);
+            if (exact.firstCandidate() != NONE) {
+                cursor = exact.finalCursor();
+            }
+        }
+        if (expected != leaves.length) {
+            throw new IllegalStateException("extent scan runs end at leaf " + expected + " of " + leaves.length);
+        }
+    }
+
+    /**
+     * What a run of leaves contributes. {@code blocks} holds pairs (start, length) of tree-block extents in
+     * order, where a negative length {@code -k} stands for k contiguous blocks of nodesize (compact: the
+     * driver collects these for every tree block of the filesystem). {@code error} is the first failure
+     * (the scan stops there), with {@code readError} telling a read failure (at {@code errorLogical}) from
+     * a format error.
+     */
+    public record Result(int from, int to, long[] blocks, int pairs, long firstCandidate, long finalCursor,
+            String error, long errorLogical, boolean readError) implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** Submits the tree blocks in order to {@code plan}. */
+        void addTo(PlanBuilder plan, int nodesize) {
+            for (int i = 0; i < pairs; i++) {
+                long start = blocks[2 * i];
+                long length = blocks[2 * i + 1];
+                if (length < 0) {
+                    for (long k = 0; k < -length; k++) {
+                        plan.add(start + k * nodesize, nodesize, false);
+                    }
+                } else {
+                    plan.add(start, length, false);
+                }
+            }
+        }
+
+        /** Throws the recorded failure, if any. */
+        void rethrow() throws BtrfsFormatException, BlockReadException {
+            if (error != null) {
+                if (readError) {
+                    throw new BlockReadException(errorLogical, error);
+                }
+                throw new BtrfsFormatException(error);
+            }
+        }
+    }
+
+    /** Scans leaves {@code [from, to)} of {@code leaves} (extent-tree leaf addresses in key order). */
+    public static Result scan(Volume volume, long[] leaves, int from, int to, long cursor) {
+        return scan(volume::readTreeBlock, volume.superblock().nodesize(), leaves, from, to, cursor);
+    }
+
+    static Result scan(io.sparkbtrfs.device.Trees.BlockReader reader, int nodesize, long[] leaves, int from, int to,
+            long cursorIn) {
+        Collector out = new Collector(nodesize, from, to);
+        long cursor = cursorIn;
+        long firstCandidate = NONE;
+        for (int l = from; l < to; l++) {
+            byte[] leaf;
+            try {
+                leaf = io.sparkbtrfs.device.Trees.read(reader, leaves[l], "extent tree");
+            } catch (BlockReadException e) {
+                return out.result(firstCandidate, cursor, e.getMessage(), e.logical(), true);
+            }
+            int level = TreeBlock.level(leaf, 0);
+            if (level != 0) {
+                return out.result(firstCandidate, cursor, "extent tree block " + Long.toUnsignedString(leaves[l])
+                        + " has level " + level + ", expected 0", 0, false);
+            }
+            int n = (int) TreeBlock.nritems(leaf, 0);
+            for (int slot = 0; slot < n; slot++) {
+                Key key = TreeBlock.itemKey(leaf, 0, slot);
+                if (key.compareTo(FROM) < 0 || (key.type() != Key.EXTENT_ITEM && key.type() != Key.METADATA_ITEM)) {
+                    continue;
+                }
+                if (firstCandidate == NONE) {
+                    firstCandidate = key.objectid();
+                }
+                if (Long.compareUnsigned(key.objectid(), cursor) < 0) {
+                    continue;
+                }
+                long length = key.type() == Key.METADATA_ITEM ? nodesize : key.offset();
+                String where = "extent item " + key + " in block " + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0));
+                String bad = null;
+                if (length == 0) {
+                    bad = "extent length 0 at bytenr " + Long.toUnsignedString(key.objectid()) + " key type " + key.type();
+                } else if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
+                    bad = where + ": item data lies outside the block";
+                } else if (TreeBlock.itemSize(leaf, 0, slot) < EXTENT_ITEM_MIN_SIZE) {
+                    bad = where + ": either extent tree is corrupted or deprecated extent ref format";
+                }
+                if (bad != null) {
+                    return out.result(firstCandidate, cursor, bad, 0, false);
+                }
+                long flags = LittleEndian.u64(leaf, TreeBlock.itemDataStart(leaf, 0, slot) + 16);
+                if ((flags & EXTENT_FLAG_TREE_BLOCK) != 0) {
+                    if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
+                        return out.result(firstCandidate, cursor, where + ": tree block extent of "
+                                + Long.toUnsignedString(length) + " bytes (nodesize " + nodesize + ")", 0, false);
+                    }
+                    out.add(key.objectid(), length);
+                }
+                cursor = key.objectid() + length;
+            }
+        }
+        return out.result(firstCandidate, cursor, null, 0, false);
+    }
+
+    /** Tree-block extents as compact pairs, contiguous nodesize blocks folded into runs. */
+    private static final class Collector {
+        private final int nodesize;
+        private final int from;
+        private final int to;
+        private long[] pairs = new long[64];
+        private int n;
+
+        Collector(int nodesize, int from, int to) {
+            this.nodesize = nodesize;
+            this.from = from;
+            this.to = to;
+        }
+
+        void add(long start, long length) {
+            if (length == nodesize && n > 0) {
+                long lastStart = pairs[2 * n - 2];
+                long lastLength = pairs[2 * n - 1];
+                long blocks = lastLength < 0 ? -lastLength : lastLength == nodesize ? 1 : 0;
+                if (blocks > 0 && lastStart + blocks * nodesize == start) {
+                    pairs[2 * n - 1] = -(blocks + 1);
+                    return;
+                }
+            }
+            if (2 * n + 2 > pairs.length) {
+                pairs = Arrays.copyOf(pairs, pairs.length * 2);
+            }
+            pairs[2 * n] = start;
+            pairs[2 * n + 1] = length;
+            n++;
+        }
+
+        Result result(long firstCandidate, long cursor, String error, long errorLogical, boolean readError) {
+            return new Result(from, to, Arrays.copyOf(pairs, 2 * n), n, firstCandidate, cursor, error, errorLogical,
+                    readError);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.sparkbtrfs.spark;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.device.VolumeDescriptor;
+import io.sparkbtrfs.dump.ExtentScan;
+import io.sparkbtrfs.store.SerializableConfiguration;
+
+/**
+ * Planning of huge filesystems: the driver reads the extent tree's internal nodes and executors scan runs
+ * of its leaves, returning compact arrays of tree-block extents ({@link ExtentScan}). Below
+ * {@code minLeaves} leaves the driver scans them itself: a Spark job costs more than reading a few
+ * thousand blocks.
+ */
+public final class ExtentScanJob {
+    /** Leaves from which executors scan the extent tree (default 1024: 16 MiB of leaves at 16 KiB). */
+    public static final String MIN_LEAVES = "spark.btrfs.extentScan.minLeaves";
+    /** Leaves per task (default 256). */
+    public static final String LEAVES_PER_TASK = "spark.btrfs.extentScan.leavesPerTask";
+
+    private ExtentScanJob() {
+    }
+
+    /** A scanner that starts Spark (through {@code spark}) only when the tree is large enough. */
+    public static ExtentScan.Scanner scanner(java.util.function.Supplier<JavaSparkContext> spark, Volume volume,
+            Configuration conf, org.apache.spark.SparkConf sparkConf) {
+        int minLeaves = sparkConf.getInt(MIN_LEAVES, 1024);
+        int perTask = Math.max(1, sparkConf.getInt(LEAVES_PER_TASK, 256));
+        ExtentScan.Scanner local = ExtentScan.local(volume);
+        return leaves -> leaves.length < minLeaves ? local.scan(leaves)
+                : run(spark.get(), conf, volume.descriptor(), leaves, perTask);
+    }
+
+    static List<ExtentScan.Result> run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume,
+            long[] leaves, int perTask) {
+        int[] bounds = ExtentScan.runs(leaves.length, perTask);
+        List<int[]> runs = new ArrayList<>();
+        for (int i = 0; i + 1 < bounds.length; i++) {
+            runs.add(new int[] {bounds[i], bounds[i + 1]});
+        }
+        Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
+        Broadcast<long[]> bLeaves = sc.broadcast(leaves);
+        SerializableConfiguration sconf = new SerializableConfiguration(conf);
+        try {
+            sc.setJobGroup("btrfs-image-plan", "btrfs-image: scan " + leaves.length + " extent-tree leaves", true);
+            return sc.parallelize(runs, runs.size()).map(r -> {
+                try (Volume v = Volume.attach(bVolume.value(), sconf.get())) {
+                    return ExtentScan.scan(v, bLeaves.value(), r[0], r[1], ExtentScan.FIRST_BYTENR);
+                } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException e) {
+                    throw new DumpTaskException("cannot open the source: " + e.getMessage(), e);
+                }
+            }).collect();
+        } finally {
+            bVolume.destroy(true);
+            bLeaves.destroy(true);
+        }
+    }
+}
