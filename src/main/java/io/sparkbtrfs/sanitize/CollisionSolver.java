@@ -148,16 +148,19 @@ final class CollisionSolver {
         int k = n - fixed;
         byte[] out = name.clone();
         Arrays.fill(out, fixed, n, (byte) 0);
-        Elimination e = new Elimination(REDUCED[8][k], Crc32c.nameHash(name, 0, n) ^ Crc32c.nameHash(out, 0, n));
+        int residual = Crc32c.nameHash(name, 0, n) ^ Crc32c.nameHash(out, 0, n);
+        Elimination e = new Elimination(REDUCED[8][k], residual);
         long own = 0;
         for (int i = 0; i < k; i++) {
             own |= (name[fixed + i] & 0xFFL) << (8 * i);
         }
-        KeyedPermutation order = new KeyedPermutation(secret, "class " + n + " " + fixed, e.freeCount());
+        KeyedPermutation order = KeyedPermutation.cached(secret, "class " + n + " " + fixed, e.freeCount());
         long position = order.inverse(e.gather(own));
+        Reduced red = REDUCED[8][k];
+        long particular = red.particular(residual);
         byte[] legal = null;
         for (long j = 1; j < order.size(); j++) {
-            long x = e.solution(e.spread(order.after(position, j)));
+            long x = particular ^ red.packed(order.after(position, j));
             for (int i = 0; i < k; i++) {
                 out[fixed + i] = (byte) (x >>> (8 * i));
             }
@@ -267,6 +270,53 @@ final class CollisionSolver {
             for (int r = rank; r < 32; r++) {
                 inconsistent |= mix[r];
             }
+            long[] basis = new long[m - rank];
+            for (int col = 0, i = 0; col < m; col++) {
+                if ((pivots & (1L << col)) == 0) {
+                    basis[i++] = byFreeBit(col);
+                }
+            }
+            byPacked = new long[(basis.length + 7) / 8][256];
+            for (int j = 0; j < byPacked.length; j++) {
+                for (int v = 0; v < 256; v++) {
+                    long x = 0;
+                    for (int b = 0; b < 8 && 8 * j + b < basis.length; b++) {
+                        if ((v & (1 << b)) != 0) {
+                            x ^= basis[8 * j + b];
+                        }
+                    }
+                    byPacked[j][v] = x;
+                }
+            }
+        }
+
+        /** The solution vector that free column {@code col} alone contributes (residual zero). */
+        private long byFreeBit(int col) {
+            long x = 1L << col;
+            for (int r = 0; r < rank; r++) {
+                if ((Long.bitCount(rows[r] & (1L << col)) & 1) != 0) {
+                    x |= 1L << pivotCol[r];
+                }
+            }
+            return x;
+        }
+
+        /** byPacked[j][v]: the solution part of free variables 8j..8j+7 (numbered as {@link Elimination#spread}). */
+        final long[][] byPacked;
+
+        /** The solution with all free variables zero; solvability is the caller's to check. */
+        long particular(int residual) {
+            return byResidual[0][residual & 0xFF] ^ byResidual[1][(residual >>> 8) & 0xFF]
+                    ^ byResidual[2][(residual >>> 16) & 0xFF] ^ byResidual[3][residual >>> 24];
+        }
+
+        /** What the free variables packed in {@code t} add to {@link #particular}: Elimination.solution(spread(t)). */
+        long packed(long t) {
+            long x = 0;
+            for (int j = 0; j < byPacked.length; j++) {
+                x ^= byPacked[j][(int) ((t >>> (8 * j)) & 0xFF)];
+            }
+            return x;
         }
 
         final long freeMask;

@@ -42,6 +42,20 @@ final class KeyedPermutation {
         }
     }
 
+    private static final java.util.concurrent.ConcurrentHashMap<String, KeyedPermutation> CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * As the constructor, shared: a permutation costs a SHA-256 to key, and names of one length share it. At
+     * most a few hundred per secret; the cache empties itself beyond 4096.
+     */
+    static KeyedPermutation cached(long secret, String domain, int bits) {
+        if (CACHE.size() > 4096) {
+            CACHE.clear();
+        }
+        return CACHE.computeIfAbsent(secret + " " + bits + " " + domain, k -> new KeyedPermutation(secret, domain, bits));
+    }
+
     /** The smallest even number of bits whose range holds {@code n} values. */
     static int bitsFor(long n) {
         int b = 64 - Long.numberOfLeadingZeros(Math.max(1, n - 1));

@@ -6,26 +6,36 @@ import java.util.zip.CRC32C;
 /**
  * A task's memo of substitutes, looked up by a name's bytes where they lie in the block (no copy, no key
  * object): most names occur in several items (DIR_ITEM, DIR_INDEX, INODE_REF), and computing a substitute
- * costs far more than finding it. Open addressing; emptied when full, which bounds memory.
+ * costs far more than finding it. Open addressing over one byte arena per executor thread, reused by the
+ * thread's next task: entries are not objects, so they are never promoted garbage for the collector.
+ * Emptied when full, which bounds memory.
  */
 final class NameCache {
+    private static final int ARENA = 4 << 20;
+    private static final ThreadLocal<byte[]> ARENAS = ThreadLocal.withInitial(() -> new byte[ARENA]);
+
     private final int capacity;
     private final int mask;
-    /** entries[i]: the name followed by its substitute (one object: fewer cache misses per lookup). */
-    private final byte[][] entries;
+    /** Per slot: arena offset of name ‖ substitute (-1: empty), the name's length, keep and hash. */
+    private final int[] offsets;
+    private final int[] lengths;
     private final int[] keeps;
     private final int[] hashes;
+    private final byte[] arena = ARENAS.get();
     private final CRC32C crc = new CRC32C();
     private int size;
+    private int used;
 
-    /** @param capacity entries kept before the cache empties itself; a power of two */
+    /** @param capacity entries kept before the cache empties itself */
     NameCache(int capacity) {
         this.capacity = capacity;
         int slots = Integer.highestOneBit(capacity) * 2;
         this.mask = slots - 1;
-        this.entries = new byte[slots][];
+        this.offsets = new int[slots];
+        this.lengths = new int[slots];
         this.keeps = new int[slots];
         this.hashes = new int[slots];
+        Arrays.fill(offsets, -1);
     }
 
     /** The hash {@link #replace} and {@link #put} take for {@code b[off .. off+len)} (CRC32C: an intrinsic). */
@@ -38,11 +48,11 @@ final class NameCache {
 
     /** Copies the substitute of {@code b[off .. off+len)} over it; false if not cached. */
     boolean replace(byte[] b, int off, int len, int keep, int hash) {
-        for (int i = hash & mask; entries[i] != null; i = (i + 1) & mask) {
-            byte[] e = entries[i];
-            if (hashes[i] == hash && e.length == 2 * len && Arrays.equals(e, 0, len, b, off, off + len)
-                    && keeps[i] == keep) {
-                System.arraycopy(e, len, b, off, len);
+        for (int i = hash & mask; offsets[i] >= 0; i = (i + 1) & mask) {
+            int at = offsets[i];
+            if (hashes[i] == hash && lengths[i] == len && keeps[i] == keep
+                    && Arrays.equals(arena, at, at + len, b, off, off + len)) {
+                System.arraycopy(arena, at + len, b, off, len);
                 return true;
             }
         }
@@ -50,19 +60,26 @@ final class NameCache {
     }
 
     void put(byte[] name, int keep, int hash, byte[] substitute) {
-        if (size >= capacity) {
-            Arrays.fill(entries, null);
+        int len = name.length;
+        if (2 * len > arena.length) {
+            return;
+        }
+        if (size >= capacity || used + 2 * len > arena.length) {
+            Arrays.fill(offsets, -1);
             size = 0;
+            used = 0;
         }
         int i = hash & mask;
-        while (entries[i] != null) {
+        while (offsets[i] >= 0) {
             i = (i + 1) & mask;
         }
-        byte[] e = Arrays.copyOf(name, 2 * name.length);
-        System.arraycopy(substitute, 0, e, name.length, name.length);
-        entries[i] = e;
+        System.arraycopy(name, 0, arena, used, len);
+        System.arraycopy(substitute, 0, arena, used + len, len);
+        offsets[i] = used;
+        lengths[i] = len;
         keeps[i] = keep;
         hashes[i] = hash;
+        used += 2 * len;
         size++;
     }
 }
