@@ -2,6 +2,7 @@ package io.sparkbtrfs.sanitize;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 
 import io.sparkbtrfs.format.Crc32c;
 
@@ -63,23 +64,37 @@ final class CollisionSolver {
      * a cycle keyed by the secret alone, which makes distinct names of one class get distinct substitutes.
      */
     static Result solve(byte[] name, int fixed, SplittableRandom rnd, long secret) {
-        int n = name.length;
+        return solve(name, fixed, (LongSupplier) rnd::nextLong, secret);
+    }
+
+    static Result solve(byte[] name, int fixed, LongSupplier rnd, long secret) {
+        byte[] out = new byte[name.length];
+        Kind kind = solveInto(name, name.length, fixed, rnd, secret, out);
+        return kind == null ? null : new Result(out, kind);
+    }
+
+    /**
+     * As {@link #solve} for the name in {@code name[0 .. n)} (which is left unchanged), writing the
+     * substitute into {@code out[0 .. n)}; returns how it was found, or null (out then undefined). The common
+     * case (seven or more free bytes) allocates nothing: a task solves hundreds of thousands of names.
+     */
+    static Kind solveInto(byte[] name, int n, int fixed, LongSupplier rnd, long secret, byte[] out) {
         int free = n - fixed;
-        int target = Crc32c.nameHash(name, 0, n);
         if (free == 5 || free == 6) {
-            return walkClass(name, fixed, secret);
+            return copyOut(walkClass(Arrays.copyOf(name, n), fixed, secret), out);
         }
         if (free >= 6) {
+            int target = Crc32c.nameHash(name, 0, n);
             int k = Math.min(free, MAX_SUFFIX);
             boolean keptLegal = true;
             for (int i = 0; i < fixed; i++) {
                 keptLegal &= name[i] != 0 && name[i] != '/';
             }
-            byte[] out = name.clone();
+            System.arraycopy(name, 0, out, 0, fixed);
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 randomPrefix(out, fixed, n - k, rnd);
                 Arrays.fill(out, n - k, n, (byte) 0x40);
-                long x = REDUCED[6][k].solve(target ^ Crc32c.nameHash(out, 0, n), rnd.nextLong());
+                long x = REDUCED[6][k].solve(target ^ Crc32c.nameHash(out, 0, n), rnd.getAsLong());
                 if (x == NONE) {
                     continue;
                 }
@@ -90,11 +105,27 @@ final class CollisionSolver {
                     ok &= c != 0x7F; // the only non-printable byte of this form
                 }
                 // The random prefix is printable; the kept bytes must be legal.
-                if (ok && keptLegal && !Arrays.equals(out, name)) {
-                    return new Result(out, Kind.PRINTABLE);
+                if (ok && keptLegal && !Arrays.equals(out, 0, n, name, 0, n)) {
+                    return Kind.PRINTABLE;
                 }
             }
         }
+        return copyOut(fallback(Arrays.copyOf(name, n), fixed, rnd), out);
+    }
+
+    private static Kind copyOut(Result r, byte[] out) {
+        if (r == null) {
+            return null;
+        }
+        System.arraycopy(r.name(), 0, out, 0, r.name().length);
+        return r.kind();
+    }
+
+    /** Every bit of the last (up to 7) bytes free: searched for printable, else legal solutions. */
+    private static Result fallback(byte[] name, int fixed, LongSupplier rnd) {
+        int n = name.length;
+        int free = n - fixed;
+        int target = Crc32c.nameHash(name, 0, n);
         if (free < 5) {
             return null; // at most 32 free bits: the only solution is the name itself
         }
@@ -110,7 +141,7 @@ final class CollisionSolver {
         int tries = Math.min(1 << Math.min(e.freeCount(), 16), 1 << 16);
         boolean exhaustive = e.freeCount() <= 16;
         for (int t = 0; t < tries; t++) {
-            long x = e.solution(exhaustive ? e.spread(t) : rnd.nextLong());
+            long x = e.solution(exhaustive ? e.spread(t) : rnd.getAsLong());
             for (int i = 0; i < k; i++) {
                 out[n - k + i] = (byte) (x >>> (i * 8));
             }
@@ -128,12 +159,12 @@ final class CollisionSolver {
     }
 
     /** Fills {@code out[from .. to)} with random characters of {@link #PREFIX_ALPHABET} (64: six bits each). */
-    static void randomPrefix(byte[] out, int from, int to, SplittableRandom rnd) {
+    static void randomPrefix(byte[] out, int from, int to, LongSupplier rnd) {
         long bits = 0;
         int left = 0;
         for (int i = from; i < to; i++) {
             if (left == 0) {
-                bits = rnd.nextLong();
+                bits = rnd.getAsLong();
                 left = 10;
             }
             out[i] = PREFIX_ALPHABET[(int) (bits & 63)];

@@ -59,8 +59,8 @@ final class NameCache {
         return false;
     }
 
-    void put(byte[] name, int keep, int hash, byte[] substitute) {
-        int len = name.length;
+    /** Remembers {@code substitute[0 .. len)} for {@code name[0 .. len)}. */
+    void put(byte[] name, int len, int keep, int hash, byte[] substitute) {
         if (2 * len > arena.length) {
             return;
         }

@@ -43,6 +43,10 @@ public final class NameSanitizer implements LeafItemTransform {
     private final boolean collisions;
     private final long secret;
     private transient NameCache cache;
+    private transient SplitMix rng;
+    /** Per-task scratch: the name being substituted and its substitute (names are at most 255 bytes). */
+    private transient byte[] nameBuf = new byte[256];
+    private transient byte[] subBuf = new byte[256];
     private transient SanitizeStats stats;
 
     public NameSanitizer(boolean collisions, long secret) {
@@ -148,46 +152,61 @@ public final class NameSanitizer implements LeafItemTransform {
         }
         int hash = cache.hash(b, off, len, keep);
         if (!cache.replace(b, off, len, keep, hash)) {
-            byte[] name = Arrays.copyOfRange(b, off, off + len);
-            byte[] sub = compute(name, keep);
-            cache.put(name, keep, hash, sub);
-            System.arraycopy(sub, 0, b, off, len);
+            if (subBuf.length < len) {
+                subBuf = new byte[len];
+                nameBuf = new byte[len];
+            }
+            System.arraycopy(b, off, nameBuf, 0, len);
+            computeInto(nameBuf, len, keep, subBuf);
+            cache.put(nameBuf, len, keep, hash, subBuf);
+            System.arraycopy(subBuf, 0, b, off, len);
         }
         stats.names++;
     }
 
     /** The substitute of {@code name}: depends only on the name, {@code keep} and the secret. */
     byte[] compute(byte[] name, int keep) {
-        long prf = SipHash.hash(secret, KEY1 ^ secret * 0x9E3779B97F4A7C15L, name, 0, name.length);
-        SplittableRandom rnd = new SplittableRandom(prf);
+        byte[] out = new byte[name.length];
+        computeInto(name, name.length, keep, out);
+        return out;
+    }
+
+    /**
+     * Writes the substitute of {@code name[0 .. len)} (left unchanged) into {@code out[0 .. len)}. Allocation
+     * free in the common cases: a task substitutes hundreds of thousands of names.
+     */
+    private void computeInto(byte[] name, int len, int keep, byte[] out) {
+        long prf = SipHash.hash(secret, KEY1 ^ secret * 0x9E3779B97F4A7C15L, name, 0, len);
+        SplitMix rnd = rng == null ? (rng = new SplitMix()) : rng;
+        rnd.seed(prf);
         if (stats != null) {
             stats.fingerprint(prf);
         }
-        boolean isShort = name.length - keep <= SHORT_NAME;
+        boolean isShort = len - keep <= SHORT_NAME;
         if (collisions) {
             if (isShort) {
                 count(s -> s.shortFallbacks++);
             } else {
-                CollisionSolver.Result r = CollisionSolver.solve(name, keep, rnd, secret);
-                if (r != null) {
+                CollisionSolver.Kind kind = CollisionSolver.solveInto(name, len, keep, rnd, secret, out);
+                if (kind != null) {
                     count(s -> s.collisions++);
-                    if (r.kind() == CollisionSolver.Kind.NON_PRINTABLE) {
+                    if (kind == CollisionSolver.Kind.NON_PRINTABLE) {
                         count(s -> s.nonPrintable++);
                     }
-                    return r.name();
+                    return;
                 }
                 count(s -> s.noCollisionFallbacks++);
             }
         }
         if (isShort) {
-            byte[] p = permuteShort(name, keep);
+            byte[] p = permuteShort(Arrays.copyOf(name, len), keep);
             if (p != null) {
-                return p;
+                System.arraycopy(p, 0, out, 0, len);
+                return;
             }
         }
-        byte[] out = name.clone();
-        CollisionSolver.randomPrefix(out, keep, out.length, rnd);
-        return out;
+        System.arraycopy(name, 0, out, 0, keep);
+        CollisionSolver.randomPrefix(out, keep, len, rnd);
     }
 
     /**
