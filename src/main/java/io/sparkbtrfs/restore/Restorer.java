@@ -235,17 +235,20 @@ public final class Restorer {
                     throw new RestoreException(where + ": " + e.getMessage());
                 }
             }
+            byte[] piece = PIECES.get();
             for (int off = 0; off < content.length; off += PIECE) {
                 int len = Math.min(PIECE, content.length - off);
-                sink.write(bytenr + off, java.util.Arrays.copyOfRange(content, off, off + len), len);
+                System.arraycopy(content, off, piece, 0, len); // sinks patch pieces in place
+                sink.write(bytenr + off, piece, len);
             }
             return content.length;
         }
-        Inflater inf = new Inflater();
+        Inflater inf = INFLATERS.get();
+        inf.reset();
         try {
             inf.setInput(payload);
             long total = 0;
-            byte[] piece = new byte[PIECE];
+            byte[] piece = PIECES.get();
             while (!inf.finished()) {
                 int filled = 0;
                 while (filled < PIECE && !inf.finished()) {
@@ -267,10 +270,16 @@ public final class Restorer {
             return total;
         } catch (DataFormatException e) {
             throw new RestoreException(where + ": corrupted zlib payload (" + e.getMessage() + ")");
-        } finally {
-            inf.end();
         }
     }
+
+    /*
+     * Each worker thread reuses one piece buffer and one inflater: sinks write (and patch) a piece before
+     * returning, and per-item 512 KiB buffers were garbage that outlived young collections, so the heap (and
+     * the RSS) grew with the image.
+     */
+    private static final ThreadLocal<byte[]> PIECES = ThreadLocal.withInitial(() -> new byte[PIECE]);
+    private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
 
     /** Superblock and its mirrors, then the size. Returns the final target size. */
     static long finish(Target target, Superblock sb, byte[] superblock) throws RestoreException {
