@@ -2,7 +2,6 @@ package io.sparkbtrfs.sanitize;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 import io.sparkbtrfs.dump.LeafItemTransform;
 import io.sparkbtrfs.format.LittleEndian;
