@@ -46,39 +46,49 @@ public final class Trees {
         if (rootLevel == 0) {
             return new long[] {root};
         }
-        long[][] out = {new long[256]};
-        int[] n = {0};
-        LongHashSet seen = new LongHashSet();
-        collectLeaves(reader, root, rootLevel, tree, from, seen, out, n);
-        return java.util.Arrays.copyOf(out[0], n[0]);
+        java.util.stream.LongStream.Builder leaves = java.util.stream.LongStream.builder();
+        collectLeaves(reader, root, rootLevel, tree, from, new LongHashSet(), leaves);
+        return leaves.build().toArray();
     }
 
     private static void collectLeaves(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
-            LongHashSet seen, long[][] out, int[] n) throws BtrfsFormatException, BlockReadException {
-        if (!seen.add(bytenr)) {
-            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
-        }
-        byte[] block = read(reader, bytenr, tree);
-        int level = TreeBlock.level(block, 0);
-        if (level != expectedLevel) {
-            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
-                    + ", expected " + expectedLevel);
-        }
+            LongHashSet seen, java.util.stream.LongStream.Builder leaves) throws BtrfsFormatException, BlockReadException {
+        byte[] block = readOnce(reader, bytenr, expectedLevel, tree, seen);
         int nritems = (int) TreeBlock.nritems(block, 0);
         for (int slot = firstChild(block, nritems, from); slot < nritems; slot++) {
             long child = TreeBlock.childPointer(block, 0, slot);
-            if (level > 1) {
-                collectLeaves(reader, child, level - 1, tree, from, seen, out, n);
-                continue;
+            if (expectedLevel > 1) {
+                collectLeaves(reader, child, expectedLevel - 1, tree, from, seen, leaves);
+            } else {
+                markOnce(seen, child, tree);
+                leaves.add(child);
             }
-            if (!seen.add(child)) {
-                throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(child) + " is referenced twice");
-            }
-            if (n[0] == out[0].length) {
-                out[0] = java.util.Arrays.copyOf(out[0], n[0] * 2);
-            }
-            out[0][n[0]++] = child;
         }
+    }
+
+    /** A block reached twice is a corrupted tree; following it again could multiply the work without bound. */
+    private static void markOnce(LongHashSet seen, long bytenr, String tree) throws BtrfsFormatException {
+        if (!seen.add(bytenr)) {
+            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
+        }
+    }
+
+    /** Reads a block not reached before in this traversal and checks that it sits at {@code expectedLevel}. */
+    private static byte[] readOnce(BlockReader reader, long bytenr, int expectedLevel, String tree, LongHashSet seen)
+            throws BtrfsFormatException, BlockReadException {
+        markOnce(seen, bytenr, tree);
+        byte[] block = read(reader, bytenr, tree);
+        String problem = levelProblem(tree, bytenr, TreeBlock.level(block, 0), expectedLevel);
+        if (problem != null) {
+            throw new BtrfsFormatException(problem);
+        }
+        return block;
+    }
+
+    /** Why a block of {@code level} cannot stand where {@code expected} is; null if it can. */
+    public static String levelProblem(String tree, long bytenr, int level, int expected) {
+        return level == expected ? null
+                : tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level + ", expected " + expected;
     }
 
     /** The last child whose first key is <= from may still hold keys >= from. */
@@ -107,23 +117,14 @@ public final class Trees {
 
     private static void visit(BlockReader reader, long bytenr, int expectedLevel, String tree, Key from,
             LeafVisitor visitor, LongHashSet seen) throws BtrfsFormatException, BlockReadException {
-        // A block reached twice is a corrupted tree; following it again could multiply the work without bound.
-        if (!seen.add(bytenr)) {
-            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " is referenced twice");
-        }
-        byte[] block = read(reader, bytenr, tree);
-        int level = TreeBlock.level(block, 0);
-        if (level != expectedLevel) {
-            throw new BtrfsFormatException(tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level
-                    + ", expected " + expectedLevel);
-        }
+        byte[] block = readOnce(reader, bytenr, expectedLevel, tree, seen);
         int nritems = (int) TreeBlock.nritems(block, 0);
-        if (level == 0) {
+        if (expectedLevel == 0) {
             visitor.leaf(block, nritems);
             return;
         }
         for (int slot = firstChild(block, nritems, from); slot < nritems; slot++) {
-            visit(reader, TreeBlock.childPointer(block, 0, slot), level - 1, tree, from, visitor, seen);
+            visit(reader, TreeBlock.childPointer(block, 0, slot), expectedLevel - 1, tree, from, visitor, seen);
         }
     }
 }

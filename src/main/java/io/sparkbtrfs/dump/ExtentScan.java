@@ -138,10 +138,9 @@ public final class ExtentScan {
             } catch (BlockReadException e) {
                 return out.result(firstCandidate, cursor, e.getMessage(), e.logical(), true);
             }
-            int level = TreeBlock.level(leaf, 0);
-            if (level != 0) {
-                return out.result(firstCandidate, cursor, "extent tree block " + Long.toUnsignedString(leaves[l])
-                        + " has level " + level + ", expected 0", 0, false);
+            String notLeaf = io.sparkbtrfs.device.Trees.levelProblem("extent tree", leaves[l], TreeBlock.level(leaf, 0), 0);
+            if (notLeaf != null) {
+                return out.result(firstCandidate, cursor, notLeaf, 0, false);
             }
             int n = (int) TreeBlock.nritems(leaf, 0);
             for (int slot = 0; slot < n; slot++) {
