@@ -31,7 +31,7 @@ public final class PartWriter implements AutoCloseable {
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
     private byte[] scratch = new byte[0];
     /** Reused compressor output (zlib or zstd: one writer uses one codec). */
-    private byte[] zlibOut = new byte[0];
+    private byte[] compressed = new byte[0];
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -95,10 +95,14 @@ public final class PartWriter implements AutoCloseable {
                 for (int i = first; i < end; i++) {
                     byte[] content = contentInto(i);
                     int length = plan.length(i);
-                    payloads[i - first] = zstd != null ? io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd,
-                            zstdScratch(length))
-                            : ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
-                                    zlibScratch(length));
+                    if (zstd != null) {
+                        compressed = atLeast(compressed, io.sparkbtrfs.image.ZstdCodec.bound(length));
+                        payloads[i - first] = io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd, compressed);
+                    } else {
+                        compressed = atLeast(compressed, ZlibCodec.bound(length));
+                        payloads[i - first] = ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
+                                compressed);
+                    }
                 }
                 offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
                 java.util.Arrays.fill(payloads, null);
@@ -138,7 +142,7 @@ public final class PartWriter implements AutoCloseable {
                 return sb;
             }
             case ItemPlan.METADATA: {
-                byte[] buf = buffer(length);
+                byte[] buf = scratch = atLeast(scratch, length);
                 BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
                 for (int b = 0, off = 0; off < length; b++, off += nodesize) {
                     if (failures[b] != null) {
@@ -154,7 +158,7 @@ public final class PartWriter implements AutoCloseable {
                 return buf;
             }
             case ItemPlan.DATA: {
-                byte[] buf = buffer(length);
+                byte[] buf = scratch = atLeast(scratch, length);
                 volume.readLogical(start, buf, 0, length);
                 return buf;
             }
@@ -163,28 +167,9 @@ public final class PartWriter implements AutoCloseable {
         }
     }
 
-    /** The reused zlib output buffer, big enough for the stream of {@code length} bytes. */
-    private byte[] zlibScratch(int length) {
-        if (zlibOut.length < ZlibCodec.bound(length)) {
-            zlibOut = new byte[ZlibCodec.bound(Math.max(length, zlibOut.length * 2))];
-        }
-        return zlibOut;
-    }
-
-    /** The reused zstd output buffer, big enough for the frame of {@code length} bytes. */
-    private byte[] zstdScratch(int length) {
-        if (zlibOut.length < io.sparkbtrfs.image.ZstdCodec.bound(length)) {
-            zlibOut = new byte[io.sparkbtrfs.image.ZstdCodec.bound(Math.max(length, zlibOut.length * 2))];
-        }
-        return zlibOut;
-    }
-
-    /** The reused content buffer, grown to at least {@code length} bytes. */
-    private byte[] buffer(int length) {
-        if (scratch.length < length) {
-            scratch = new byte[Math.max(length, scratch.length * 2)];
-        }
-        return scratch;
+    /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */
+    private static byte[] atLeast(byte[] b, int n) {
+        return b.length >= n ? b : new byte[Math.max(n, b.length * 2)];
     }
 
     /**
