@@ -274,51 +274,55 @@ final class CollisionSolver {
             }
             long mask = m == 64 ? -1L : (1L << m) - 1;
             freeMask = mask & ~pivots;
-            for (int j = 0; j < 4; j++) {
-                for (int v = 0; v < 256; v++) {
-                    int residual = v << (8 * j);
-                    long x = 0;
-                    for (int r = 0; r < rank; r++) {
-                        if ((Integer.bitCount(mix[r] & residual) & 1) != 0) {
-                            x |= 1L << pivotCol[r];
-                        }
-                    }
-                    byResidual[j][v] = x;
-                }
-            }
-            for (int j = 0; j < 8; j++) {
-                for (int v = 0; v < 256; v++) {
-                    long free = ((long) v << (8 * j)) & freeMask;
-                    long x = free;
-                    for (int r = 0; r < rank; r++) {
-                        if ((Long.bitCount(rows[r] & free) & 1) != 0) {
-                            x |= 1L << pivotCol[r];
-                        }
-                    }
-                    byFree[j][v] = x;
-                }
-            }
             for (int r = rank; r < 32; r++) {
                 inconsistent |= mix[r];
             }
+            // Solutions are linear in the residual and in the free variables: tabulate what each bit adds.
+            long[] perResidualBit = new long[32];
+            for (int b = 0; b < 32; b++) {
+                for (int r = 0; r < rank; r++) {
+                    if (((mix[r] >>> b) & 1) != 0) {
+                        perResidualBit[b] |= 1L << pivotCol[r];
+                    }
+                }
+            }
+            long[] perFreeColumn = new long[64];
             long[] basis = new long[m - rank];
             for (int col = 0, i = 0; col < m; col++) {
                 if ((pivots & (1L << col)) == 0) {
-                    basis[i++] = byFreeBit(col);
+                    perFreeColumn[col] = byFreeBit(col);
+                    basis[i++] = perFreeColumn[col];
                 }
             }
-            byPacked = new long[(basis.length + 7) / 8][256];
-            for (int j = 0; j < byPacked.length; j++) {
+            byResidual = xorTables(perResidualBit);
+            byFree = xorTables(perFreeColumn);
+            byPacked = xorTables(basis);
+        }
+
+        /** tables[j][v]: the XOR of {@code perBit[8j + b]} over the bits b set in v. */
+        private static long[][] xorTables(long[] perBit) {
+            long[][] tables = new long[(perBit.length + 7) / 8][256];
+            for (int j = 0; j < tables.length; j++) {
                 for (int v = 0; v < 256; v++) {
                     long x = 0;
-                    for (int b = 0; b < 8 && 8 * j + b < basis.length; b++) {
+                    for (int b = 0; b < 8 && 8 * j + b < perBit.length; b++) {
                         if ((v & (1 << b)) != 0) {
-                            x ^= basis[8 * j + b];
+                            x ^= perBit[8 * j + b];
                         }
                     }
-                    byPacked[j][v] = x;
+                    tables[j][v] = x;
                 }
             }
+            return tables;
+        }
+
+        /** The XOR of the table entries of every byte of {@code bits}. */
+        private static long lookup(long[][] tables, long bits) {
+            long x = 0;
+            for (int j = 0; j < tables.length; j++) {
+                x ^= tables[j][(int) ((bits >>> (8 * j)) & 0xFF)];
+            }
+            return x;
         }
 
         /** The solution vector that free column {@code col} alone contributes (residual zero). */
@@ -334,27 +338,22 @@ final class CollisionSolver {
 
         /** byPacked[j][v]: the solution part of free variables 8j..8j+7 (numbered as {@link Elimination#spread}). */
         final long[][] byPacked;
+        /** byResidual[j][v]: the pivot variables a residual of byte v at position j sets. */
+        final long[][] byResidual;
+        /** byFree[j][v]: free variables of byte v at position j, with the pivot variables they flip. */
+        final long[][] byFree;
 
         /** The solution with all free variables zero; solvability is the caller's to check. */
         long particular(int residual) {
-            return byResidual[0][residual & 0xFF] ^ byResidual[1][(residual >>> 8) & 0xFF]
-                    ^ byResidual[2][(residual >>> 16) & 0xFF] ^ byResidual[3][residual >>> 24];
+            return lookup(byResidual, residual & 0xFFFFFFFFL);
         }
 
         /** What the free variables packed in {@code t} add to {@link #particular}: Elimination.solution(spread(t)). */
         long packed(long t) {
-            long x = 0;
-            for (int j = 0; j < byPacked.length; j++) {
-                x ^= byPacked[j][(int) ((t >>> (8 * j)) & 0xFF)];
-            }
-            return x;
+            return lookup(byPacked, t);
         }
 
         final long freeMask;
-        /** byResidual[j][v]: the pivot variables a residual of byte v at position j sets (solutions are linear). */
-        final long[][] byResidual = new long[4][256];
-        /** byFree[j][v]: free variables of byte v at position j, with the pivot variables they flip. */
-        final long[][] byFree = new long[8][256];
         /** Union of the residual bits that must sum to zero in the rows past the rank. */
         int inconsistent;
 
@@ -370,13 +369,7 @@ final class CollisionSolver {
                     }
                 }
             }
-            long x = byResidual[0][residual & 0xFF] ^ byResidual[1][(residual >>> 8) & 0xFF]
-                    ^ byResidual[2][(residual >>> 16) & 0xFF] ^ byResidual[3][residual >>> 24];
-            long f = bits & freeMask;
-            for (int j = 0; f != 0; j++, f >>>= 8) {
-                x ^= byFree[j][(int) (f & 0xFF)];
-            }
-            return x;
+            return particular(residual) ^ lookup(byFree, bits & freeMask);
         }
     }
 
