@@ -10,46 +10,16 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.sparkbtrfs.image.ClusterWriter;
-import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.SyntheticItems;
 
 /** Patched parts, concatenated as they are (HDFS concat), give the bytes of the streaming assembly. */
 class PartPatcherTest {
-    private static final int MAX = MetadumpFormat.MAX_ITEMS;
-
-    private static long[] bytenrs;
-    private static byte[][] payloads;
-
-    private static void synthetic(int items, long seed) {
-        Random r = new Random(seed);
-        bytenrs = new long[items];
-        payloads = new byte[items][];
-        for (int i = 0; i < items; i++) {
-            bytenrs[i] = r.nextLong() | 1;
-            payloads[i] = new byte[1 + r.nextInt(i % 17 == 0 ? 70_000 : 3000)];
-            r.nextBytes(payloads[i]);
-        }
-    }
-
-    private static PartResult writePart(int part, int from, int to, ByteArrayOutputStream out) throws IOException {
-        ClusterWriter w = new ClusterWriter(out, MetadumpFormat.MAGIC_V0, 0, 0);
-        long[] offsets = new long[to - from];
-        for (int c = from; c < to; c++) {
-            int first = c * MAX;
-            int n = Math.min(bytenrs.length, (c + 1) * MAX) - first;
-            offsets[c - from] = w.write(Arrays.copyOfRange(bytenrs, first, first + n),
-                    Arrays.copyOfRange(payloads, first, first + n), n);
-        }
-        return new PartResult(part, w.offset(), offsets, w.lastIndex(), 0, 0);
-    }
-
     @Test
     void concatenatedPatchedPartsEqualTheAssembledImage() throws IOException {
-        synthetic(300, 5); // 4 clusters: 83 + 83 + 83 + 51
+        SyntheticItems items = SyntheticItems.random(300, 5); // 4 clusters: 83 + 83 + 83 + 51
         List<int[]> splits = List.of(new int[] {0, 4}, new int[] {0, 3, 4}, new int[] {0, 1, 2, 3, 4},
                 new int[] {0, 0, 3, 3, 4, 4}, new int[] {0, 2, 4}, new int[] {0, 1, 1, 4}, new int[] {0, 2, 2, 3, 4});
         for (int[] bounds : splits) {
@@ -57,7 +27,7 @@ class PartPatcherTest {
             List<byte[]> bytes = new ArrayList<>();
             for (int i = 0; i + 1 < bounds.length; i++) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                parts.add(writePart(i, bounds[i], bounds[i + 1], out));
+                parts.add(items.writePart(i, bounds[i], bounds[i + 1], out));
                 bytes.add(out.toByteArray());
             }
             ByteArrayOutputStream want = new ByteArrayOutputStream();
@@ -79,9 +49,9 @@ class PartPatcherTest {
 
     @Test
     void partsOfTheWrongLengthAreRejected() throws IOException {
-        synthetic(200, 9);
+        SyntheticItems items = SyntheticItems.random(200, 9);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PartResult part = writePart(0, 0, 3, out);
+        PartResult part = items.writePart(0, 0, 3, out);
         PartPatcher.Patch patch = PartPatcher.plan(List.of(part)).get(0);
         byte[] b = out.toByteArray();
         assertThrows(IOException.class, () -> PartPatcher.patch(patch,

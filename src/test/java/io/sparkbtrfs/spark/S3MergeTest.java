@@ -10,15 +10,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.dump.PartPatcher;
 import io.sparkbtrfs.dump.PartResult;
-import io.sparkbtrfs.image.ClusterWriter;
-import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.store.S3MultipartMerge;
+import io.sparkbtrfs.testing.SyntheticItems;
 
 /**
  * The S3 merge's building blocks: parts patched group by group (as executors write merge objects) concatenate to
@@ -26,44 +24,12 @@ import io.sparkbtrfs.store.S3MultipartMerge;
  * grouping obeys the multipart size rules.
  */
 class S3MergeTest {
-    private static final int MAX = MetadumpFormat.MAX_ITEMS;
-
-    private static long[] bytenrs;
-    private static byte[][] payloads;
-
-    private static void synthetic(int items, long seed) {
-        Random r = new Random(seed);
-        bytenrs = new long[items];
-        payloads = new byte[items][];
-        for (int i = 0; i < items; i++) {
-            bytenrs[i] = r.nextLong() | 1;
-            payloads[i] = new byte[1 + r.nextInt(i % 17 == 0 ? 70_000 : 3000)];
-            r.nextBytes(payloads[i]);
-        }
-    }
-
-    private static int clusters() {
-        return (bytenrs.length + MAX - 1) / MAX;
-    }
-
-    private static PartResult writePart(int part, int from, int to, ByteArrayOutputStream out) throws IOException {
-        ClusterWriter w = new ClusterWriter(out, MetadumpFormat.MAGIC_V0, 0, 0);
-        long[] offsets = new long[to - from];
-        for (int c = from; c < to; c++) {
-            int first = c * MAX;
-            int n = Math.min(bytenrs.length, (c + 1) * MAX) - first;
-            offsets[c - from] = w.write(Arrays.copyOfRange(bytenrs, first, first + n),
-                    Arrays.copyOfRange(payloads, first, first + n), n);
-        }
-        return new PartResult(part, w.offset(), offsets, w.lastIndex(), 0, 0);
-    }
-
-    private static void check(int[] bounds, byte[] want, long min) throws IOException {
+    private static void check(SyntheticItems items, int[] bounds, byte[] want, long min) throws IOException {
         List<PartResult> parts = new ArrayList<>();
         List<byte[]> bytes = new ArrayList<>();
         for (int i = 0; i + 1 < bounds.length; i++) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            parts.add(writePart(i, bounds[i], bounds[i + 1], out));
+            parts.add(items.writePart(i, bounds[i], bounds[i + 1], out));
             bytes.add(out.toByteArray());
         }
         PartPatcher.Patch[] byPart = new PartPatcher.Patch[parts.size()];
@@ -101,11 +67,11 @@ class S3MergeTest {
     @Test
     void patchedGroupsConcatenateToTheOnePassImage() throws IOException {
         for (int items : new int[] {300, 250, 84, 1}) {
-            synthetic(items, items);
+            SyntheticItems synthetic = SyntheticItems.random(items, items);
             ByteArrayOutputStream one = new ByteArrayOutputStream();
-            writePart(0, 0, clusters(), one);
+            synthetic.writePart(0, 0, synthetic.clusters(), one);
             byte[] want = one.toByteArray();
-            int c = clusters();
+            int c = synthetic.clusters();
             List<int[]> splits = new ArrayList<>();
             splits.add(new int[] {0, c});
             splits.add(new int[] {0, 0, c, c});
@@ -119,7 +85,7 @@ class S3MergeTest {
             }
             for (int[] bounds : splits) {
                 for (long min : new long[] {1, 50_000, 120_000, 1L << 20}) {
-                    check(bounds, want, min);
+                    check(synthetic, bounds, want, min);
                 }
             }
         }
