@@ -77,6 +77,7 @@ public final class ImageOptions {
     private final boolean bestEffort;
     private final String report;
     private final int zstdLevel;
+    private final boolean force;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -108,6 +109,12 @@ public final class ImageOptions {
         this.bestEffort = b.bestEffort;
         this.report = b.report;
         this.zstdLevel = b.zstdLevel;
+        this.force = b.force;
+    }
+
+    /** {@code --force}: restore onto a block device even if it is mounted or held by another device. */
+    public boolean isForce() {
+        return force;
     }
 
     /** {@code --compress zstd[:LEVEL]}: the zstd level of our own image flavour, 0 if not asked for. */
@@ -276,7 +283,7 @@ public final class ImageOptions {
                 && partitions == x.partitions && progress == x.progress && seed.equals(x.seed)
                 && conf.equals(x.conf) && new ArrayList<>(conf.keySet()).equals(new ArrayList<>(x.conf.keySet()))
                 && devices.equals(x.devices) && bestEffort == x.bestEffort && Objects.equals(report, x.report)
-                && zstdLevel == x.zstdLevel;
+                && zstdLevel == x.zstdLevel && force == x.force;
     }
 
     @Override
@@ -322,6 +329,12 @@ public final class ImageOptions {
         private boolean bestEffort;
         private String report;
         private int zstdLevel;
+        private boolean force;
+
+        public Builder force(boolean v) {
+            this.force = v;
+            return this;
+        }
 
         public Builder zstdLevel(int v) {
             this.zstdLevel = v;

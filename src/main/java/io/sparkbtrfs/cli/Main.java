@@ -31,6 +31,8 @@ import io.sparkbtrfs.spark.DumpSummary;
 import io.sparkbtrfs.spark.ProgressMeter;
 import io.sparkbtrfs.spark.SparkSessions;
 import io.sparkbtrfs.store.ImageOutput;
+import io.sparkbtrfs.store.OutputFile;
+import io.sparkbtrfs.store.Umask;
 
 /**
  * {@code btrfs-image}: parses the reference tool's command line (plus our long options), runs the
@@ -45,8 +47,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Interrupts.install(Thread.currentThread(), System.err);
         int status = run(args, System.out, System.err);
         System.out.flush();
+        Interrupts.finished();
         System.exit(status);
     }
 
@@ -66,13 +70,27 @@ public final class Main {
             }
             return dump(options, err);
         } catch (UserError e) {
-            return fail(err, e.getMessage());
+            return fail(err, interrupted(e.getMessage()));
         } catch (OutOfMemoryError e) {
-            return fail(err, "out of memory; give the driver more heap (JAVA_OPTS=-Xmx...)");
+            return fail(err, interrupted("out of memory; give the driver more heap (JAVA_OPTS=-Xmx...)"));
+        } catch (org.apache.hadoop.fs.FSError e) {
+            // Hadoop's local file system wraps write errors (no space left) in an Error.
+            return fail(err, interrupted(describeCause(e)));
         } catch (Exception e) {
             // A bug of ours, not the user's input: keep the line, name the type.
-            return fail(err, "internal error: " + e);
+            return fail(err, interrupted("internal error: " + e));
         }
+    }
+
+    /** A failure caused by a signal says so: what failed is only its consequence. */
+    private static String interrupted(String message) {
+        String signal = Interrupts.received();
+        return signal == null ? message : Interrupts.message();
+    }
+
+    private static String describeCause(Throwable e) {
+        Throwable c = e.getCause() != null ? e.getCause() : e;
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     private static int restore(ImageOptions options, PrintStream err) {
@@ -80,26 +98,39 @@ public final class Main {
         // Spark and Hadoop classes cost a second to load; a restore from a local file needs neither.
         java.util.function.Supplier<Configuration> hadoop = () -> {
             try {
-                return SparkSessions.hadoopConf(SparkSessions.sparkConf(options.getMaster(), false, options.getConf()),
-                        options.getConf());
+                return hadoopConf(SparkSessions.sparkConf(options.getMaster(), false, options.getConf()), options);
             } catch (IOException e) {
                 throw new UserError("cannot read configuration: " + e.getMessage());
             }
         };
         int threads = options.getThreads() > 0 ? options.getThreads()
                 : Math.min(ImageOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors());
+        List<String> targets = options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget());
+        Interrupts.note(String.join(", ", targets) + " left as it was (a device: partly written)");
         try {
             RestoreSummary summary = new Restorer(threads, err,
-                    options.getProgress().enabled(Terminal.isStderrTerminal())).restore(options.getSource(),
-                    options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()),
-                    options.isMultiDevice(), options.isOldRestore(), hadoop, System.in);
+                    options.getProgress().enabled(Terminal.isStderrTerminal()), options.isForce()).restore(
+                            options.getSource(), targets, options.isMultiDevice(), options.isOldRestore(), hadoop,
+                            System.in);
+            Interrupts.committed();
             RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
                     (System.nanoTime() - started) / 1_000_000);
-            err.println(total.line(options.getSource(), String.join(", ", options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()))));
+            err.println(total.line(options.getSource(), String.join(", ", targets)));
             return 0;
         } catch (RestoreException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    /** Hadoop configuration of a run: new files honour the user's umask, not Hadoop's default 022. */
+    private static Configuration hadoopConf(SparkConf spark, ImageOptions options) {
+        Configuration conf = SparkSessions.hadoopConf(spark, options.getConf());
+        String key = "fs.permissions.umask-mode";
+        String[] from = conf.getPropertySources(key);
+        if (from == null || java.util.Arrays.stream(from).allMatch("core-default.xml"::equals)) {
+            conf.set(key, Umask.hadoopForm());
+        }
+        return conf;
     }
 
     private static int dump(ImageOptions options, PrintStream err) {
@@ -116,13 +147,18 @@ public final class Main {
         } catch (IOException e) {
             throw new UserError("cannot read Spark configuration: " + e.getMessage());
         }
-        Configuration hadoop = SparkSessions.hadoopConf(sparkConf, options.getConf());
+        Configuration hadoop = hadoopConf(sparkConf, options);
         Timings timings = new Timings(started);
         timings.mark("configuration");
         warnIfMounted(source, err);
         List<String> devices = new ArrayList<>();
         devices.add(source);
         devices.addAll(options.getDevices());
+        List<OutputFile.Guarded> guarded = new ArrayList<>();
+        for (String d : devices) {
+            guarded.add(new OutputFile.Guarded(d.equals(source) ? "the source" : "a device of the source", d));
+        }
+        int mode = OutputFile.imageModeFor(devices);
         if (!isLocalMaster(sparkConf.get("spark.master"))) {
             // Executors in other JVMs run in their own working directories: give them absolute paths.
             devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
@@ -149,14 +185,36 @@ public final class Main {
         timings.mark("open");
         // Started when first needed: by planning if the extent tree is big enough to scan on executors.
         JavaSparkContext[] sc = {null};
+        Runnable cancel = () -> {
+            if (sc[0] != null) {
+                sc[0].cancelAllJobs();
+            }
+        };
         java.util.function.Supplier<JavaSparkContext> spark = () -> {
             if (sc[0] == null) {
-                sc[0] = SparkSessions.start(sparkConf);
+                try {
+                    sc[0] = SparkSessions.start(sparkConf);
+                } catch (Exception e) { // SparkException, undeclared; configuration errors
+                    throw new UserError("cannot start Spark (master " + sparkConf.get("spark.master") + "): "
+                            + rootMessage(e));
+                }
+                Interrupts.onInterrupt(cancel);
             }
             return sc[0];
         };
         List<BlockProblem> planProblems = new ArrayList<>();
-        try (Volume v = volume; ImageOutput output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""))) {
+        ImageOutput output = null;
+        OutputFile reportFile = null;
+        try (Volume v = volume) {
+            output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""), mode, guarded);
+            Interrupts.note(output.isStreamed() ? "the image sent to " + displayTarget(target) + " is incomplete"
+                    : target + " was not written");
+            if (options.getReport() != null) {
+                List<OutputFile.Guarded> notReport = new ArrayList<>(guarded);
+                notReport.add(new OutputFile.Guarded("the image's target", target));
+                reportFile = OutputFile.create(options.getReport(), () -> hadoop, Umask.imageMode(mode), notReport,
+                        false);
+            }
             io.sparkbtrfs.dump.ExtentScan.Scanner scanner = io.sparkbtrfs.spark.ExtentScanJob.scanner(spark, v, hadoop,
                     sparkConf);
             try {
@@ -189,18 +247,34 @@ public final class Main {
                     meter.finish();
                 }
             }
+            java.util.TreeMap<Long, BlockProblem> problems = problems(planProblems, summary.problems());
+            if (reportFile != null) {
+                // A side output is complete before the image is: a report that cannot be written means no image.
+                writeReport(reportFile, options, problems);
+            }
+            try {
+                output.commit();
+            } catch (IOException e) {
+                if (reportFile != null) {
+                    deleteQuietly(options.getReport());
+                }
+                throw e;
+            }
+            Interrupts.committed();
             timings.mark("write and merge");
             timings.print(err);
             long millis = (System.nanoTime() - started) / 1_000_000;
             DumpSummary total = summary.withMillis(millis);
-            report(options, planProblems, summary.problems(), err);
+            warnProblems(problems, err);
             if (sanitize) {
                 err.println(summary.sanitizeLine(collisions));
             }
-            err.println(total.line(source, ImageOutput.STDOUT.equals(target) ? "stdout" : target));
+            err.println(total.line(source, displayTarget(target)));
             return 0;
         } catch (IOException e) {
-            throw new UserError(describe(e));
+            throw new UserError(withoutHadoopWikiLink(describe(e)));
+        } catch (UserError e) {
+            throw e;
         } catch (Exception e) {
             // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
             Throwable cause = userCause(e);
@@ -208,19 +282,35 @@ public final class Main {
                 throw (UserError) cause;
             }
             if (cause != null) {
-                throw new UserError(source + ": " + cause.getMessage());
+                String m = cause.getMessage();
+                throw new UserError(m != null && m.startsWith("unable to write ") ? m : source + ": " + m);
             }
             throw new UserError("dump failed: " + rootMessage(e));
         } finally {
+            if (reportFile != null) {
+                reportFile.close();
+            }
+            if (output != null) {
+                output.close();
+            }
             if (sc[0] != null) {
-                sc[0].stop();
+                Interrupts.removeCanceller(cancel);
+                try {
+                    sc[0].stop();
+                } catch (RuntimeException ignored) {
+                    // the outcome is decided; a context that fails to stop changes nothing of it
+                }
             }
         }
     }
 
-    /** Lists (stderr, and JSON with --report) every block a best-effort dump could not read or validate. */
-    private static void report(ImageOptions options, List<BlockProblem> planned, List<BlockProblem> written,
-            PrintStream err) {
+    private static String displayTarget(String target) {
+        return ImageOutput.STDOUT.equals(target) ? "stdout" : target;
+    }
+
+    /** Every block a best-effort dump could not read or validate, by address. */
+    private static java.util.TreeMap<Long, BlockProblem> problems(List<BlockProblem> planned,
+            List<BlockProblem> written) {
         java.util.TreeMap<Long, BlockProblem> byBlock = new java.util.TreeMap<>(Long::compareUnsigned);
         for (BlockProblem p : planned) {
             byBlock.putIfAbsent(p.logical(), p);
@@ -228,25 +318,44 @@ public final class Main {
         for (BlockProblem p : written) {
             byBlock.putIfAbsent(p.logical(), p);
         }
+        return byBlock;
+    }
+
+    private static void warnProblems(java.util.TreeMap<Long, BlockProblem> byBlock, PrintStream err) {
         if (!byBlock.isEmpty()) {
             err.println("WARNING: " + byBlock.size() + " tree block(s) could not be read or validated:");
             for (BlockProblem p : byBlock.values()) {
                 err.println("WARNING:   " + p.line());
             }
         }
-        if (options.getReport() != null) {
-            StringBuilder json = new StringBuilder("{\"source\":").append(jsonString(options.getSource()))
-                    .append(",\"image\":").append(jsonString(options.getTarget())).append(",\"problems\":[");
-            boolean first = true;
-            for (BlockProblem p : byBlock.values()) {
-                json.append(first ? "" : ",").append(p.json());
-                first = false;
-            }
-            json.append("]}\n");
+    }
+
+    /** {@code --report}: the problems as JSON, written and committed before the image is. */
+    private static void writeReport(OutputFile report, ImageOptions options,
+            java.util.TreeMap<Long, BlockProblem> byBlock) throws IOException {
+        StringBuilder json = new StringBuilder("{\"source\":").append(jsonString(options.getSource()))
+                .append(",\"image\":").append(jsonString(options.getTarget())).append(",\"problems\":[");
+        boolean first = true;
+        for (BlockProblem p : byBlock.values()) {
+            json.append(first ? "" : ",").append(p.json());
+            first = false;
+        }
+        json.append("]}\n");
+        try (java.io.OutputStream out = report.openStream()) {
+            out.write(json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException("cannot write report " + options.getReport() + ": " + describe(e), e);
+        }
+        report.commit();
+    }
+
+    private static void deleteQuietly(String spec) {
+        Path p = io.sparkbtrfs.store.FileIdentity.localPath(spec);
+        if (p != null) {
             try {
-                Files.writeString(Path.of(options.getReport()), json);
-            } catch (IOException e) {
-                throw new UserError("cannot write report " + options.getReport() + ": " + e.getMessage());
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // the report of a run that failed; it says what it says
             }
         }
     }
@@ -266,9 +375,10 @@ public final class Main {
         return master.equals("local") || master.startsWith("local[");
     }
 
-    private static ImageOutput prepare(String target, Configuration conf, String staging) throws IOException {
+    private static ImageOutput prepare(String target, Configuration conf, String staging, int mode,
+            List<OutputFile.Guarded> guarded) throws IOException {
         try {
-            return ImageOutput.prepare(target, conf, staging);
+            return ImageOutput.prepare(target, () -> conf, staging, mode, guarded, false);
         } catch (IOException e) {
             // Hadoop's messages (connection refused, unknown host, ...) do not say which target they are about.
             String m = withoutHadoopWikiLink(describe(e));

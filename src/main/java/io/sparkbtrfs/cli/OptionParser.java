@@ -46,6 +46,7 @@ public final class OptionParser {
     private static final int OPT_BEST_EFFORT = OPT_HELP + 9;
     private static final int OPT_REPORT = OPT_HELP + 10;
     private static final int OPT_COMPRESS = OPT_HELP + 11;
+    private static final int OPT_FORCE = OPT_HELP + 12;
 
     private static final List<LongOption> LONG_OPTIONS = List.of(
             new LongOption("help", false, OPT_HELP),
@@ -59,7 +60,8 @@ public final class OptionParser {
             new LongOption("device", true, OPT_DEVICE),
             new LongOption("best-effort", false, OPT_BEST_EFFORT),
             new LongOption("report", true, OPT_REPORT),
-            new LongOption("compress", true, OPT_COMPRESS));
+            new LongOption("compress", true, OPT_COMPRESS),
+            new LongOption("force", false, OPT_FORCE));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -98,6 +100,7 @@ public final class OptionParser {
             "    --compress zstd[:LEVEL]   zstd-compressed items (default level 3): several times faster than zlib;",
             "                              such images are NOT readable by the reference btrfs-image, only by this",
             "                              tool's restore (zlib[:LEVEL] and none are the same as -c LEVEL and -c 0)",
+            "    --force                   restore onto a block device even if it is mounted or in use",
             "    --help                    print this help and exit",
             "    --version                 print version information and exit",
             "",
@@ -172,6 +175,8 @@ public final class OptionParser {
         private boolean dumpData;
         private int sanitizeCount;
         private int compressLevel;
+        private boolean report;
+        private boolean bestEffort;
         private final List<String> devices = new ArrayList<>();
 
         Run(String prog, String[] args, boolean dataDumpSupported) {
@@ -202,6 +207,9 @@ public final class OptionParser {
                 if (dumpData && walkTrees) {
                     errors.append("ERROR: -d conflicts with -w option\n");
                 }
+                if (report && !bestEffort) {
+                    throw error("--report can only be used with --best-effort");
+                }
             } else {
                 if (walkTrees || sanitizeCount > 0 || compressLevel != 0 || dumpData) {
                     errors.append("ERROR: using -w, -s, -c, -d options for restore makes no sense\n");
@@ -212,9 +220,12 @@ public final class OptionParser {
                 if (!multiDevice && targetCount != 1) {
                     errors.append("ERROR: accepts only 1 device without -m option\n");
                 }
-                // Not in the reference: our own option that only makes sense for create.
+                // Not in the reference: our own options that only make sense for create.
                 if (!devices.isEmpty()) {
                     errors.append("ERROR: --device can only be used when creating an image\n");
+                }
+                if (report || bestEffort) {
+                    throw error("--best-effort and --report can only be used when creating an image");
                 }
             }
             if (errors.length() > 0) {
@@ -301,12 +312,17 @@ public final class OptionParser {
                     }
                     devices.add(arg);
                 }
-                case OPT_BEST_EFFORT -> b.bestEffort(true);
+                case OPT_BEST_EFFORT -> {
+                    bestEffort = true;
+                    b.bestEffort(true);
+                }
+                case OPT_FORCE -> b.force(true);
                 case OPT_COMPRESS -> parseCompress(arg, b);
                 case OPT_REPORT -> {
                     if (arg.isEmpty()) {
                         throw error("--report requires a file name");
                     }
+                    report = true;
                     b.report(arg);
                 }
                 default -> throw new AssertionError("unhandled option key " + key);

@@ -10,7 +10,12 @@ import org.apache.hadoop.conf.Configuration;
 
 /** Opens the right {@link BlockSource} for what the user named: a local path, or a URI with a scheme. */
 public final class BlockSources {
-    private static final Pattern URI_WITH_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+    /**
+     * A scheme followed by a slash ({@code hdfs://nn/x}, {@code s3a://b/k}, {@code file:/x}): names such as
+     * {@code backup-2026-12-06T06:10:00.metadump} or {@code img:1.img} are local files, as they are to the
+     * reference tool (write {@code ./a:/b} for a local directory named {@code a:}).
+     */
+    private static final Pattern URI_WITH_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:/.*", Pattern.DOTALL);
 
     private BlockSources() {
     }

@@ -5,12 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import org.apache.hadoop.conf.Configuration;
 
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.store.Storage;
+import io.sparkbtrfs.store.Uncommitted;
 
 /**
  * A metadump image that can be read from the start more than once, never with a seek: a local file, a
@@ -35,14 +35,18 @@ final class ImageInput implements AutoCloseable {
     static ImageInput open(String spec, java.util.function.Supplier<Configuration> confSupplier, InputStream stdin) throws RestoreException {
         try {
             if ("-".equals(spec)) {
-                Path tmp = Files.createTempFile("btrfs-image-restore-", ".img");
-                try (InputStream in = stdin) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException e) {
-                    Files.deleteIfExists(tmp);
+                // 0600 (createTempFile's mode), in $TMPDIR; removed on any failure and on a signal.
+                Path tmp = Files.createTempFile(Path.of(Storage.temporaryDirectory()), ".btrfs-image-stdin-", ".img");
+                ImageInput spool = new ImageInput("stdin", tmp, null, null, true);
+                Uncommitted.register(spool, spool::close);
+                // Into the file as created (REPLACE_EXISTING would recreate it with the umask's wider mode).
+                try (InputStream in = stdin; java.io.OutputStream out = Files.newOutputStream(tmp)) {
+                    in.transferTo(out);
+                } catch (IOException | RuntimeException e) {
+                    spool.close();
                     throw e;
                 }
-                return new ImageInput("stdin", tmp, null, null, true);
+                return spool;
             }
             if (BlockSources.isUri(spec)) {
                 Configuration conf = confSupplier.get();
@@ -66,25 +70,6 @@ final class ImageInput implements AutoCloseable {
     }
 
 
-    /**
-     * Fails if {@code targetSpec} names this image's own file: opening the target truncates it, and phase 2
-     * would then read an empty image.
-     */
-    void refuseAsTarget(String targetSpec) throws RestoreException {
-        if (local == null || temporary) {
-            return;
-        }
-        try {
-            Path t = Path.of(targetSpec);
-            if (Files.exists(t) && Files.isSameFile(local, t)) {
-                throw new RestoreException("the target " + targetSpec + " is the image " + name
-                        + " itself; restoring would overwrite the image");
-            }
-        } catch (IOException | java.nio.file.InvalidPathException e) {
-            // cannot tell; Target.open reports real problems with the target
-        }
-    }
-
     String name() {
         return name;
     }
@@ -101,6 +86,7 @@ final class ImageInput implements AutoCloseable {
 
     @Override
     public void close() {
+        Uncommitted.unregister(this);
         if (temporary) {
             try {
                 Files.deleteIfExists(local);

@@ -40,10 +40,9 @@ final class MultiDevice {
         }
         TreeMap<Long, Target> byDevid = new TreeMap<>();
         List<Long> devids = new ArrayList<>(devItems.keySet());
-        boolean ok = false;
         try {
             for (int i = 0; i < targets.size(); i++) {
-                byDevid.put(devids.get(i), Target.open(targets.get(i)));
+                byDevid.put(devids.get(i), restorer.openTarget(targets.get(i)));
             }
             long[] counts = restorer.writeItems(input, header, (logical, buf, len) -> {
                 int done = 0;
@@ -72,11 +71,13 @@ final class MultiDevice {
                 byte[] own = superblockFor(header, devItems.get(e.getKey()));
                 total += Restorer.finish(e.getValue(), sb, own);
             }
-            ok = true;
+            for (Target t : byDevid.values()) {
+                t.commit();
+            }
             return new RestoreSummary(counts[0], counts[1], total, (System.nanoTime() - started) / 1_000_000);
         } finally {
             for (Target t : byDevid.values()) {
-                t.close(!ok);
+                t.close();
             }
         }
     }

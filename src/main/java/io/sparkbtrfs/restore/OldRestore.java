@@ -34,15 +34,11 @@ final class OldRestore {
         }
         long length = (end + STRIPE_LEN - 1) / STRIPE_LEN * STRIPE_LEN;
         byte[] superblock = superblock(header, length);
-        Target target = Target.open(targetSpec);
-        boolean ok = false;
-        try {
+        try (Target target = restorer.openTarget(targetSpec)) {
             long[] counts = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
             long size = Restorer.finish(target, sb, superblock);
-            ok = true;
+            target.commit();
             return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
-        } finally {
-            target.close(!ok);
         }
     }
 

@@ -3,6 +3,8 @@ package io.sparkbtrfs.restore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -19,6 +21,9 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.store.FileIdentity;
+import io.sparkbtrfs.store.OutputFile;
+import io.sparkbtrfs.store.Umask;
 
 /**
  * Default restore of a metadump onto one file or device (spec §5): phase 1 learns the chunk placement,
@@ -36,16 +41,29 @@ public final class Restorer {
     private final PrintStream err;
 
     private final boolean progress;
+    private final boolean force;
+    /** Set per restore: what the targets must not be, and their mode. */
+    private List<OutputFile.Guarded> guarded = List.of();
+    private int mode = Umask.fileMode();
 
     public Restorer(int threads, PrintStream err) {
-        this(threads, err, false);
+        this(threads, err, false, false);
     }
 
-    /** @param progress print a self-overwriting status line on {@code err} (for an interactive terminal) */
-    public Restorer(int threads, PrintStream err, boolean progress) {
+    /**
+     * @param progress print a self-overwriting status line on {@code err} (for an interactive terminal)
+     * @param force write block devices even when they are in use (mounted, held)
+     */
+    public Restorer(int threads, PrintStream err, boolean progress, boolean force) {
         this.threads = Math.max(1, threads);
         this.err = err;
         this.progress = progress;
+        this.force = force;
+    }
+
+    /** Opens a target of the current restore under the output contract. */
+    Target openTarget(String spec) throws RestoreException {
+        return Target.open(spec, guarded, mode, force);
     }
 
     /** Default restore onto one target. */
@@ -68,6 +86,20 @@ public final class Restorer {
     public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
             boolean oldStyle, java.util.function.Supplier<Configuration> conf, InputStream stdin) throws RestoreException {
         long started = System.nanoTime();
+        List<OutputFile.Guarded> g = new ArrayList<>();
+        g.add(new OutputFile.Guarded("the image being restored", imageSpec));
+        for (int i = 0; i < targets.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (FileIdentity.of(targets.get(i)).overlaps(FileIdentity.of(targets.get(j)))) {
+                    throw new RestoreException("targets " + targets.get(j) + " and " + targets.get(i)
+                            + " are the same device");
+                }
+            }
+        }
+        guarded = g;
+        java.nio.file.Path local = FileIdentity.localPath(imageSpec);
+        mode = local != null && java.nio.file.Files.exists(local) ? Umask.imageMode(Umask.modeOf(local))
+                : Umask.fileMode();
         try (ImageInput input = ImageInput.open(imageSpec, conf, stdin)) {
             ImageHeader header;
             try (InputStream in = input.stream()) {
@@ -77,9 +109,6 @@ public final class Restorer {
             } catch (ImageFormatException e) {
                 throw new RestoreException(e.getMessage(), e);
             }
-            for (String t : targets) {
-                input.refuseAsTarget(t);
-            }
             if (multiDevice) {
                 return MultiDevice.restore(this, input, header, targets, started);
             }
@@ -87,9 +116,7 @@ public final class Restorer {
                 return OldRestore.restore(this, input, header, targets.get(0), started);
             }
             byte[] superblock = SuperblockPatcher.patch(header);
-            Target target = Target.open(targets.get(0));
-            boolean ok = false;
-            try {
+            try (Target target = openTarget(targets.get(0))) {
                 ChunkTreeFixer fixer = header.multiDevice()
                         ? new ChunkTreeFixer(header.superblock().nodesize(), header.superblock().metadataFsid(),
                                 header.map(), header.superblock().devid(), header.superblock().deviceUuid(),
@@ -106,10 +133,8 @@ public final class Restorer {
                     superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
                 }
                 long size = finish(target, header.superblock(), superblock);
-                ok = true;
+                target.commit();
                 return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
-            } finally {
-                target.close(!ok);
             }
         }
     }
@@ -142,7 +167,13 @@ public final class Restorer {
                     }
                     ImageReader.Cluster cluster = c;
                     int index = i;
-                    inFlight.acquireUninterruptibly();
+                    try {
+                        inFlight.acquire();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // a signal: stop reading, let the caller clean up
+                        failure.compareAndSet(null, new RestoreException(input.name() + ": interrupted"));
+                        break;
+                    }
                     pool.execute(() -> {
                         try {
                             long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());

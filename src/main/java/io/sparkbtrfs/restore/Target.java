@@ -5,42 +5,69 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import io.sparkbtrfs.store.FileIdentity;
+import io.sparkbtrfs.store.OutputFile;
 
 /**
- * The restore target: a regular file (created or truncated, extended sparsely at the end) or a block
- * device (written in place, never truncated). Positional writes only; thread-safe.
+ * The restore target, written under the output contract ({@link OutputFile}): a regular file is written as a
+ * hidden temporary file next to it (extended sparsely at the end) and renamed into place by {@link #commit()},
+ * so that a failed or interrupted restore leaves the old file, if any, untouched; a block device is written in
+ * place, never truncated, and refused while in use. Positional writes only; thread-safe.
  */
 final class Target implements AutoCloseable {
     private final String name;
+    private final OutputFile output;
     private final Path path;
     private final FileChannel channel;
     private final boolean regular;
-    private final boolean created;
 
-    private Target(String name, Path path, FileChannel channel, boolean regular, boolean created) {
+    private Target(String name, OutputFile output, Path path, FileChannel channel, boolean regular) {
         this.name = name;
+        this.output = output;
         this.path = path;
         this.channel = channel;
         this.regular = regular;
-        this.created = created;
     }
 
-    static Target open(String spec) throws RestoreException {
-        Path path = Path.of(spec);
-        boolean existed = Files.exists(path);
-        if (existed && Files.isDirectory(path)) {
-            throw new RestoreException("unable to create target file " + spec + ": it is a directory");
+    /**
+     * Opens {@code spec} for writing, refusing it if it is one of {@code guarded} or a device in use (unless
+     * {@code force}); a new file gets permission bits {@code mode} within the umask.
+     */
+    static Target open(String spec, List<OutputFile.Guarded> guarded, int mode, boolean force)
+            throws RestoreException {
+        if (FileIdentity.localPath(spec) == null) {
+            throw new RestoreException("unable to create target file " + spec
+                    + ": restore writes local files and devices only");
         }
-        boolean regular = !existed || Files.isRegularFile(path);
+        OutputFile out;
         try {
-            FileChannel ch = regular
-                    ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ)
-                    : FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            return new Target(spec, path, ch, regular, !existed);
+            out = OutputFile.create(spec, () -> null, mode, guarded, force);
         } catch (IOException e) {
+            throw new RestoreException(e.getMessage(), e);
+        }
+        boolean regular = out.kind() == OutputFile.Kind.LOCAL;
+        Path path = regular ? out.localTemporary() : out.localPath();
+        if (!regular && !isBlockOrCharacterDevice(path)) {
+            out.close();
+            throw new RestoreException("unable to create target file " + spec
+                    + ": a restore needs a regular file or a device (positional writes), not a FIFO");
+        }
+        try {
+            return new Target(spec, out, path, out.openChannel(), regular);
+        } catch (IOException e) {
+            out.close();
             throw new RestoreException("unable to create target file " + spec + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isBlockOrCharacterDevice(Path p) {
+        try {
+            int type = (Integer) Files.getAttribute(p, "unix:mode") & 0170000;
+            return type == 0060000 || type == 0020000;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -125,24 +152,24 @@ final class Target implements AutoCloseable {
         }
     }
 
-    /** Closes; if the restore failed and we created the file, removes it (our documented default). */
-    void close(boolean failed) {
+    /** Makes a restored regular file appear at its name (a device was written in place). */
+    void commit() throws RestoreException {
+        try {
+            channel.close();
+            output.commit();
+        } catch (IOException e) {
+            throw new RestoreException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes; unless committed, a regular file's temporary file is removed and the target left as it was. */
+    @Override
+    public void close() {
         try {
             channel.close();
         } catch (IOException ignored) {
             // nothing more to do with this target
         }
-        if (failed && created && regular) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        close(false);
+        output.close();
     }
 }

@@ -28,7 +28,7 @@ import io.sparkbtrfs.store.SerializableConfiguration;
 
 /**
  * The distributed dump: partitions are contiguous runs of clusters; each task writes its part under
- * the staging directory; the driver assembles the parts into the image and commits it. Because the plan
+ * the staging directory; the driver assembles the parts into the image, which the caller then commits. Because the plan
  * is fixed before any task runs, the bytes do not depend on partitioning, executors or retries.
  */
 public final class DumpJob {
@@ -60,7 +60,7 @@ public final class DumpJob {
         LongAccumulator bytes = sc.sc().longAccumulator("content bytes");
         String direct = directTarget(sc, settings, output);
         PartTask task = new PartTask(bVolume, bPlan, settings, new SerializableConfiguration(conf),
-                output.staging().toString(), blocks, bytes, direct);
+                output.staging().toString(), blocks, bytes, direct, output.target());
         Thread poller = null;
         if (progress != null) {
             poller = new Thread(() -> {
@@ -102,9 +102,8 @@ public final class DumpJob {
             if (length != RawLayout.of(plan).length()) {
                 throw new IOException("parts wrote " + length + " bytes, the plan has " + RawLayout.of(plan).length());
             }
-            output.commit();
         } else if ((length = S3Merge.tryMerge(sc, conf, parts, output)) < 0) {
-            // S3 (patched on executors, assembled server-side and committed in place) did not apply.
+            // S3 (patched on executors, assembled server-side when the output is committed) did not apply.
             if (HdfsConcatMerge.applies(output)) {
                 length = HdfsConcatMerge.merge(sc, conf, parts, output);
             } else {
@@ -115,7 +114,6 @@ public final class DumpJob {
                     }, out);
                 }
             }
-            output.commit();
         }
         long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();
         long bytesIn = parts.stream().mapToLong(PartResult::bytesIn).sum();
@@ -144,7 +142,7 @@ public final class DumpJob {
     private static String directTarget(JavaSparkContext sc, DumpSettings settings, ImageOutput output) {
         String master = sc.master();
         boolean thisHost = master.equals("local") || master.startsWith("local[") || master.startsWith("local-cluster[");
-        if (!thisHost || output.isStdout() || settings.compressFlag() != io.sparkbtrfs.image.MetadumpFormat.COMPRESS_NONE
+        if (!thisHost || output.isStreamed() || settings.compressFlag() != io.sparkbtrfs.image.MetadumpFormat.COMPRESS_NONE
                 || !io.sparkbtrfs.store.Storage.isLocal(output.temporary())) {
             return null;
         }

@@ -38,7 +38,7 @@ final class HdfsConcatMerge {
 
     /** True when the target and the staging directory are on the same HDFS. */
     static boolean applies(ImageOutput output) {
-        if (output.isStdout() || !(output.fileSystem() instanceof DistributedFileSystem target)) {
+        if (output.isStreamed() || !(output.fileSystem() instanceof DistributedFileSystem target)) {
             return false;
         }
         return output.stagingFileSystem() instanceof DistributedFileSystem staging

@@ -21,6 +21,7 @@ import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.dump.PartWriter;
 import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.SerializableConfiguration;
 import io.sparkbtrfs.store.Storage;
 
@@ -42,10 +43,12 @@ final class PartTask implements Serializable {
     private final LongAccumulator bytesDone;
     /** Local path of the image file that tasks write their clusters into directly, or null: parts. */
     private final String direct;
+    /** The image's target as the user named it, for write errors. */
+    private final String target;
 
     PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, DumpSettings settings,
             SerializableConfiguration conf, String staging, LongAccumulator blocksDone, LongAccumulator bytesDone,
-            String direct) {
+            String direct, String target) {
         this.volume = volume;
         this.plan = plan;
         this.settings = settings;
@@ -54,6 +57,7 @@ final class PartTask implements Serializable {
         this.blocksDone = blocksDone;
         this.bytesDone = bytesDone;
         this.direct = direct;
+        this.target = target;
     }
 
     static String partName(int part) {
@@ -76,8 +80,8 @@ final class PartTask implements Serializable {
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, p, settings);
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
-                    OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch.position(base)),
-                            1 << 20)) {
+                    OutputStream out = new java.io.BufferedOutputStream(
+                            OutputFile.naming(Channels.newOutputStream(ch.position(base)), target), 1 << 20)) {
                 PartResult result = writer.write(run[0], run[1], run[2], out, this::progress, base,
                         RawLayout.indexBefore(p, run[1]));
                 out.flush();
@@ -86,6 +90,8 @@ final class PartTask implements Serializable {
             }
         } catch (IOException | BtrfsFormatException e) {
             throw new DumpTaskException(e.getMessage(), e);
+        } catch (org.apache.hadoop.fs.FSError e) {
+            throw new DumpTaskException("unable to write " + target + ": " + e.getCause().getMessage(), e);
         }
     }
 
@@ -107,7 +113,8 @@ final class PartTask implements Serializable {
             PartResult result;
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, plan.value(), settings);
-                    OutputStream out = new java.io.BufferedOutputStream(fs.create(tmp, true), 1 << 20)) {
+                    OutputStream out = new java.io.BufferedOutputStream(
+                            OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
                 result = writer.write(part, run[1], run[2], out, this::progress);
             }
             TestHooks.beforeCommit(part);
@@ -123,6 +130,8 @@ final class PartTask implements Serializable {
                 // the staging directory is removed by the driver anyway
             }
             throw new DumpTaskException(e.getMessage(), e);
+        } catch (org.apache.hadoop.fs.FSError e) {
+            throw new DumpTaskException("unable to write staging part " + tmp + ": " + e.getCause().getMessage(), e);
         }
     }
 }

@@ -102,18 +102,22 @@ final class S3Merge {
                 }
             }
         }
-        String etag;
+        S3MultipartMerge.Pending upload;
         try {
-            etag = S3MultipartMerge.complete(output.fileSystem(), output.targetPath(),
-                    output.stagingFileSystem(), sources);
+            upload = S3MultipartMerge.copy(output.fileSystem(), output.targetPath(), output.stagingFileSystem(),
+                    sources);
         } catch (UnsupportedOperationException e) {
             LOG.warn("{}; merging by streaming", e.getMessage());
             return -1;
         }
-        output.committedInPlace();
-        LOG.info("{}: {} bytes from {} parts ({} patched merge objects) in {} part copies, etag {}, {} ms",
-                output.target(), total, parts.size(), specs.size(), S3MultipartMerge.partCount(sources), etag,
-                (System.nanoTime() - started) / 1_000_000);
+        long merged = total;
+        // Completing the upload makes the image appear: that is the commit, after the caller's checks.
+        output.commitBy(() -> {
+            String etag = upload.complete();
+            LOG.info("{}: {} bytes from {} parts ({} patched merge objects) in {} part copies, etag {}, {} ms",
+                    output.target(), merged, parts.size(), specs.size(), S3MultipartMerge.partCount(sources), etag,
+                    (System.nanoTime() - started) / 1_000_000);
+        }, upload::abort);
         return total;
     }
 

@@ -2,118 +2,111 @@ package io.sparkbtrfs.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.util.UUID;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
- * Where an image goes: a file on any Hadoop file system, written under a hidden temporary name next to
- * the target and renamed into place on {@link #commit()}, or standard output. Also owns the staging
- * directory for parts, next to the target so that the final assembly never crosses file systems.
+ * Where a dump's image goes: an {@link OutputFile} (with its whole contract), plus the staging directory for
+ * parts, next to the target so that the final assembly never crosses file systems (in the temporary directory
+ * when the image is streamed), and the checks that must pass before the image is committed (a source that did
+ * not change, side outputs written).
  */
 public final class ImageOutput implements AutoCloseable {
-    public static final String STDOUT = "-";
+    public static final String STDOUT = OutputFile.STDOUT;
 
-    private final String target;
-    private final Configuration conf;
-    private final Path finalPath;
-    private final Path tempPath;
+    /** Work done before the image may appear at the target; a failure keeps it from appearing. */
+    @FunctionalInterface
+    public interface PreCommit {
+        void run() throws IOException;
+    }
+
+    private final OutputFile file;
     private final Path staging;
-    private final FileSystem fs;
     private final FileSystem stagingFs;
-    private boolean committed;
+    private final List<PreCommit> preCommits = new ArrayList<>();
+    /** Set by merges that make the image appear by other means than a rename (S3 multipart completion). */
+    private PreCommit commitAction;
+    private Runnable abandonAction;
 
-    private ImageOutput(String target, Configuration conf, Path finalPath, Path tempPath, Path staging, FileSystem fs,
-            FileSystem stagingFs) {
-        this.target = target;
-        this.conf = conf;
-        this.finalPath = finalPath;
-        this.tempPath = tempPath;
+    private ImageOutput(OutputFile file, Path staging, FileSystem stagingFs) {
+        this.file = file;
         this.staging = staging;
-        this.fs = fs;
         this.stagingFs = stagingFs;
     }
 
     /**
-     * Checks that the target can be created (by creating its temporary file) and creates the staging
-     * directory. {@code stagingOverride} (may be null) puts the staging directory elsewhere.
+     * Prepares {@code target} (see {@link OutputFile#create}) and creates the staging directory (mode 0700:
+     * parts hold the image's content). {@code stagingOverride} (may be empty) puts it elsewhere.
      */
-    public static ImageOutput prepare(String target, Configuration conf, String stagingOverride) throws IOException {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        Path finalPath = null;
-        Path tempPath = null;
-        FileSystem fs = null;
-        Path stagingParent;
-        if (STDOUT.equals(target)) {
-            stagingParent = Storage.toPath(System.getProperty("java.io.tmpdir"));
-        } else {
-            finalPath = Storage.toPath(target);
-            fs = Storage.fileSystem(finalPath, conf);
-            Path parent = finalPath.getParent();
-            if (parent == null) {
-                throw new IOException("unable to create target file " + target);
-            }
-            if (fs.exists(finalPath) && fs.getFileStatus(finalPath).isDirectory()) {
-                throw new IOException("unable to create target file " + target + ": it is a directory");
-            }
-            tempPath = new Path(parent, "." + finalPath.getName() + ".tmp-" + id);
-            try {
-                if (!Storage.hasImplicitDirectories(fs) && (!fs.exists(parent) || !fs.getFileStatus(parent).isDirectory())) {
-                    throw new IOException("no such directory " + parent);
-                }
-                fs.create(tempPath, false).close();
-            } catch (IOException e) {
-                throw new IOException("unable to create target file " + target + ": " + e.getMessage(), e);
-            }
-            stagingParent = parent;
-        }
-        if (stagingOverride != null && !stagingOverride.isEmpty()) {
-            stagingParent = Storage.toPath(stagingOverride);
-        }
-        String base = finalPath == null ? "btrfs-image" : finalPath.getName();
-        Path staging = new Path(stagingParent, "." + base + ".staging-" + id);
-        FileSystem stagingFs = Storage.fileSystem(staging, conf);
-        if (finalPath != null) {
-            removeStale(fs, finalPath.getParent(), base, id);
-            if (!stagingParent.equals(finalPath.getParent())) {
-                removeStale(stagingFs, stagingParent, base, id);
-            }
-        }
+    public static ImageOutput prepare(String target, Supplier<Configuration> conf, String stagingOverride, int mode,
+            List<OutputFile.Guarded> guarded, boolean force) throws IOException {
+        OutputFile file = OutputFile.create(target, conf, mode, guarded, force);
+        boolean ok = false;
         try {
-            if (!stagingFs.mkdirs(staging)) {
-                throw new IOException("cannot create staging directory " + staging);
+            Path parent;
+            String tag;
+            if (stagingOverride != null && !stagingOverride.isEmpty()) {
+                parent = Storage.toPath(stagingOverride);
+                tag = file.isStreamed() ? "btrfs-image" : file.tag();
+            } else if (file.isStreamed()) {
+                parent = Storage.toPath(Storage.temporaryDirectory());
+                tag = "btrfs-image";
+            } else if (file.kind() == OutputFile.Kind.LOCAL) {
+                parent = new Path(file.localDirectory().toUri());
+                tag = file.tag();
+            } else {
+                parent = file.remotePath().getParent();
+                tag = file.tag();
             }
-        } catch (IOException e) {
-            if (fs != null) {
-                fs.delete(tempPath, false);
+            Path staging = new Path(parent, "." + tag + ".staging-" + (file.id() == null ? shortId() : file.id()));
+            FileSystem stagingFs = Storage.fileSystem(staging, conf.get());
+            try {
+                if (Storage.isLocal(staging)) {
+                    Files.createDirectories(java.nio.file.Path.of(parent.toUri()));
+                    Files.createDirectory(java.nio.file.Path.of(staging.toUri()),
+                            PosixFilePermissions.asFileAttribute(Umask.permissions(0700)));
+                } else if (!stagingFs.mkdirs(staging, new FsPermission((short) 0700))) {
+                    throw new IOException("cannot create staging directory " + staging);
+                }
+            } catch (IOException e) {
+                throw new IOException("unable to create the staging directory " + staging + ": "
+                        + OutputFile.describe(e), e);
             }
-            throw e;
+            ImageOutput out = new ImageOutput(file, staging, stagingFs);
+            Uncommitted.register(out, out::removeStaging);
+            ok = true;
+            return out;
+        } finally {
+            if (!ok) {
+                file.close();
+            }
         }
-        return new ImageOutput(target, conf, finalPath, tempPath, staging, fs, stagingFs);
+    }
+
+    private static String shortId() {
+        return java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Adds work that must succeed before the image is committed (run in the order added). */
+    public void beforeCommit(PreCommit check) {
+        preCommits.add(check);
     }
 
     /**
-     * Removes what an earlier dump to the same target name left when its driver died (killed, power loss):
-     * {@code .NAME.staging-*} directories and {@code .NAME.tmp-*} files in {@code dir}, except ours
-     * ({@code id}). Two concurrent dumps to the same target are therefore not supported. Best effort.
+     * For merges that assemble the image at the target by other means than a rename (an S3 multipart upload):
+     * {@code commit} makes it appear (after the pre-commit work), {@code abandon} drops it if never committed.
      */
-    private static void removeStale(FileSystem fs, Path dir, String base, String id) {
-        String staging = "." + base + ".staging-";
-        String tmp = "." + base + ".tmp-";
-        try {
-            for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir, p -> (p.getName().startsWith(staging)
-                    || p.getName().startsWith(tmp)) && !p.getName().endsWith("-" + id))) {
-                fs.delete(st.getPath(), true);
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // leftovers are hidden, named after the target, and removed by the next run that can
-        }
+    public void commitBy(PreCommit commit, Runnable abandon) {
+        this.commitAction = commit;
+        this.abandonAction = abandon;
     }
 
     public Path staging() {
@@ -124,96 +117,76 @@ public final class ImageOutput implements AutoCloseable {
         return stagingFs;
     }
 
-    /** The hidden temporary file that {@link #commit()} renames to the target (null for stdout). */
+    public OutputFile file() {
+        return file;
+    }
+
+    /** The temporary file that {@link #commit()} renames to the target, as a Hadoop path (null when streamed). */
     public Path temporary() {
-        return tempPath;
+        if (file.kind() == OutputFile.Kind.LOCAL) {
+            return new Path(file.localTemporary().toUri());
+        }
+        return file.remoteTemporary();
     }
 
-    /** The target's file system (null for stdout). */
+    /** The target's file system (REMOTE targets; null otherwise). */
     public FileSystem fileSystem() {
-        return fs;
+        return file.fileSystem();
     }
 
-    public boolean isStdout() {
-        return finalPath == null;
+    /** True for stdout and special files: the image is streamed to them. */
+    public boolean isStreamed() {
+        return file.isStreamed();
     }
 
-    /** The stream the assembled image is written to (the temporary file, or stdout). */
+    /** The stream the assembled image is written to (the temporary file, the special file or stdout). */
     public OutputStream open() throws IOException {
-        if (finalPath == null) {
-            return new java.io.FilterOutputStream(System.out) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush(); // never close stdout itself
-                }
-            };
-        }
-        return fs.create(tempPath, true);
+        return file.openStream();
     }
 
-    /** Makes the image appear at the target, atomically where the file system allows. */
+    /** Runs the pre-commit work, then makes the image appear at the target. */
     public void commit() throws IOException {
-        if (finalPath != null) {
-            if (Storage.isLocal(finalPath)) {
-                try {
-                    Files.move(Paths.get(tempPath.toUri()), Paths.get(finalPath.toUri()),
-                            StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-            } else {
-                fs.delete(finalPath, false);
-                if (!fs.rename(tempPath, finalPath)) {
-                    throw new IOException("cannot rename " + tempPath + " to " + finalPath);
-                }
-            }
+        for (PreCommit c : preCommits) {
+            c.run();
         }
-        committed = true;
+        preCommits.clear();
+        if (commitAction != null) {
+            commitAction.run();
+            file.committedInPlace();
+        } else {
+            file.commit();
+        }
     }
 
     /** Removes the staging directory, and the temporary image unless committed. Never throws. */
     @Override
     public void close() {
-        try {
-            stagingFs.delete(staging, true);
-        } catch (IOException | RuntimeException ignored) {
-            // best effort: a leftover hidden directory is harmless and named after the target
+        if (!file.isCommitted() && abandonAction != null) {
+            abandonAction.run();
         }
-        if (!committed && finalPath != null) {
-            try {
-                fs.delete(tempPath, false);
-            } catch (IOException | RuntimeException ignored) {
-                // best effort
+        removeStaging();
+        file.close();
+    }
+
+    private void removeStaging() {
+        Uncommitted.unregister(this);
+        try {
+            if (Storage.isLocal(staging)) {
+                OutputFile.deleteTree(java.nio.file.Path.of(staging.toUri()));
+            } else {
+                stagingFs.delete(staging, true);
             }
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: a leftover hidden directory is removed by the next run to this target
         }
     }
 
     public String target() {
-        return target;
+        return file.spec();
     }
 
-    /** The target as a path (null for stdout). */
+    /** The REMOTE target as a path (null otherwise). */
     public Path targetPath() {
-        return finalPath;
-    }
-
-    /**
-     * Instead of {@link #commit()}: the image was created at the target by other means that make it appear
-     * atomically (an S3 multipart upload); drops the temporary file.
-     */
-    public void committedInPlace() throws IOException {
-        committed = true;
-        if (finalPath != null) {
-            fs.delete(tempPath, false);
-        }
-    }
-
-    Configuration conf() {
-        return conf;
+        return file.remotePath();
     }
 }

@@ -39,7 +39,7 @@ public final class S3MultipartMerge {
 
     /** True when the target and the staging directory are both on S3A, so part copy can be used. */
     public static boolean applies(ImageOutput output) {
-        if (output.isStdout()) {
+        if (output.isStreamed()) {
             return false;
         }
         try {
@@ -96,12 +96,62 @@ public final class S3MultipartMerge {
         return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
+    /** A multipart upload whose parts are all copied: invisible until {@link #complete()}. */
+    public static final class Pending {
+        private final S3Client s3;
+        private final String bucket;
+        private final String key;
+        private final String uploadId;
+        private final List<CompletedPart> parts;
+        private final Path target;
+        private boolean finished;
+
+        Pending(S3Client s3, String bucket, String key, String uploadId, List<CompletedPart> parts, Path target) {
+            this.s3 = s3;
+            this.bucket = bucket;
+            this.key = key;
+            this.uploadId = uploadId;
+            this.parts = parts;
+            this.target = target;
+        }
+
+        /** Makes the object appear at the target; returns its ETag. */
+        public synchronized String complete() throws IOException {
+            try {
+                String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                        .multipartUpload(m -> m.parts(parts))).eTag();
+                finished = true;
+                return etag;
+            } catch (SdkException e) {
+                abort();
+                throw new IOException("multipart upload to " + target + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        /** Drops the upload (nothing appears). Never throws. */
+        public synchronized void abort() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            abort(s3, bucket, key, uploadId);
+        }
+
+        private static void abort(S3Client s3, String bucket, String key, String uploadId) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            } catch (SdkException ignored) {
+                // best effort; a bucket lifecycle rule should clean incomplete uploads anyway
+            }
+        }
+    }
+
     /**
-     * Creates {@code target} on {@code targetFs} from {@code sources} (in order, on {@code sourceFs}) by
-     * multipart part copy. Returns the ETag of the new object. On failure the upload is aborted and nothing
-     * appears at the target. {@link UnsupportedOperationException} when the store refuses multipart uploads.
+     * Starts a multipart upload of {@code target} on {@code targetFs} and copies {@code sources} (in order, on
+     * {@code sourceFs}) into its parts; the object appears only on {@link Pending#complete()}. On failure the
+     * upload is aborted. {@link UnsupportedOperationException} when the store refuses multipart uploads.
      */
-    public static String complete(FileSystem targetFs, Path target, FileSystem sourceFs, List<Source> sources)
+    public static Pending copy(FileSystem targetFs, Path target, FileSystem sourceFs, List<Source> sources)
             throws IOException {
         S3AFileSystem dst = (S3AFileSystem) targetFs;
         S3AFileSystem src = (S3AFileSystem) sourceFs;
@@ -144,10 +194,8 @@ public final class S3MultipartMerge {
             for (Future<CompletedPart> f : futures) {
                 completed.add(f.get());
             }
-            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(completed))).eTag();
             done = true;
-            return etag;
+            return new Pending(s3, bucket, key, uploadId, completed, target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while merging " + target, e);
@@ -159,11 +207,7 @@ public final class S3MultipartMerge {
         } finally {
             pool.shutdownNow();
             if (!done) {
-                try {
-                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-                } catch (SdkException ignored) {
-                    // best effort; a bucket lifecycle rule should clean incomplete uploads anyway
-                }
+                Pending.abort(s3, bucket, key, uploadId);
             }
         }
     }

@@ -44,6 +44,12 @@ public final class Storage {
         return "s3a".equals(scheme) || "gs".equals(scheme);
     }
 
+    /** Where temporary files go: {@code $TMPDIR} if set (as for every Unix tool), else {@code java.io.tmpdir}. */
+    public static String temporaryDirectory() {
+        String env = System.getenv("TMPDIR");
+        return env != null && !env.isEmpty() ? env : System.getProperty("java.io.tmpdir");
+    }
+
     public static boolean isLocal(Path path) {
         String scheme = path.toUri().getScheme();
         return scheme == null || scheme.equals("file");
