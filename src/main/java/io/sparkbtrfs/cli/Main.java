@@ -59,7 +59,7 @@ public final class Main {
         if (io.sparkbtrfs.inspect.InspectCommand.handles(args)) {
             return io.sparkbtrfs.inspect.InspectCommand.run(args, out, err);
         }
-        ParseResult parsed = OptionParser.parse(args);
+        ParseResult parsed = OptionParser.parse(args, System.getenv());
         if (parsed instanceof ParseResult.Exit exit) {
             return exit.writeTo(out, err);
         }

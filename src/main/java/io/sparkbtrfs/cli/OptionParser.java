@@ -47,6 +47,12 @@ public final class OptionParser {
     private static final int OPT_REPORT = OPT_HELP + 10;
     private static final int OPT_COMPRESS = OPT_HELP + 11;
     private static final int OPT_FORCE = OPT_HELP + 12;
+    private static final int OPT_SEED_FILE = OPT_HELP + 13;
+
+    /** Environment variable holding the sanitizing secret when neither {@code --seed} nor {@code --seed-file} is given. */
+    public static final String SEED_ENV = "BTRFS_IMAGE_SEED";
+    /** A seed file is one number; anything longer is not one. */
+    private static final int MAX_SEED_FILE = 4096;
 
     private static final List<LongOption> LONG_OPTIONS = List.of(
             new LongOption("help", false, OPT_HELP),
@@ -61,7 +67,8 @@ public final class OptionParser {
             new LongOption("best-effort", false, OPT_BEST_EFFORT),
             new LongOption("report", true, OPT_REPORT),
             new LongOption("compress", true, OPT_COMPRESS),
-            new LongOption("force", false, OPT_FORCE));
+            new LongOption("force", false, OPT_FORCE),
+            new LongOption("seed-file", true, OPT_SEED_FILE));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -92,7 +99,10 @@ public final class OptionParser {
             "    --partitions N            number of Spark partitions (default: 0 = automatic)",
             "    --progress                show progress on stderr",
             "    --no-progress             do not show progress (default: only when stderr is a terminal)",
-            "    --seed SEED               secret for sanitizing names, decimal or 0x-prefixed hexadecimal (64 bits)",
+            "    --seed SEED               secret for sanitizing names, decimal or 0x-prefixed hexadecimal (64 bits);",
+            "                              visible to other users in the process list: prefer --seed-file or",
+            "                              the environment variable " + SEED_ENV,
+            "    --seed-file FILE          read the secret from FILE (same syntax), which no other user may read",
             "    --conf KEY=VALUE          Spark or Hadoop configuration property, may be repeated",
             "    --device PATH             further device of a multi-device filesystem to dump, may be repeated",
             "    --best-effort             dump what can be read of a damaged filesystem, list what could not",
@@ -103,6 +113,10 @@ public final class OptionParser {
             "    --force                   restore onto a block device even if it is mounted or in use",
             "    --help                    print this help and exit",
             "    --version                 print version information and exit",
+            "",
+            "    Sanitizing: -s writes garbage names whose hashes do not match them: such images cannot be",
+            "    mounted, and btrfs check reports every entry. -ss keeps each name's length and hash, which",
+            "    confirms a guessed name; see the README for what a sanitized image still shows.",
             "",
             "");
 
@@ -126,6 +140,16 @@ public final class OptionParser {
         return parse(DEFAULT_PROGRAM_NAME, args);
     }
 
+    /** As {@link #parse(String[])}, the seed taken from {@code env} ({@value #SEED_ENV}) if no option gives one. */
+    public static ParseResult parse(String[] args, java.util.Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        try {
+            return new Run(DEFAULT_PROGRAM_NAME, args, DATA_DUMP_SUPPORTED, env).run();
+        } catch (Stop stop) {
+            return stop.result;
+        }
+    }
+
     /**
      * Parses {@code args} (without the program name); {@code programName} plays the role of C's {@code argv[0]} in
      * getopt-style diagnostics and in "not enough arguments".
@@ -138,7 +162,7 @@ public final class OptionParser {
         Objects.requireNonNull(programName, "programName");
         Objects.requireNonNull(args, "args");
         try {
-            return new Run(programName, args, dataDumpSupported).run();
+            return new Run(programName, args, dataDumpSupported, java.util.Map.of()).run();
         } catch (Stop stop) {
             return stop.result;
         }
@@ -177,12 +201,16 @@ public final class OptionParser {
         private int compressLevel;
         private boolean report;
         private boolean bestEffort;
+        private String seedOption;
         private final List<String> devices = new ArrayList<>();
 
-        Run(String prog, String[] args, boolean dataDumpSupported) {
+        private final java.util.Map<String, String> env;
+
+        Run(String prog, String[] args, boolean dataDumpSupported, java.util.Map<String, String> env) {
             this.prog = prog;
-            this.args = args;
+            this.args = Objects.requireNonNull(args, "args");
             this.dataDumpSupported = dataDumpSupported;
+            this.env = env;
         }
 
         ParseResult run() throws Stop {
@@ -231,6 +259,14 @@ public final class OptionParser {
             if (errors.length() > 0) {
                 throw usageError(errors.toString());
             }
+            if (seedOption == null && env.get(SEED_ENV) != null && create && sanitizeCount > 0) {
+                Long seed = seedValue(env.get(SEED_ENV).strip());
+                if (seed == null) {
+                    throw error("invalid seed in the environment variable " + SEED_ENV + ": expected an unsigned "
+                            + "64-bit number, decimal or 0x-prefixed hexadecimal");
+                }
+                b.seed(seed);
+            }
             b.mode(create ? Mode.CREATE : Mode.RESTORE)
                     .compressLevel(compressLevel)
                     .oldRestore(oldRestore)
@@ -244,6 +280,14 @@ public final class OptionParser {
                     .extraTargets(operands.subList(2, operands.size()))
                     .devices(devices);
             return ParseResult.ok(b.build());
+        }
+
+        private void seed(long value, String option) throws Stop {
+            if (seedOption != null && !seedOption.equals(option)) {
+                throw error("--seed and --seed-file cannot be used together");
+            }
+            seedOption = option;
+            b.seed(value);
         }
 
         private GnuGetopt.Option nextOption(GnuGetopt g) throws Stop {
@@ -298,7 +342,8 @@ public final class OptionParser {
                 }
                 case OPT_PROGRESS -> b.progress(Progress.ON);
                 case OPT_NO_PROGRESS -> b.progress(Progress.OFF);
-                case OPT_SEED -> b.seed(parseSeed(arg));
+                case OPT_SEED -> seed(parseSeed(arg), "--seed");
+                case OPT_SEED_FILE -> seed(readSeedFile(arg), "--seed-file");
                 case OPT_CONF -> {
                     int eq = arg.indexOf('=');
                     if (eq <= 0) {
@@ -416,6 +461,16 @@ public final class OptionParser {
 
     /** {@code --seed}: a decimal or 0x/0X-prefixed hexadecimal unsigned 64-bit number, nothing else. */
     private static long parseSeed(String s) throws Stop {
+        Long v = seedValue(s);
+        if (v == null) {
+            throw error("invalid seed '" + s + "': expected an unsigned 64-bit number, decimal or 0x-prefixed "
+                    + "hexadecimal");
+        }
+        return v;
+    }
+
+    /** The seed {@code s} spells (see {@link #parseSeed}), or null. */
+    private static Long seedValue(String s) {
         try {
             if (s.startsWith("0x") || s.startsWith("0X")) {
                 String hex = s.substring(2);
@@ -426,8 +481,53 @@ public final class OptionParser {
                 return Long.parseUnsignedLong(s, 10);
             }
         } catch (NumberFormatException e) {
-            // too large: fall through to the common message
+            // too large
         }
-        throw error("invalid seed '" + s + "': expected an unsigned 64-bit number, decimal or 0x-prefixed hexadecimal");
+        return null;
+    }
+
+    /**
+     * {@code --seed-file}: the seed in the syntax of {@code --seed}, white space around it ignored. A file that users
+     * other than its owner may read (group or other read permission) is refused: a secret that others can read
+     * protects nothing. The content is never echoed in messages.
+     */
+    private static long readSeedFile(String name) throws Stop {
+        java.nio.file.Path file = java.nio.file.Path.of(name);
+        byte[] content;
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = posixPermissions(file);
+            if (perms != null && (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ))) {
+                throw error("seed file " + name + " is readable by other users (mode "
+                        + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                        + "): make it private first (chmod 600 " + name + ")");
+            }
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                content = in.readNBytes(MAX_SEED_FILE + 1);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw error("cannot read seed file " + name + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw error("cannot read seed file " + name + ": permission denied");
+        } catch (java.io.IOException e) {
+            throw error("cannot read seed file " + name + ": " + e.getMessage());
+        }
+        Long v = content.length > MAX_SEED_FILE ? null
+                : seedValue(new String(content, java.nio.charset.StandardCharsets.US_ASCII).strip());
+        if (v == null) {
+            throw error("seed file " + name + " does not hold a seed: expected one unsigned 64-bit number, decimal "
+                    + "or 0x-prefixed hexadecimal");
+        }
+        return v;
+    }
+
+    /** The file's permissions, or null where the file system has none to tell. */
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> posixPermissions(java.nio.file.Path file)
+            throws java.io.IOException {
+        try {
+            return java.nio.file.Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
     }
 }

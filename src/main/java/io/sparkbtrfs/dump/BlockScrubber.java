@@ -46,6 +46,9 @@ public final class BlockScrubber {
         if (gapEnd > gapStart) {
             Zeros.fill(b, off + (int) gapStart, off + (int) gapEnd);
         }
+        if (transform.zeroesSlack()) {
+            zeroSlack(b, off, n);
+        }
         for (int slot = 0; slot < n; slot++) {
             if (!TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
                 continue;
@@ -62,5 +65,53 @@ public final class BlockScrubber {
                 Zeros.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size);
             }
         }
+    }
+
+    /**
+     * Zeroes the bytes between the item headers and the end of the block that no in-bounds item's data covers.
+     * Items written by btrfs are packed from the end of the block in slot order (each item's data ends where the
+     * previous one's starts), which is checked in one pass; anything else takes the general path.
+     */
+    private void zeroSlack(byte[] b, int off, int n) {
+        int headersEnd = TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * n;
+        if (packed(b, off, n)) {
+            int expectedEnd = nodesize;
+            for (int slot = 0; slot < n; slot++) {
+                if (TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
+                    int start = TreeBlock.HEADER_SIZE + (int) TreeBlock.itemOffset(b, off, slot);
+                    Zeros.fill(b, off + start + (int) TreeBlock.itemSize(b, off, slot), off + expectedEnd);
+                    expectedEnd = start;
+                }
+            }
+            Zeros.fill(b, off + headersEnd, off + Math.max(headersEnd, expectedEnd));
+            return;
+        }
+        java.util.BitSet covered = new java.util.BitSet(nodesize);
+        for (int slot = 0; slot < n; slot++) {
+            if (TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
+                int start = TreeBlock.HEADER_SIZE + (int) TreeBlock.itemOffset(b, off, slot);
+                covered.set(start, start + (int) TreeBlock.itemSize(b, off, slot));
+            }
+        }
+        for (int i = covered.nextClearBit(headersEnd); i < nodesize; i = covered.nextClearBit(i)) {
+            int next = covered.nextSetBit(i) < 0 ? nodesize : covered.nextSetBit(i);
+            Zeros.fill(b, off + i, off + next);
+            i = next;
+        }
+    }
+
+    /** Whether the in-bounds items' data lie in slot order from the block end down, without overlap. */
+    private boolean packed(byte[] b, int off, int n) {
+        long expectedEnd = nodesize;
+        for (int slot = 0; slot < n; slot++) {
+            if (TreeBlock.itemInBounds(b, off, nodesize, slot, n)) {
+                long start = TreeBlock.HEADER_SIZE + TreeBlock.itemOffset(b, off, slot);
+                if (start + TreeBlock.itemSize(b, off, slot) > expectedEnd) {
+                    return false;
+                }
+                expectedEnd = start;
+            }
+        }
+        return true;
     }
 }

@@ -29,6 +29,15 @@ public interface LeafItemTransform extends Serializable {
 
     boolean handles(int keyType);
 
+    /**
+     * Whether the bytes of a leaf's data area that no item covers are zeroed too (not only the free space
+     * between the item headers and the data): a sanitized image keeps no stale byte anywhere. Off by default,
+     * which keeps plain dumps byte-identical to the reference's.
+     */
+    default boolean zeroesSlack() {
+        return false;
+    }
+
     /** A fresh instance for one task (its own caches and counters); stateless transforms return themselves. */
     default LeafItemTransform forTask() {
         return this;

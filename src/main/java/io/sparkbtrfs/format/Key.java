@@ -7,6 +7,7 @@ import static io.sparkbtrfs.format.LittleEndian.u8;
 public record Key(long objectid, int type, long offset) implements Comparable<Key> {
     public static final int SIZE = 17;
 
+    public static final int INODE_ITEM = 1;
     public static final int INODE_REF = 12;
     public static final int INODE_EXTREF = 13;
     public static final int XATTR_ITEM = 24;
@@ -14,7 +15,10 @@ public record Key(long objectid, int type, long offset) implements Comparable<Ke
     public static final int DIR_INDEX = 96;
     public static final int EXTENT_DATA = 108;
     public static final int OBSOLETE_CSUM_ITEM = 120;
+    public static final int EXTENT_CSUM = 128;
     public static final int ROOT_ITEM = 132;
+    public static final int ROOT_BACKREF = 144;
+    public static final int ROOT_REF = 156;
     public static final int EXTENT_ITEM = 168;
     public static final int METADATA_ITEM = 169;
     public static final int CHUNK_ITEM = 228;

@@ -4,6 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.sparkbtrfs.dump.LeafItemTransform;
+import io.sparkbtrfs.format.DirItem;
+import io.sparkbtrfs.format.InodeItem;
+import io.sparkbtrfs.format.InodeRef;
+import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.format.TreeBlock;
@@ -20,14 +24,6 @@ import io.sparkbtrfs.format.TreeBlock;
 public final class NameSanitizer implements LeafItemTransform {
     private static final long serialVersionUID = 1L;
 
-    private static final int INODE_REF = 12;
-    private static final int INODE_EXTREF = 13;
-    private static final int XATTR_ITEM = 24;
-    private static final int DIR_ITEM = 84;
-    private static final int DIR_INDEX = 96;
-    private static final int EXTENT_CSUM = 128;
-    private static final int ROOT_BACKREF = 144;
-    private static final int ROOT_REF = 156;
     private static final long ROOT_TREE = 1;
     private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DEFAULT = "default".getBytes(StandardCharsets.US_ASCII);
@@ -71,9 +67,16 @@ public final class NameSanitizer implements LeafItemTransform {
     @Override
     public boolean handles(int keyType) {
         return switch (keyType) {
-            case INODE_REF, INODE_EXTREF, XATTR_ITEM, DIR_ITEM, DIR_INDEX, EXTENT_CSUM, ROOT_BACKREF, ROOT_REF -> true;
+            case Key.INODE_ITEM, Key.INODE_REF, Key.INODE_EXTREF, Key.XATTR_ITEM, Key.DIR_ITEM, Key.DIR_INDEX,
+                    Key.EXTENT_CSUM, Key.ROOT_ITEM, Key.ROOT_BACKREF, Key.ROOT_REF -> true;
             default -> false;
         };
+    }
+
+    /** Bytes of the leaf that no item covers may hold anything, names included: zeroed. */
+    @Override
+    public boolean zeroesSlack() {
+        return true;
     }
 
     @Override
@@ -85,20 +88,27 @@ public final class NameSanitizer implements LeafItemTransform {
         int type = TreeBlock.itemType(b, blockOffset, slot);
         int end = start + size;
         switch (type) {
-            case EXTENT_CSUM -> {
+            case Key.EXTENT_CSUM -> {
                 Zeros.fill(b, start, end);
                 stats.checksums++;
             }
-            case DIR_ITEM, DIR_INDEX, XATTR_ITEM -> {
+            case Key.INODE_ITEM -> zeroReserved(b, start, size, InodeItem.RESERVED_OFFSET, InodeItem.RESERVED_SIZE);
+            case Key.ROOT_ITEM -> {
+                zeroReserved(b, start, size, InodeItem.RESERVED_OFFSET, InodeItem.RESERVED_SIZE);
+                zeroReserved(b, start, size, InodeItem.ROOT_ITEM_RESERVED_OFFSET, InodeItem.ROOT_ITEM_RESERVED_SIZE);
+            }
+            case Key.DIR_ITEM, Key.DIR_INDEX, Key.XATTR_ITEM -> {
                 boolean rootTree = TreeBlock.owner(b, blockOffset) == ROOT_TREE;
-                for (int p = start; p + 30 <= end;) {
-                    int dataLen = LittleEndian.u16(b, p + 25);
-                    int nameLen = LittleEndian.u16(b, p + 27);
-                    int name = p + 30;
+                long generation = TreeBlock.generation(b, blockOffset);
+                for (int p = start; p + DirItem.HEADER_SIZE <= end;) {
+                    int dataLen = DirItem.dataLen(b, p);
+                    int nameLen = DirItem.nameLen(b, p);
+                    int name = DirItem.name(p);
                     if (name + nameLen + dataLen > end) {
                         break; // a damaged entry: leave the rest as read
                     }
-                    if (type == XATTR_ITEM) {
+                    scrubTransid(b, p, generation);
+                    if (type == Key.XATTR_ITEM) {
                         if (startsWith(b, name, nameLen, USER)) {
                             substitute(b, name, nameLen, USER.length);
                         }
@@ -106,42 +116,66 @@ public final class NameSanitizer implements LeafItemTransform {
                             Zeros.fill(b, name + nameLen, name + nameLen + dataLen);
                             stats.values++;
                         }
-                    } else if (!(rootTree && equals(b, name, nameLen, DEFAULT))) {
-                        substitute(b, name, nameLen, 0);
+                    } else {
+                        if (!(rootTree && equals(b, name, nameLen, DEFAULT))) {
+                            substitute(b, name, nameLen, 0);
+                        }
+                        // A dir entry has no data; whatever a damaged one carries there is not kept.
+                        Zeros.fill(b, name + nameLen, name + nameLen + dataLen);
                     }
                     p = name + nameLen + dataLen;
                 }
             }
-            case INODE_REF -> {
-                for (int p = start; p + 10 <= end;) {
-                    int nameLen = LittleEndian.u16(b, p + 8);
-                    if (p + 10 + nameLen > end) {
+            case Key.INODE_REF -> {
+                for (int p = start; p + InodeRef.REF_HEADER_SIZE <= end;) {
+                    int nameLen = LittleEndian.u16(b, p + InodeRef.REF_NAME_LEN_OFFSET);
+                    int name = p + InodeRef.REF_HEADER_SIZE;
+                    if (name + nameLen > end) {
                         break;
                     }
-                    substitute(b, p + 10, nameLen, 0);
-                    p += 10 + nameLen;
+                    substitute(b, name, nameLen, 0);
+                    p = name + nameLen;
                 }
             }
-            case INODE_EXTREF -> {
-                for (int p = start; p + 18 <= end;) {
-                    int nameLen = LittleEndian.u16(b, p + 16);
-                    if (p + 18 + nameLen > end) {
+            case Key.INODE_EXTREF -> {
+                for (int p = start; p + InodeRef.EXTREF_HEADER_SIZE <= end;) {
+                    int nameLen = LittleEndian.u16(b, p + InodeRef.EXTREF_NAME_LEN_OFFSET);
+                    int name = p + InodeRef.EXTREF_HEADER_SIZE;
+                    if (name + nameLen > end) {
                         break;
                     }
-                    substitute(b, p + 18, nameLen, 0);
-                    p += 18 + nameLen;
+                    substitute(b, name, nameLen, 0);
+                    p = name + nameLen;
                 }
             }
-            case ROOT_REF, ROOT_BACKREF -> {
-                if (size >= 18) {
-                    int nameLen = LittleEndian.u16(b, start + 16);
-                    if (start + 18 + nameLen <= end) {
-                        substitute(b, start + 18, nameLen, 0);
+            case Key.ROOT_REF, Key.ROOT_BACKREF -> {
+                if (size >= InodeRef.ROOT_REF_HEADER_SIZE) {
+                    int nameLen = LittleEndian.u16(b, start + InodeRef.ROOT_REF_NAME_LEN_OFFSET);
+                    int name = start + InodeRef.ROOT_REF_HEADER_SIZE;
+                    if (name + nameLen <= end) {
+                        substitute(b, name, nameLen, 0);
                     }
                 }
             }
             default -> {
             }
+        }
+    }
+
+    /**
+     * A dir entry's transid is the transaction that wrote it, so at most the generation of its leaf. Anything
+     * larger is not a transid: {@code mkfs.btrfs --rootdir} (6.2 at least) leaves stale memory there, bytes of
+     * other names and file contents included. Zero is what mkfs writes for entries it does not date.
+     */
+    private static void scrubTransid(byte[] b, int entry, long generation) {
+        if (Long.compareUnsigned(DirItem.transid(b, entry), generation) > 0) {
+            LittleEndian.put64(b, entry + DirItem.TRANSID_OFFSET, 0);
+        }
+    }
+
+    private static void zeroReserved(byte[] b, int start, int size, int offset, int length) {
+        if (size >= offset + length) {
+            Zeros.fill(b, start + offset, start + offset + length);
         }
     }
 

@@ -518,6 +518,60 @@ class OptionParserTest {
         assertFalse(ok("--seed=77", "a", "b").toString().contains("77"), "seed must not be logged");
     }
 
+    /** Issue 11, item 11: the secret from a private file, never from one other users can read. */
+    @Test
+    void seedFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Path f = dir.resolve("seed");
+        java.nio.file.Files.writeString(f, "0xDeadBeef\n");
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(OptionalLong.of(0xdeadbeefL), ok("-ss", "--seed-file", f.toString(), "a", "b").getSeed());
+        java.nio.file.Files.writeString(f, "  18446744073709551615  \n\n");
+        assertEquals(OptionalLong.of(-1L), ok("--seed-file=" + f, "-s", "a", "b").getSeed());
+        assertFalse(ok("--seed-file=" + f, "a", "b").toString().contains("1844"), "seed must not be logged");
+
+        for (String perms : List.of("rw-r-----", "rw----r--", "rw-rw-rw-", "r--r--r--")) {
+            java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
+            assertPlainError(a("--seed-file", f.toString(), "a", "b"), "ERROR: seed file " + f
+                    + " is readable by other users (mode " + perms + "): make it private first (chmod 600 " + f + ")");
+        }
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw--w--w-"));
+        assertEquals(OptionalLong.of(-1L), ok("--seed-file", f.toString(), "a", "b").getSeed());
+
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        for (String bad : List.of("", "secret words", "0x", "1 2", "-1", "18446744073709551616", "7".repeat(5000))) {
+            java.nio.file.Files.writeString(f, bad);
+            assertPlainError(a("--seed-file", f.toString(), "a", "b"), "ERROR: seed file " + f
+                    + " does not hold a seed: expected one unsigned 64-bit number, decimal or 0x-prefixed hexadecimal");
+        }
+        java.nio.file.Path missing = dir.resolve("missing");
+        assertPlainError(a("--seed-file", missing.toString(), "a", "b"),
+                "ERROR: cannot read seed file " + missing + ": no such file");
+        java.nio.file.Files.writeString(f, "5");
+        assertPlainError(a("--seed", "5", "--seed-file", f.toString(), "a", "b"),
+                "ERROR: --seed and --seed-file cannot be used together");
+        assertPlainError(a("--seed-file", f.toString(), "--seed=5", "a", "b"),
+                "ERROR: --seed and --seed-file cannot be used together");
+    }
+
+    /** Issue 11, item 11: the secret from the environment, which other users cannot read (/proc/PID/environ). */
+    @Test
+    void seedFromTheEnvironment() {
+        Map<String, String> env = Map.of(OptionParser.SEED_ENV, " 0x10\n");
+        assertEquals(OptionalLong.of(16), OptionParser.parse(a("-ss", "a", "b"), env).options().getSeed());
+        assertEquals(OptionalLong.of(16), OptionParser.parse(a("-s", "a", "b"), env).options().getSeed());
+        assertEquals(OptionalLong.of(5), OptionParser.parse(a("-ss", "--seed", "5", "a", "b"), env).options().getSeed());
+        assertEquals(OptionalLong.empty(), OptionParser.parse(a("-ss", "a", "b"), Map.of()).options().getSeed());
+        assertEquals(OptionalLong.empty(), OptionParser.parse(a("a", "b"), env).options().getSeed(),
+                "not sanitizing: the variable is not used");
+        Map<String, String> bad = Map.of(OptionParser.SEED_ENV, "my secret");
+        ParseResult.Exit e = assertInstanceOf(ParseResult.Exit.class, OptionParser.parse(a("-ss", "a", "b"), bad));
+        assertEquals(1, e.status());
+        assertEquals("ERROR: invalid seed in the environment variable BTRFS_IMAGE_SEED: expected an unsigned 64-bit "
+                + "number, decimal or 0x-prefixed hexadecimal\n", e.stderr());
+        assertFalse(e.stderr().contains("my secret"), "the secret is not echoed");
+        assertTrue(OptionParser.parse(a("-r", "a", "b"), bad).options() != null, "restore ignores the variable");
+    }
+
     @Test
     void conf() {
         ImageOptions o = ok("--conf", "spark.executor.memory=4g", "--conf=fs.s3a.endpoint=http://x:9000/?a=b",

@@ -253,6 +253,69 @@ class BlockScrubberTest {
         assertCommon(before, b);
     }
 
+    /** A transform that changes nothing but asks for the slack of leaves to be zeroed (as sanitizing does). */
+    private static final LeafItemTransform SLACK = new LeafItemTransform() {
+        @Override
+        public boolean handles(int keyType) {
+            return false;
+        }
+
+        @Override
+        public void apply(byte[] block, int blockOffset, int slot, int start, int size) {
+        }
+
+        @Override
+        public boolean zeroesSlack() {
+            return true;
+        }
+    };
+
+    /** Items moved apart (data no longer packed): the bytes between them are not any item's, and are zeroed. */
+    @Test
+    void slackBetweenItemsIsZeroedWhenAsked() {
+        byte[] b = leaf(item(INODE_ITEM, 160, 1), item(Key.DIR_ITEM, 40, 2), item(Key.INODE_REF, 20, 3));
+        // slot 1 and 2 move 7 and 20 bytes towards the headers: gaps after each of them
+        setItem(b, 1, TreeBlock.itemOffset(b, OFF, 1) - 7, 40);
+        setItem(b, 2, TreeBlock.itemOffset(b, OFF, 2) - 20, 20);
+        System.arraycopy(b, dataStart(b, 1) + 7, b, dataStart(b, 1), 40);
+        System.arraycopy(b, dataStart(b, 2) + 20, b, dataStart(b, 2), 20);
+        byte[] plain = b.clone();
+        byte[] before = b.clone();
+        new BlockScrubber(NODESIZE, ChecksumType.CRC32C, SLACK).scrub(b, OFF);
+        assertZero(b, dataStart(b, 1) + 40, dataStart(b, 0), "slack after slot 1");
+        assertZero(b, dataStart(b, 2) + 20, dataStart(b, 1), "slack after slot 2");
+        assertZero(b, OFF + H + 3 * TreeBlock.ITEM_SIZE, dataStart(b, 2), "free gap");
+        for (int slot = 0; slot < 3; slot++) {
+            int at = dataStart(before, slot);
+            assertUnchanged(before, b, at, at + (int) TreeBlock.itemSize(before, OFF, slot), "item " + slot);
+        }
+        assertCommon(before, b);
+        // a plain dump keeps the slack, as the reference does
+        CRC.scrub(plain, OFF);
+        assertUnchanged(before, plain, dataStart(before, 1) + 40, dataStart(before, 0), "slack of a plain dump");
+    }
+
+    /**
+     * Items out of slot order (and one overlapping another) take the general path: only uncovered bytes go. (As in
+     * the reference, everything below the last slot's data counts as free space and is zeroed in any case.)
+     */
+    @Test
+    void slackOfUnorderedItemsIsZeroedWhenAsked() {
+        byte[] b = leaf(item(INODE_ITEM, 100, 1), item(Key.DIR_ITEM, 40, 2), item(Key.INODE_REF, 20, 3));
+        int end = NODESIZE - H;
+        setItem(b, 0, end - 150, 20);
+        setItem(b, 1, end - 100, 100); // after slot 0's data: out of order
+        setItem(b, 2, end - 200, 60); // overlaps slot 0 by 10 bytes
+        byte[] before = b.clone();
+        new BlockScrubber(NODESIZE, ChecksumType.CRC32C, SLACK).scrub(b, OFF);
+        int base = OFF + H;
+        assertZero(b, base + 3 * TreeBlock.ITEM_SIZE, base + end - 200, "free gap");
+        assertUnchanged(before, b, base + end - 200, base + end - 130, "items 2 and 0");
+        assertZero(b, base + end - 130, base + end - 100, "between item 0 and item 1");
+        assertUnchanged(before, b, base + end - 100, OFF + NODESIZE, "item 1");
+        assertCommon(before, b);
+    }
+
     // ---- hostile leaves ------------------------------------------------------------------------------------------
 
     private static void setItem(byte[] b, int slot, long offset, long size) {

@@ -246,4 +246,60 @@ final class Leaves {
         }
         return out;
     }
+
+    /** One entry of a DIR_ITEM, DIR_INDEX or XATTR_ITEM found in a real leaf, with its leaf's generation. */
+    record DirEntry(long block, int type, long generation, long transid, byte[] name) {
+    }
+
+    /** Every dir entry of every leaf in {@code content} (as {@link #names}). */
+    static List<DirEntry> dirEntries(long bytenr, byte[] content, int nodesize) {
+        List<DirEntry> out = new ArrayList<>();
+        forEachLeaf(bytenr, content, nodesize, (off, n) -> {
+            for (int slot = 0; slot < n; slot++) {
+                int type = TreeBlock.itemType(content, off, slot);
+                if (!TreeBlock.itemInBounds(content, off, nodesize, slot, n)
+                        || (type != DIR_ITEM && type != DIR_INDEX && type != XATTR_ITEM)) {
+                    continue;
+                }
+                for (Entry e : entries(content, type, TreeBlock.itemDataStart(content, off, slot),
+                        (int) TreeBlock.itemSize(content, off, slot))) {
+                    out.add(new DirEntry(bytenr + off, type, TreeBlock.generation(content, off),
+                            LittleEndian.u64(content, e.name() - 30 + 17), e.name(content)));
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Which bytes of {@code content} are names (the name fields of every name-bearing item of every leaf): what a
+     * scan for stale name bytes in all other fields leaves out.
+     */
+    static boolean[] nameFields(long bytenr, byte[] content, int nodesize) {
+        boolean[] mask = new boolean[content.length];
+        forEachLeaf(bytenr, content, nodesize, (off, n) -> {
+            for (int slot = 0; slot < n; slot++) {
+                if (!TreeBlock.itemInBounds(content, off, nodesize, slot, n)) {
+                    continue;
+                }
+                for (Entry e : entries(content, TreeBlock.itemType(content, off, slot),
+                        TreeBlock.itemDataStart(content, off, slot), (int) TreeBlock.itemSize(content, off, slot))) {
+                    Arrays.fill(mask, e.name(), e.name() + e.nameLen(), true);
+                }
+            }
+        });
+        return mask;
+    }
+
+    private interface LeafVisitor {
+        void leaf(int off, int nritems);
+    }
+
+    private static void forEachLeaf(long bytenr, byte[] content, int nodesize, LeafVisitor v) {
+        for (int off = 0; off + nodesize <= content.length; off += nodesize) {
+            if (TreeBlock.bytenr(content, off) == bytenr + off && TreeBlock.level(content, off) == 0) {
+                v.leaf(off, (int) Math.min(TreeBlock.nritems(content, off), TreeBlock.maxItems(nodesize, 0)));
+            }
+        }
+    }
 }

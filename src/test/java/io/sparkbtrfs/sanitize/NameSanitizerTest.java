@@ -447,4 +447,53 @@ class NameSanitizerTest {
         }
         assertTrue(dups.isEmpty(), dups.size() + " pairs of names share a substitute: " + dups);
     }
+
+    /**
+     * Issue 11, item 10: a dir entry's transid past its leaf's generation (9 here) is stale memory, such as the bytes
+     * of other names that {@code mkfs.btrfs --rootdir} leaves there: zeroed. Transids up to the generation are kept.
+     */
+    @ParameterizedTest(name = "collisions={0}")
+    @ValueSource(booleans = {false, true})
+    void staleTransidsAreZeroedRealOnesKept(boolean collisions) {
+        long stale = io.sparkbtrfs.format.LittleEndian.u64(bytes("7-CANARY"), 0);
+        byte[] b = leaf(FS_TREE,
+                it(256, DIR_ITEM, 1, dirEntry(257, "first-name-here"), dirEntry(258, "second-name-here")),
+                it(256, DIR_INDEX, 2, dirEntry(257, "first-name-here")),
+                it(257, XATTR_ITEM, 3, xattr("user.some-attribute", bytes("value"))));
+        long[] transids = {stale, 9, 10, stale};
+        long[] expected = {0, 9, 0, 0};
+        int k = 0;
+        for (int slot = 0; slot < 3; slot++) {
+            for (var e : entries(b, slot)) {
+                io.sparkbtrfs.format.LittleEndian.put64(b, e.name() - 13, transids[k++]);
+            }
+        }
+        applyAll(sanitizer(collisions), b);
+        k = 0;
+        for (int slot = 0; slot < 3; slot++) {
+            for (var e : entries(b, slot)) {
+                assertEquals(expected[k], io.sparkbtrfs.format.LittleEndian.u64(b, e.name() - 13), "entry " + k);
+                k++;
+            }
+        }
+    }
+
+    /** The reserved fields of inode and root items (zeros as the kernel writes them) keep no stale bytes. */
+    @Test
+    void reservedFieldsOfInodeAndRootItemsAreZeroed() {
+        byte[] inode = new byte[160];
+        Arrays.fill(inode, (byte) 0x41);
+        byte[] root = new byte[439];
+        Arrays.fill(root, (byte) 0x42);
+        byte[] b = leaf(FS_TREE, it(256, INODE_ITEM, 0, inode), it(257, ROOT_ITEM, 0, root));
+        applyAll(sanitizer(true), b);
+        byte[] in = Arrays.copyOfRange(b, start(b, 0), start(b, 0) + 160);
+        byte[] ro = Arrays.copyOfRange(b, start(b, 1), start(b, 1) + 439);
+        for (int i = 0; i < 160; i++) {
+            assertEquals(i >= 80 && i < 112 ? 0 : 0x41, in[i], "inode item byte " + i);
+        }
+        for (int i = 0; i < 439; i++) {
+            assertEquals((i >= 80 && i < 112) || i >= 375 ? 0 : 0x42, ro[i], "root item byte " + i);
+        }
+    }
 }

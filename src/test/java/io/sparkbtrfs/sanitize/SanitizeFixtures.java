@@ -51,6 +51,8 @@ final class SanitizeFixtures {
     private static Path canary;
     private static Path canaryLog;
     private static Path rootdirFs;
+    private static Path rootdirCanary;
+    private static List<String> rootdirCanaryNames;
     private static final Map<String, Path> IMAGES = new HashMap<>();
     private static final Map<Path, Path> RESTORED = new HashMap<>();
     private static final Map<Path, String> STDERR = new HashMap<>();
@@ -178,6 +180,57 @@ final class SanitizeFixtures {
             System.out.printf("rootdir filesystem built in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }
         return rootdirFs;
+    }
+
+    /**
+     * {@code mkfs.btrfs --rootdir} of a tree in which every name carries {@link #MARKER}: 3,000 files in seven
+     * directories, user xattrs, symlinks and hardlinks. mkfs (6.2 at least) leaves stale memory, bytes of other
+     * names and of file contents, in the transid field of the dir entries it writes: issue 11, item 10.
+     */
+    static synchronized Path rootdirCanary() {
+        if (rootdirCanary == null) {
+            RefTool.assumeAvailable();
+            try {
+                Path tree = TreeGenerator.xattrCapableDir(dir().resolve("rootdir-canary-tree")).resolve("tree");
+                List<String> names = new ArrayList<>();
+                boolean xattrs = TreeGenerator.supportsUserXattrs(tree.getParent());
+                for (int i = 0; i < 3000; i++) {
+                    String d = String.format("d%02d-%s", i % 7, m("DIR"));
+                    String f = String.format("f%07d-%s-%03d", i, m("FILE"), i % 1000);
+                    Path file = tree.resolve(d).resolve(f);
+                    if (i < 7) {
+                        Files.createDirectories(file.getParent());
+                        names.add(d);
+                    }
+                    Files.write(file, "x".repeat(i % 3000).getBytes(StandardCharsets.US_ASCII));
+                    names.add(f);
+                    if (i % 10 == 0 && xattrs) {
+                        String x = String.format("x%04d-%s", i, m("XNAME"));
+                        TreeGenerator.setUserXattr(file, x, bytes("v-" + m("XVAL")));
+                        names.add("user." + x);
+                    }
+                    if (i % 100 == 0) {
+                        String s = String.format("s%05d-%s", i, m("SYMN"));
+                        Files.createSymbolicLink(file.resolveSibling(s), Path.of("t-" + m("SYMT")));
+                        String h = String.format("h%05d-%s-link", i, m("LINK"));
+                        Files.createLink(file.resolveSibling(h), file);
+                        names.add(s);
+                        names.add(h);
+                    }
+                }
+                rootdirCanary = Mkfs.image(dir().resolve("rootdir-canary.img")).size(512L << 20).rootdir(tree).run();
+                rootdirCanaryNames = List.copyOf(names);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return rootdirCanary;
+    }
+
+    /** Every name in {@link #rootdirCanary()} (xattr names with their {@code user.} prefix). */
+    static synchronized List<String> rootdirCanaryNames() {
+        rootdirCanary();
+        return rootdirCanaryNames;
     }
 
     /** Our dump of {@code src} with {@code opts}, memoised (same options → the same file). */

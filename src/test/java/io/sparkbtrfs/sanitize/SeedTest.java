@@ -39,6 +39,29 @@ class SeedTest {
         assertArrayEquals(Files.readAllBytes(s1), Files.readAllBytes(s2), "-s --seed 7 and --seed 0x7");
     }
 
+    /**
+     * Issue 11, item 11: the secret from a private file ({@code --seed-file}) or from the environment
+     * ({@code BTRFS_IMAGE_SEED}, read by a child JVM as a user would run it) gives the image {@code --seed} gives.
+     */
+    @Test
+    void seedFileAndEnvironmentGiveTheImageOfSeed() throws IOException {
+        Path src = SanitizeFixtures.canary();
+        Path seeded = SanitizeFixtures.image(src, "-ss", "-c", "9", "--seed", "7");
+        Path file = SanitizeFixtures.dir().resolve("seed-7");
+        Files.writeString(file, "7\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path fromFile = SanitizeFixtures.dump(src, "-ss", "-c", "9", "--seed-file", file.toString());
+        assertArrayEquals(Files.readAllBytes(seeded), Files.readAllBytes(fromFile), "--seed-file");
+
+        Path fromEnv = SanitizeFixtures.dir().resolve("from-env.img");
+        List<String> cmd = new ArrayList<>(List.of("env", io.sparkbtrfs.cli.OptionParser.SEED_ENV + "=0x7"));
+        cmd.addAll(io.sparkbtrfs.testing.Ours.command());
+        cmd.addAll(List.of("--no-progress", "-ss", "-c", "9", src.toString(), fromEnv.toString()));
+        io.sparkbtrfs.testing.Proc.run(cmd, java.time.Duration.ofMinutes(3)).requireOk();
+        assertArrayEquals(Files.readAllBytes(seeded), Files.readAllBytes(fromEnv), SanitizeFixtures.dir()
+                + ": " + io.sparkbtrfs.cli.OptionParser.SEED_ENV);
+    }
+
     @Test
     void partitionsDoNotMatter() throws IOException {
         Path src = SanitizeFixtures.canary();
