@@ -1,0 +1,200 @@
+package io.sparkbtrfs.dump;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.store.ImageOutput;
+import io.sparkbtrfs.store.OutputFile;
+
+/**
+ * Runs a plan's parts on threads of this JVM: the same part writer as the Spark tasks, without Spark's start-up
+ * (about a second, most of a small dump) and without Hadoop for local sources and targets. An uncompressed image
+ * to a local file is written in place (offsets known from the plan, {@link RawLayout}); otherwise workers write
+ * parts into memory and the calling thread appends them to the output in order, patched as the merge patches
+ * staged parts ({@link PartPatcher}), with at most {@link #WINDOW_PER_THREAD} parts per thread waiting, so that
+ * memory stays bounded whatever the image's size. The bytes equal the Spark runner's.
+ */
+public final class InProcessRunner implements PartRunner {
+    /** Content bytes per part: small enough to bound memory, large enough to amortise a part's set-up. */
+    static final long PART_BYTES = 8L << 20;
+    static final int WINDOW_PER_THREAD = 2;
+
+    private final int threads;
+
+    public InProcessRunner(int threads) {
+        this.threads = Math.max(1, threads);
+    }
+
+    @Override
+    public String describe() {
+        return "in-process, " + threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    @Override
+    public DumpSummary write(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts,
+            ImageOutput output, ProgressListener progress) throws IOException {
+        long started = System.nanoTime();
+        int parts = wantedParts > 0 ? wantedParts : autoParts(plan);
+        List<PartSpec> specs = PartSpec.split(plan, parts);
+        AtomicLong blocks = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        PartWriter.Progress meter = (b, n) -> {
+            blocks.addAndGet(b);
+            bytes.addAndGet(n);
+            if (progress != null) {
+                progress.update(blocks.get(), bytes.get());
+            }
+        };
+        OutputFile file = output.file();
+        boolean inPlace = file.kind() == OutputFile.Kind.LOCAL
+                && settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, specs.size()), r -> {
+            Thread t = new Thread(r, "dump-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<PartResult> results = inPlace ? inPlace(volume, plan, settings, specs, file, meter, pool)
+                    : inOrder(volume, plan, settings, specs, output, meter, pool);
+            return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Uncompressed, to a local file: each part writes its clusters at their final offsets. */
+    private static List<PartResult> inPlace(Volume volume, ItemPlan plan, DumpSettings settings, List<PartSpec> specs,
+            OutputFile file, PartWriter.Progress meter, ExecutorService pool) throws IOException {
+        RawLayout layout = RawLayout.of(plan);
+        List<Future<PartResult>> futures = new ArrayList<>();
+        for (PartSpec spec : specs) {
+            futures.add(pool.submit(() -> {
+                long base = layout.clusterOffset(spec.fromCluster());
+                try (PartWriter writer = new PartWriter(volume, plan, settings);
+                        FileChannel ch = FileChannel.open(file.localTemporary(), StandardOpenOption.WRITE);
+                        OutputStream out = new java.io.BufferedOutputStream(
+                                OutputFile.naming(Channels.newOutputStream(ch.position(base)), file.spec()), 1 << 20)) {
+                    PartResult r = writer.write(spec.part(), spec.fromCluster(), spec.toCluster(), out, meter, base,
+                            RawLayout.indexBefore(plan, spec.fromCluster()));
+                    out.flush();
+                    return r;
+                }
+            }));
+        }
+        List<PartResult> results = new ArrayList<>();
+        long length = 0;
+        for (Future<PartResult> f : futures) {
+            PartResult r = await(f);
+            results.add(r);
+            length += r.length();
+        }
+        if (length != layout.length()) {
+            throw new IOException("parts wrote " + length + " bytes, the plan has " + layout.length());
+        }
+        return results;
+    }
+
+    /**
+     * Parts written into memory by the workers, appended to the output in order by this thread, which submits a
+     * part only when it is at most the window ahead of the one it writes: at most that many parts are held.
+     */
+    private List<PartResult> inOrder(Volume volume, ItemPlan plan, DumpSettings settings, List<PartSpec> specs,
+            ImageOutput output, PartWriter.Progress meter, ExecutorService pool) throws IOException {
+        int window = WINDOW_PER_THREAD * threads;
+        List<Future<Produced>> futures = new ArrayList<>();
+        List<PartResult> results = new ArrayList<>();
+        int last = specs.size() - 1;
+        byte[] previousIndex = null;
+        long base = 0;
+        try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
+            for (int i = 0; i < specs.size(); i++) {
+                while (futures.size() < specs.size() && futures.size() < i + window) {
+                    PartSpec spec = specs.get(futures.size());
+                    futures.add(pool.submit(() -> produce(volume, plan, settings, spec, meter)));
+                }
+                Produced p = await(futures.get(i));
+                futures.set(i, null);
+                PartResult r = p.result();
+                if (r.length() > 0) {
+                    // Only the image's final cluster has unused entry slots; they hold the previous index's bytes.
+                    byte[] stale = i == last && r.clusters() == 1 ? previousIndex : null;
+                    PartPatcher.patch(new PartPatcher.Patch(r.part(), base, r.length(), r.clusterOffsets(), stale),
+                            p.bytes().input(), out);
+                    base += r.length();
+                    previousIndex = r.lastIndex();
+                }
+                results.add(r);
+            }
+        }
+        return results;
+    }
+
+    private static Produced produce(Volume volume, ItemPlan plan, DumpSettings settings, PartSpec spec,
+            PartWriter.Progress meter) throws IOException {
+        long content = plan.contentBytes(spec.fromCluster(), spec.toCluster());
+        boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        Buffer buf = new Buffer((int) Math.min(Integer.MAX_VALUE - 8, (raw ? content : content / 4) + (1 << 16)));
+        try (PartWriter writer = new PartWriter(volume, plan, settings)) {
+            return new Produced(writer.write(spec.part(), spec.fromCluster(), spec.toCluster(), buf, meter), buf);
+        }
+    }
+
+    private record Produced(PartResult result, Buffer bytes) {
+    }
+
+    /** A byte array output stream whose bytes are read back without a copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        java.io.InputStream input() {
+            return new java.io.ByteArrayInputStream(buf, 0, count);
+        }
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof BtrfsFormatException fe) {
+                throw new IOException(fe.getMessage(), fe);
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /** Enough parts to keep every thread busy to the end, each at most {@link #PART_BYTES} of content. */
+    private int autoParts(ItemPlan plan) {
+        long bytes = plan.contentBytes(0, plan.clusters());
+        long bySize = (bytes + PART_BYTES - 1) / PART_BYTES;
+        return (int) Math.max(1, Math.min(Math.max(bySize, threads), plan.clusters()));
+    }
+}

@@ -1,0 +1,24 @@
+package io.sparkbtrfs.dump;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One part of an image: its number and the run of clusters [fromCluster, toCluster) it writes. */
+public record PartSpec(int part, int fromCluster, int toCluster) implements Serializable {
+    public PartSpec {
+        if (part < 0 || fromCluster < 0 || toCluster < fromCluster) {
+            throw new IllegalArgumentException("part " + part + ": clusters [" + fromCluster + ", " + toCluster + ")");
+        }
+    }
+
+    /** The plan's clusters as at most {@code wanted} contiguous parts of about equal content ({@link ClusterRuns}). */
+    public static List<PartSpec> split(ItemPlan plan, int wanted) {
+        int[] bounds = ClusterRuns.split(plan, wanted);
+        List<PartSpec> specs = new ArrayList<>(bounds.length - 1);
+        for (int i = 0; i + 1 < bounds.length; i++) {
+            specs.add(new PartSpec(i, bounds[i], bounds[i + 1]));
+        }
+        return specs;
+    }
+}
