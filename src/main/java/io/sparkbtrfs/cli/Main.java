@@ -147,6 +147,9 @@ public final class Main {
             throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
         timings.mark("open");
+        // Issue 11: a source written during the dump must not give an image that does not restore.
+        io.sparkbtrfs.dump.SourceWatch watch = io.sparkbtrfs.dump.SourceWatch.of(source, volume, hadoop,
+                options.isBestEffort(), err);
         // Started when first needed: by planning if the extent tree is big enough to scan on executors.
         JavaSparkContext[] sc = {null};
         java.util.function.Supplier<JavaSparkContext> spark = () -> {
@@ -183,7 +186,7 @@ public final class Main {
             DumpSummary summary;
             try {
                 summary = DumpJob.run(sc[0], hadoop, v.descriptor(), plan, settings, options.getPartitions(), output,
-                        meter);
+                        meter, watch::beforeCommit);
             } finally {
                 if (meter != null) {
                     meter.finish();
@@ -200,8 +203,12 @@ public final class Main {
             err.println(total.line(source, ImageOutput.STDOUT.equals(target) ? "stdout" : target));
             return 0;
         } catch (IOException e) {
-            throw new UserError(describe(e));
+            throw new UserError(watch.explainOr(e, describe(e)));
         } catch (Exception e) {
+            String changed = watch.explain(e); // a block overwritten under us fails like a damaged one
+            if (changed != null) {
+                throw new UserError(changed);
+            }
             // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
             Throwable cause = userCause(e);
             if (cause instanceof UserError) {
@@ -305,23 +312,16 @@ public final class Main {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
+    /** As the reference warns, also for the backing file of a mounted loop device. */
     private static void warnIfMounted(String source, PrintStream err) {
         if (BlockSources.isUri(source)) {
             return;
         }
         try {
-            Path real = Path.of(source).toRealPath();
-            Path mounts = Path.of("/proc/self/mounts");
-            if (!Files.isReadable(mounts)) {
-                return;
-            }
-            for (String line : Files.readAllLines(mounts)) {
-                String dev = line.split(" ", 2)[0];
-                if (dev.startsWith("/") && Path.of(dev).equals(real)) {
-                    err.println("WARNING: " + source + " already mounted, results may be inaccurate");
-                    return;
-                }
-            }
+            io.sparkbtrfs.device.MountTable.read().find(Path.of(source)).ifPresent(m -> err.println("WARNING: "
+                    + source + " already mounted (" + m.describe() + "), results may be inaccurate"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            // opening it says so
         } catch (IOException | RuntimeException e) {
             err.println("WARNING: unable to check mount status of: " + source);
         }

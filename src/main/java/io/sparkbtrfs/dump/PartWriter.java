@@ -181,8 +181,15 @@ public final class PartWriter implements AutoCloseable {
         byte[] raw = volume.readRawBlock(logical);
         String tree = raw == null ? "unknown tree" : treeOf(io.sparkbtrfs.format.TreeBlock.owner(raw, 0));
         String action;
+        io.sparkbtrfs.format.Superblock sb = volume.superblock();
         if (raw == null) {
             action = "not readable: zeroed in the image";
+        } else if (io.sparkbtrfs.format.TreeBlock.validate(raw, 0, nodesize, logical, sb.checksumType(),
+                sb.metadataFsid()) == null) {
+            // Only too new (the source changed): a sound block, scrubbed (and sanitized) like any other.
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            scrubber.scrub(buf, off);
+            action = "dumped as read (scrubbed)";
         } else if (settings.clearLabel()) {
             action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
         } else {

@@ -43,9 +43,27 @@ public final class DumpJob {
         void update(long blocks, long bytes);
     }
 
+    /**
+     * Called once every part is written, before the merge and the commit: the last moment to refuse the
+     * image (the source is no longer read after it). Throwing abandons the image.
+     */
+    @FunctionalInterface
+    public interface BeforeCommit {
+        void check() throws IOException;
+
+        BeforeCommit NONE = () -> {
+        };
+    }
+
     public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
             DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress)
             throws IOException {
+        return run(sc, conf, volume, plan, settings, wantedPartitions, output, progress, BeforeCommit.NONE);
+    }
+
+    public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress,
+            BeforeCommit beforeCommit) throws IOException {
         long started = System.nanoTime();
         int partitions = wantedPartitions > 0 ? wantedPartitions : autoPartitions(sc, plan);
         int[] bounds = ClusterRuns.split(plan, partitions);
@@ -91,6 +109,7 @@ public final class DumpJob {
             bPlan.destroy(true);
         }
         parts.sort(Comparator.comparingInt(PartResult::part));
+        beforeCommit.check();
         if (progress != null) {
             progress.update(blocks.value(), bytes.value());
         }
