@@ -20,7 +20,6 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
-import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
  * Default restore of a metadump onto one file or device (spec §5): phase 1 learns the chunk placement,
