@@ -30,8 +30,8 @@ import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
-import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.SparseFiles;
 import io.sparkbtrfs.testing.TreeGenerator;
 
 /**
@@ -59,9 +59,7 @@ class SourceChangeTest {
     }
 
     private static Path copy(Path dir) {
-        Path fs = dir.resolve("fs.img");
-        Proc.run("cp", "--sparse=always", clean.toString(), fs.toString()).requireOk();
-        return fs;
+        return SparseFiles.copy(clean, dir.resolve("fs.img"));
     }
 
     // ------------------------------------------------------------------ the superblock changes
@@ -136,7 +134,7 @@ class SourceChangeTest {
     void newerBlockIsRefusedOnlyOnceTheSuperblockChanged(@TempDir Path dir) throws Exception {
         Path fs = copy(dir);
         long generation = generation(fs);
-        long fsRoot = rootOf(fs, "FS_TREE");
+        long fsRoot = RefTool.rootOf(fs, "FS_TREE");
         setBlockGeneration(fs, fsRoot, generation + 5);
         try (Volume v = Volume.open(List.of(fs.toString()), new Configuration())) {
             // A filesystem nobody writes that has such a block: its own damage, read as the reference reads it.
@@ -177,7 +175,7 @@ class SourceChangeTest {
     @Test
     void rootMissingFromTheExtentTree(@TempDir Path dir) throws IOException {
         Path fs = copy(dir);
-        long fsRoot = rootOf(fs, "FS_TREE");
+        long fsRoot = RefTool.rootOf(fs, "FS_TREE");
         unlistTreeBlock(fs, fsRoot);
 
         Path strict = dir.resolve("strict.img");
@@ -210,30 +208,11 @@ class SourceChangeTest {
         return Long.parseLong(RefTool.superFields(fs).get("generation"));
     }
 
-    static long rootOf(Path fs, String key) {
-        String out = RefTool.dumpTree(fs, "-t", "root").requireOk().stdout();
-        Matcher m = Pattern.compile("key \\(" + key + " ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ").matcher(out);
-        assertTrue(m.find(), key + " not in\n" + out);
-        return Long.parseLong(m.group(1));
-    }
-
-    /** Physical offsets of every copy of the block at {@code logical}. */
-    private static List<Long> copies(Path fs, long logical) {
-        Proc.Result r = Proc.run("btrfs-map-logical", "-l", Long.toString(logical), fs.toString()).requireOk();
-        Matcher m = Pattern.compile("physical (\\d+)").matcher(r.stdout());
-        List<Long> out = new ArrayList<>();
-        while (m.find()) {
-            out.add(Long.parseLong(m.group(1)));
-        }
-        assertFalse(out.isEmpty(), r.stdout());
-        return out;
-    }
-
     /** Rewrites every copy of the tree block at {@code logical} after {@code change}, with a valid checksum. */
     private static void patchBlock(Path fs, long logical, java.util.function.Consumer<ByteBuffer> change)
             throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(fs.toFile(), "rw")) {
-            for (long p : copies(fs, logical)) {
+            for (long p : RefTool.physicalCopies(fs, logical)) {
                 byte[] b = new byte[NODESIZE];
                 f.seek(p);
                 f.readFully(b);
