@@ -27,7 +27,7 @@ import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.restore.RestoreSummary;
 import io.sparkbtrfs.restore.Restorer;
 import io.sparkbtrfs.spark.DumpJob;
-import io.sparkbtrfs.spark.DumpSummary;
+import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.spark.ProgressMeter;
 import io.sparkbtrfs.spark.SparkSessions;
 import io.sparkbtrfs.store.ImageOutput;
@@ -183,6 +183,9 @@ public final class Main {
             throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
         }
         timings.mark("open");
+        // Issue 11: a source written during the dump must not give an image that does not restore.
+        io.sparkbtrfs.dump.SourceWatch watch = io.sparkbtrfs.dump.SourceWatch.of(source, volume, hadoop,
+                options.isBestEffort(), err);
         // Started when first needed: by planning if the extent tree is big enough to scan on executors.
         JavaSparkContext[] sc = {null};
         Runnable cancel = () -> {
@@ -207,6 +210,7 @@ public final class Main {
         OutputFile reportFile = null;
         try (Volume v = volume) {
             output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""), mode, guarded);
+            output.beforeCommit(watch::beforeCommit);
             Interrupts.note(output.isStreamed() ? "the image sent to " + displayTarget(target) + " is incomplete"
                     : target + " was not written");
             if (options.getReport() != null) {
@@ -272,10 +276,14 @@ public final class Main {
             err.println(total.line(source, displayTarget(target)));
             return 0;
         } catch (IOException e) {
-            throw new UserError(withoutHadoopWikiLink(describe(e)));
+            throw new UserError(watch.explainOr(e, withoutHadoopWikiLink(describe(e))));
         } catch (UserError e) {
             throw e;
         } catch (Exception e) {
+            String changed = watch.explain(e); // a block overwritten under us fails like a damaged one
+            if (changed != null) {
+                throw new UserError(changed);
+            }
             // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
             Throwable cause = userCause(e);
             if (cause instanceof UserError) {
@@ -415,23 +423,16 @@ public final class Main {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
+    /** As the reference warns, also for the backing file of a mounted loop device. */
     private static void warnIfMounted(String source, PrintStream err) {
         if (BlockSources.isUri(source)) {
             return;
         }
         try {
-            Path real = Path.of(source).toRealPath();
-            Path mounts = Path.of("/proc/self/mounts");
-            if (!Files.isReadable(mounts)) {
-                return;
-            }
-            for (String line : Files.readAllLines(mounts)) {
-                String dev = line.split(" ", 2)[0];
-                if (dev.startsWith("/") && Path.of(dev).equals(real)) {
-                    err.println("WARNING: " + source + " already mounted, results may be inaccurate");
-                    return;
-                }
-            }
+            io.sparkbtrfs.device.MountTable.read().find(Path.of(source)).ifPresent(m -> err.println("WARNING: "
+                    + source + " already mounted (" + m.describe() + "), results may be inaccurate"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            // opening it says so
         } catch (IOException | RuntimeException e) {
             err.println("WARNING: unable to check mount status of: " + source);
         }

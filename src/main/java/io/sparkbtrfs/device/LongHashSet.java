@@ -32,6 +32,20 @@ public final class LongHashSet {
         return true;
     }
 
+    /** Whether {@code v} was added. */
+    public boolean contains(long v) {
+        if (v == EMPTY) {
+            return hasZero;
+        }
+        int mask = table.length - 1;
+        for (int i = mix(v) & mask; table[i] != EMPTY; i = (i + 1) & mask) {
+            if (table[i] == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void grow() {
         long[] old = table;
         table = new long[old.length * 2];

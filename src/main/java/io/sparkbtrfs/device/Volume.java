@@ -30,6 +30,8 @@ public final class Volume implements Closeable {
     private final byte[] fsid;
     /** A repaired primary superblock (from a backup copy) that the image stores instead of the damaged one. */
     private byte[] superblockOverride;
+    /** The primary superblock on the device was seen to differ from {@link #superblock}. */
+    private volatile boolean changed;
 
     private Volume(String primaryName, Map<Long, BlockSource> devices, Superblock superblock, ChunkMap chunkMap) {
         this.primaryName = primaryName;
@@ -202,17 +204,12 @@ public final class Volume implements Closeable {
         return chunkMap;
     }
 
-    /** The primary device's superblock exactly as on disk (the image stores it verbatim). */
-    public byte[] rawPrimarySuperblock() throws IOException {
-        if (superblockOverride != null) {
-            return superblockOverride.clone();
-        }
-        BlockSource primary = devices.get(superblock.devid());
-        byte[] b = new byte[Superblock.SIZE];
-        if (primary.read(Superblock.PRIMARY_OFFSET, b, 0, b.length) < b.length) {
-            throw new BlockReadException(Superblock.PRIMARY_OFFSET, "unable to read superblock at 65536 of " + primaryName);
-        }
-        return b;
+    /**
+     * The primary device's superblock exactly as read when the volume was opened (the image stores it
+     * verbatim): the one every plan is made from, even if the source has written a newer one since.
+     */
+    public byte[] rawPrimarySuperblock() {
+        return superblockOverride != null ? superblockOverride.clone() : superblock.bytes();
     }
 
     /**
@@ -235,7 +232,7 @@ public final class Volume implements Closeable {
         for (int mirror = 0; mirror < chunk.copies(); mirror++) {
             reason = readCopy(chunk, logical, mirror, block, 0, nodesize);
             if (reason == null) {
-                reason = TreeBlock.validate(block, 0, nodesize, logical, csum, fsid);
+                reason = check(block, 0, logical);
                 if (reason == null) {
                     return block;
                 }
@@ -259,7 +256,7 @@ public final class Volume implements Closeable {
                 && readCopy(chunk, logical, 0, out, 0, length) == null;
         for (int i = 0; i < blocks; i++) {
             int off = i * nodesize;
-            if (bulk && TreeBlock.validate(out, off, nodesize, logical + off, csum, fsid) == null) {
+            if (bulk && check(out, off, logical + off) == null) {
                 continue;
             }
             try {
@@ -269,6 +266,58 @@ public final class Volume implements Closeable {
             }
         }
         return failures;
+    }
+
+    /**
+     * Why the block at {@code b[off..]} read for {@code logical} is not a block of this filesystem as its
+     * superblock describes it; null if it is. Besides {@link TreeBlock#validate}, a block newer than the
+     * superblock is refused if the source has changed since it was opened: it was written after the
+     * superblock was read, over a block of the planned trees. (On a source that did not change, such a
+     * block is damage the filesystem has, and is read as the reference reads it.)
+     */
+    private String check(byte[] b, int off, long logical) {
+        String reason = TreeBlock.validate(b, off, nodesize, logical, csum, fsid);
+        if (reason != null) {
+            return reason;
+        }
+        String newer = TreeBlock.newerThan(b, off, superblock);
+        return newer != null && changedSinceOpened() ? newer + "; the source is being written" : null;
+    }
+
+    /**
+     * Whether the primary superblock on the device now differs from the one this volume was opened with
+     * ({@link #superblockChanges}): the source is being written. Read again at each call until it has
+     * changed. False if it cannot tell: the opened superblock was a repaired backup, or the device no longer
+     * reads (the dump's final check reports that).
+     */
+    public boolean changedSinceOpened() {
+        if (changed || superblockOverride != null) {
+            return changed;
+        }
+        try {
+            changed = superblockChanges(devices.get(superblock.devid()), superblock) != null;
+        } catch (IOException e) {
+            return false;
+        }
+        return changed;
+    }
+
+    /**
+     * What differs between the primary superblock on {@code device} now and {@code opened}
+     * ({@link Superblock#differences}, or that it no longer validates); null if nothing.
+     *
+     * @throws IOException if it cannot be read
+     */
+    public static String superblockChanges(BlockSource device, Superblock opened) throws IOException {
+        byte[] now = new byte[Superblock.SIZE];
+        if (device.read(Superblock.PRIMARY_OFFSET, now, 0, now.length) < now.length) {
+            throw new IOException(device.name() + " ends before its superblock");
+        }
+        try {
+            return Superblock.differences(opened, Superblock.parse(now, device.name()));
+        } catch (BtrfsFormatException e) {
+            return "the superblock no longer validates: " + e.getMessage();
+        }
     }
 
     /** The bytes of the first readable copy of the block at {@code logical}, unvalidated; null if none. */

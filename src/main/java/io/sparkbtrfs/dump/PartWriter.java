@@ -6,6 +6,8 @@ import java.util.zip.Deflater;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.image.ClusterWriter;
 import io.sparkbtrfs.image.MetadumpFormat;
@@ -179,10 +181,16 @@ public final class PartWriter implements AutoCloseable {
      */
     private void salvage(long logical, String reason, byte[] buf, int off) {
         byte[] raw = volume.readRawBlock(logical);
-        String tree = raw == null ? "unknown tree" : treeOf(io.sparkbtrfs.format.TreeBlock.owner(raw, 0));
+        String tree = raw == null ? "unknown tree" : treeOf(TreeBlock.owner(raw, 0));
         String action;
+        Superblock sb = volume.superblock();
         if (raw == null) {
             action = "not readable: zeroed in the image";
+        } else if (TreeBlock.validate(raw, 0, nodesize, logical, sb.checksumType(), sb.metadataFsid()) == null) {
+            // Only too new (the source changed): a sound block, scrubbed (and sanitized) like any other.
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            scrubber.scrub(buf, off);
+            action = "dumped as read (scrubbed)";
         } else if (settings.clearLabel()) {
             action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
         } else {

@@ -7,8 +7,10 @@ import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
@@ -18,8 +20,8 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * trees; then the v1 space-cache file extents.
  */
 public final class Planner {
-    private static final int ROOT_ITEM_BYTENR_OFFSET = 176;
-    private static final int ROOT_ITEM_LEVEL_OFFSET = 238;
+    /** A walk to a block whose parent does not say which generation it must have. */
+    private static final long UNKNOWN_GENERATION = 0;
     /** Larger v1 space-cache extents than this are not credible; refuse rather than allocate. */
     private static final long MAX_DATA_EXTENT = MetadumpFormat.MAX_PENDING_V1;
 
@@ -88,11 +90,11 @@ public final class Planner {
             }
         }
         if (walk) {
-            walk(sb.chunkRoot(), sb.chunkRootLevel(), true, "chunk tree");
-            walk(sb.root(), sb.rootLevel(), true, "root tree");
+            walk(sb.chunkRoot(), sb.chunkRootLevel(), sb.chunkRootGeneration(), true, "chunk tree");
+            walk(sb.root(), sb.rootLevel(), sb.generation(), true, "root tree");
         }
         if (sb.logRoot() != 0) {
-            walk(sb.logRoot(), sb.logRootLevel(), true, "log root tree");
+            walk(sb.logRoot(), sb.logRootLevel(), sb.logRootGeneration(), true, "log root tree");
         }
         try {
             addSpaceCache(sb);
@@ -101,6 +103,37 @@ public final class Planner {
                 throw e;
             }
             problems.add(new BlockProblem(sb.root(), "root tree", e.getMessage(), "v1 space cache left out"));
+        }
+        return withEveryRoot(plan.build());
+    }
+
+    /**
+     * The plan, checked to hold every root the image needs to open ({@link RootCoverage}). A missing root
+     * fails the plan; with best effort it is added on its own (dumped as read, or zeroed if unreadable) and
+     * reported, so that the image still shows where it was.
+     */
+    private ItemPlan withEveryRoot(ItemPlan built) throws BtrfsFormatException, BlockReadException {
+        java.util.List<TreeRoot> roots;
+        try {
+            roots = RootCoverage.roots(volume);
+        } catch (BtrfsFormatException | BlockReadException e) {
+            if (!bestEffort()) {
+                throw e;
+            }
+            return built; // the root tree's damage is reported already
+        }
+        java.util.List<TreeRoot> missing = RootCoverage.missing(built, roots);
+        if (missing.isEmpty()) {
+            return built;
+        }
+        if (!bestEffort()) {
+            throw new BtrfsFormatException(TreeRoot.summary(missing) + " is not listed in the extent tree, so the "
+                    + "image would not open; dump with -w to walk the trees instead");
+        }
+        for (TreeRoot r : missing) {
+            plan.add(r.bytenr(), nodesize, false);
+            problems.add(new BlockProblem(r.bytenr(), r.tree() + " tree", "root block not in the plan",
+                    "dumped on its own; the rest of its tree may be missing"));
         }
         return plan.build();
     }
@@ -124,12 +157,12 @@ public final class Planner {
                 Key key = TreeBlock.itemKey(leaf, 0, slot);
                 if (key.objectid() == objectid && key.type() == Key.ROOT_ITEM) {
                     if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
-                            || TreeBlock.itemSize(leaf, 0, slot) <= ROOT_ITEM_LEVEL_OFFSET) {
+                            || !RootItem.hasLevel(TreeBlock.itemSize(leaf, 0, slot))) {
                         throw new BtrfsFormatException("root item " + key + " is truncated or outside its block");
                     }
                     int data = TreeBlock.itemDataStart(leaf, 0, slot);
-                    found[0] = LittleEndian.u64(leaf, data + ROOT_ITEM_BYTENR_OFFSET);
-                    found[1] = LittleEndian.u8(leaf, data + ROOT_ITEM_LEVEL_OFFSET);
+                    found[0] = RootItem.bytenr(leaf, data);
+                    found[1] = RootItem.level(leaf, data);
                     hit[0] = true;
                 }
             }
@@ -144,7 +177,7 @@ public final class Planner {
      * Pre-order walk; a block is submitted once per dump. With {@code scanRoots}, leaves are searched for
      * ROOT_ITEMs whose trees are walked in turn (one level deep, as the reference does).
      */
-    private void walk(long bytenr, int expectedLevel, boolean scanRoots, String tree)
+    private void walk(long bytenr, int expectedLevel, long expectedGeneration, boolean scanRoots, String tree)
             throws BtrfsFormatException, BlockReadException {
         if (!seen.add(bytenr)) {
             return;
@@ -152,6 +185,15 @@ public final class Planner {
         byte[] block;
         try {
             block = Trees.read(volume::readTreeBlock, bytenr, tree);
+            long generation = TreeBlock.generation(block, 0);
+            // Not the generation its parent expects ("parent transid verify failed"): rewritten under us if the
+            // source is being written; otherwise damage the filesystem has, dumped as the reference does.
+            if (expectedGeneration != UNKNOWN_GENERATION && generation != expectedGeneration
+                    && volume.changedSinceOpened()) {
+                throw new BlockReadException(bytenr, "unable to read metadata block " + Long.toUnsignedString(bytenr)
+                        + ": generation " + Long.toUnsignedString(generation) + ", its parent expects "
+                        + Long.toUnsignedString(expectedGeneration) + "; the source is being written (" + tree + ")");
+            }
         } catch (BlockReadException e) {
             if (!bestEffort()) {
                 throw e;
@@ -179,7 +221,8 @@ public final class Planner {
         int n = (int) TreeBlock.nritems(block, 0);
         if (level > 0) {
             for (int slot = 0; slot < n; slot++) {
-                walk(TreeBlock.childPointer(block, 0, slot), level - 1, scanRoots, tree);
+                walk(TreeBlock.childPointer(block, 0, slot), level - 1, TreeBlock.childGeneration(block, 0, slot),
+                        scanRoots, tree);
             }
             return;
         }
@@ -192,7 +235,7 @@ public final class Planner {
             }
             Key key = TreeBlock.itemKey(block, 0, slot);
             if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, n)
-                    || TreeBlock.itemSize(block, 0, slot) < ROOT_ITEM_BYTENR_OFFSET + 8) {
+                    || !RootItem.hasBytenr(TreeBlock.itemSize(block, 0, slot))) {
                 String why = "root item " + key + " in block " + Long.toUnsignedString(bytenr)
                         + " is truncated or outside its block";
                 if (!bestEffort()) {
@@ -201,8 +244,9 @@ public final class Planner {
                 problems.add(new BlockProblem(bytenr, tree, why, "that tree is left out"));
                 continue;
             }
-            long child = LittleEndian.u64(block, TreeBlock.itemDataStart(block, 0, slot) + ROOT_ITEM_BYTENR_OFFSET);
-            walk(child, -1, false, "tree " + Long.toUnsignedString(key.objectid()));
+            int data = TreeBlock.itemDataStart(block, 0, slot);
+            walk(RootItem.bytenr(block, data), -1, RootItem.generation(block, data), false,
+                    "tree " + Long.toUnsignedString(key.objectid()));
         }
     }
 

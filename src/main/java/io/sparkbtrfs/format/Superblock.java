@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Fields used (offsets in bytes): csum 0 (32), fsid 32 (16), bytenr 48, flags 56, magic 64,
  * generation 72, root 80, chunk_root 88, log_root 96, total_bytes 112, bytes_used 120, num_devices 136,
  * sectorsize 144 (u32), nodesize 148 (u32), stripesize 156 (u32), sys_chunk_array_size 160 (u32),
- * incompat_flags 188, csum_type 196 (u16), root_level 198, chunk_root_level 199, log_root_level 200,
+ * chunk_root_generation 164, incompat_flags 188, csum_type 196 (u16), root_level 198, chunk_root_level 199, log_root_level 200,
  * dev_item 201 (98: devid @0, uuid @66, fsid @82), label 299 (256), metadata_uuid 571 (16),
  * sys_chunk_array 811 (2048).
  */
@@ -145,6 +145,19 @@ public final class Superblock {
         return u64(bytes, 96);
     }
 
+    /** The generation of the chunk root block (the chunk tree is only rewritten when chunks change). */
+    public long chunkRootGeneration() {
+        return u64(bytes, 164);
+    }
+
+    /**
+     * The generation the log tree's blocks carry: the log is written during the transaction after the one
+     * this superblock records, so its blocks are one generation newer than the superblock.
+     */
+    public long logRootGeneration() {
+        return generation() + 1;
+    }
+
     public long totalBytes() {
         return u64(bytes, 112);
     }
@@ -196,6 +209,31 @@ public final class Superblock {
             end++;
         }
         return new String(bytes, 299, end - 299, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What changed from {@code before} to {@code now} among the fields that locate the trees (generation,
+     * tree, chunk and log roots with their levels, chunk root generation), as "name old -> new",
+     * comma-separated; null if nothing did. A filesystem being written changes them at every commit (the
+     * log root at every fsync).
+     */
+    public static String differences(Superblock before, Superblock now) {
+        List<String> d = new ArrayList<>();
+        field(d, "superblock generation", before.generation(), now.generation());
+        field(d, "tree root", before.root(), now.root());
+        field(d, "tree root level", before.rootLevel(), now.rootLevel());
+        field(d, "chunk root", before.chunkRoot(), now.chunkRoot());
+        field(d, "chunk root generation", before.chunkRootGeneration(), now.chunkRootGeneration());
+        field(d, "chunk root level", before.chunkRootLevel(), now.chunkRootLevel());
+        field(d, "log root", before.logRoot(), now.logRoot());
+        field(d, "log root level", before.logRootLevel(), now.logRootLevel());
+        return d.isEmpty() ? null : String.join(", ", d);
+    }
+
+    private static void field(List<String> out, String name, long before, long now) {
+        if (before != now) {
+            out.add(name + " " + Long.toUnsignedString(before) + " -> " + Long.toUnsignedString(now));
+        }
     }
 
     /** Chunks of the sys_chunk_array: enough to map the chunk tree. */

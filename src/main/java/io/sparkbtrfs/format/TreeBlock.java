@@ -25,6 +25,8 @@ public final class TreeBlock {
     public static final int ITEM_SIZE = 25;
     public static final int KEY_PTR_SIZE = 33;
     public static final int MAX_LEVEL = 8;
+    /** Owner of every log tree block (the log root tree's and each subvolume's log). */
+    public static final long TREE_LOG_OBJECTID = -6;
 
     private TreeBlock() {
     }
@@ -87,6 +89,11 @@ public final class TreeBlock {
         return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 17);
     }
 
+    /** The generation the child of pointer {@code slot} must carry (the kernel's "parent transid"). */
+    public static long childGeneration(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 25);
+    }
+
     /** The maximum item count a block of this size and level can hold. */
     public static long maxItems(int nodesize, int level) {
         return level == 0 ? (nodesize - HEADER_SIZE) / ITEM_SIZE : (nodesize - HEADER_SIZE) / KEY_PTR_SIZE;
@@ -120,5 +127,21 @@ public final class TreeBlock {
             return "node without pointers";
         }
         return null;
+    }
+
+    /**
+     * Why a block that {@link #validate} accepts cannot belong to the filesystem state {@code sb} records:
+     * it was written after that superblock (by a later transaction; log blocks belong to the next one).
+     * Null if it can. On a healthy filesystem that nobody writes, no block a superblock reaches is newer
+     * than it; a damaged one may have such blocks ("bad transid").
+     */
+    public static String newerThan(byte[] b, int off, Superblock sb) {
+        long generation = generation(b, off);
+        long newest = owner(b, off) == TREE_LOG_OBJECTID ? sb.logRootGeneration() : sb.generation();
+        if (Long.compareUnsigned(generation, newest) <= 0) {
+            return null;
+        }
+        return "generation " + Long.toUnsignedString(generation) + " is newer than the superblock's "
+                + Long.toUnsignedString(sb.generation()) + " (written after it)";
     }
 }

@@ -3,6 +3,7 @@ package io.sparkbtrfs.image;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 import io.sparkbtrfs.format.LittleEndian;
 
@@ -37,6 +38,65 @@ public final class ImageReader {
                 default -> payloads[i];
             };
         }
+
+        /**
+         * Streams item {@code i}'s content, at most {@code limit} bytes, through {@code piece} (its size a
+         * multiple of the nodesize, so that pieces hold whole tree blocks): each piece is handed to {@code sink}
+         * with its offset in the item, and may be changed by it. A zlib payload is inflated piece by piece, so
+         * memory stays bounded whatever the limit; a payload that would inflate past it fails as soon as it does.
+         * Returns the content length.
+         */
+        public <E extends Exception> long forEachPiece(int i, int limit, byte[] piece, Inflater inflater,
+                PieceSink<E> sink) throws DataFormatException, E {
+            if (compress != MetadumpFormat.COMPRESS_ZLIB) {
+                byte[] content = content(i, limit);
+                for (int off = 0; off < content.length; off += piece.length) {
+                    int len = Math.min(piece.length, content.length - off);
+                    System.arraycopy(content, off, piece, 0, len);
+                    sink.piece(off, piece, len);
+                }
+                return content.length;
+            }
+            inflater.reset();
+            inflater.setInput(payloads[i]);
+            long total = 0;
+            while (!inflater.finished()) {
+                int filled = fill(inflater, piece);
+                if (total + filled > limit) {
+                    throw new DataFormatException("payload inflates past " + limit + " bytes");
+                }
+                sink.piece(total, piece, filled);
+                total += filled;
+            }
+            if (inflater.getRemaining() > 0) {
+                throw new DataFormatException(inflater.getRemaining() + " stray bytes after the zlib stream");
+            }
+            return total;
+        }
+
+        /** Inflates until {@code piece} is full or the stream ends; returns how many bytes it holds. */
+        private static int fill(Inflater inflater, byte[] piece) throws DataFormatException {
+            int filled = 0;
+            while (filled < piece.length && !inflater.finished()) {
+                int n;
+                try {
+                    n = inflater.inflate(piece, filled, piece.length - filled);
+                } catch (DataFormatException e) {
+                    throw new DataFormatException("corrupted zlib payload (" + e.getMessage() + ")");
+                }
+                if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
+                    throw new DataFormatException("truncated or corrupted zlib payload");
+                }
+                filled += n;
+            }
+            return filled;
+        }
+    }
+
+    /** Receives the pieces of an item's content, in order. */
+    @FunctionalInterface
+    public interface PieceSink<E extends Exception> {
+        void piece(long offset, byte[] buf, int len) throws E;
     }
 
     public long magic() {

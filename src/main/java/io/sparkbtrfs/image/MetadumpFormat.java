@@ -40,6 +40,14 @@ public final class MetadumpFormat {
     private MetadumpFormat() {
     }
 
+    /**
+     * The most one item's content may inflate to in an image of this magic: twice the version's merge
+     * limit, as the reference allows (a v1 item up to 512 MiB, v0 and zstd items up to 512 KiB).
+     */
+    public static int itemLimit(long magic) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, 2 * (magic == MAGIC_V1 ? MAX_PENDING_V1 : MAX_PENDING_V0));
+    }
+
     public static long alignUp(long offset) {
         return (offset + INDEX_SIZE - 1) & -INDEX_SIZE;
     }

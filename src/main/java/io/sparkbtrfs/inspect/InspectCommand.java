@@ -57,9 +57,18 @@ public final class InspectCommand {
             err.println("ERROR: cannot read " + image + ": " + e.getMessage());
             return 1;
         }
+        if (r.clusters() == 0) {
+            err.println("ERROR: " + r.unreadable()); // not a metadump image at all
+            return 1;
+        }
         if (args[0].equals("info")) {
+            if (r.unreadable() != null) {
+                // The counts would describe part of the image only; verify lists everything that is wrong.
+                err.println("ERROR: " + r.unreadable());
+                return 1;
+            }
             out.print(json ? json(r) : human(r));
-            return r.clusters() > 0 ? 0 : 1;
+            return 0;
         }
         for (String p : r.problems()) {
             out.println(p);

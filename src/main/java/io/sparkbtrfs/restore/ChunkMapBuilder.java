@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.ChunkItem;
@@ -26,6 +27,8 @@ import io.sparkbtrfs.image.MetadumpFormat;
  */
 public final class ChunkMapBuilder {
     private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
+    /** Items are inflated in pieces of this size (a multiple of every nodesize): memory stays bounded. */
+    private static final int PIECE = 512 * 1024;
     private static final long CHUNK_TREE_OBJECTID = 3;
     private static final int DEV_ITEM_KEY = 216;
     static final int DEV_ITEM_SIZE = 98;
@@ -59,32 +62,42 @@ public final class ChunkMapBuilder {
         }
         validateForRestore(sb, sbWhere);
         long[][] system = systemRanges(sb);
-        int limit = (int) (2 * (reader.magic() != MetadumpFormat.MAGIC_V1 ? MetadumpFormat.MAX_PENDING_V0
-                : MetadumpFormat.MAX_PENDING_V1));
+        int limit = MetadumpFormat.itemLimit(reader.magic());
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();
         byte[] fsid = sb.metadataFsid();
         int nodesize = sb.nodesize();
-        for (ImageReader.Cluster c = first; c != null; c = reader.next()) {
-            for (int i = 0; i < c.size(); i++) {
-                long bytenr = c.bytenrs()[i];
-                if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {
-                    continue;
-                }
-                byte[] content = inflate(c, i, limit, name);
-                for (int off = 0; off + nodesize <= content.length; off += nodesize) {
-                    long logical = bytenr + off;
-                    if (!intersects(system, logical, nodesize)) {
+        byte[] piece = new byte[PIECE];
+        Inflater inflater = new Inflater();
+        try {
+            for (ImageReader.Cluster c = first; c != null; c = reader.next()) {
+                for (int i = 0; i < c.size(); i++) {
+                    long bytenr = c.bytenrs()[i];
+                    if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {
                         continue;
                     }
-                    String where = name + ": item " + i + " of cluster at offset " + c.offset() + ", block "
-                            + Long.toUnsignedString(logical) + " in a system chunk";
-                    checkChunkTreeBlock(content, off, logical, fsid, where);
-                    if (TreeBlock.level(content, off) == 0) {
-                        collect(content, off, nodesize, chunks, devItems, where);
+                    String item = name + ": item " + i + " of cluster at offset " + c.offset();
+                    try {
+                        c.forEachPiece(i, limit, piece, inflater, (offset, content, len) -> {
+                            for (int off = 0; off + nodesize <= len; off += nodesize) {
+                                long logical = bytenr + offset + off;
+                                if (!intersects(system, logical, nodesize)) {
+                                    continue;
+                                }
+                                String where = item + ", block " + Long.toUnsignedString(logical) + " in a system chunk";
+                                checkChunkTreeBlock(content, off, logical, fsid, where);
+                                if (TreeBlock.level(content, off) == 0) {
+                                    collect(content, off, nodesize, chunks, devItems, where);
+                                }
+                            }
+                        });
+                    } catch (DataFormatException e) {
+                        throw new RestoreException(item + ": " + e.getMessage());
                     }
                 }
             }
+        } finally {
+            inflater.end();
         }
         return new ImageHeader(reader.magic(), raw, sb, place(chunks, name), List.copyOf(chunks), devItems);
     }

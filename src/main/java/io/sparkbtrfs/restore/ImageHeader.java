@@ -21,7 +21,7 @@ public record ImageHeader(long magic, byte[] originalSuperblock, Superblock supe
 
     /** Largest content one item may inflate to: twice the version's merge limit, as the reference allows. */
     public int itemLimit() {
-        return (int) Math.min(Integer.MAX_VALUE - 8, 2 * (isV0() ? MetadumpFormat.MAX_PENDING_V0 : MetadumpFormat.MAX_PENDING_V1));
+        return MetadumpFormat.itemLimit(magic);
     }
 
     public boolean multiDevice() {

@@ -16,8 +16,10 @@ import java.util.zip.Inflater;
 
 import org.apache.hadoop.conf.Configuration;
 
+import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
 import io.sparkbtrfs.image.MetadumpFormat;
@@ -145,7 +147,20 @@ public final class Restorer {
         void write(long logical, byte[] buf, int len) throws RestoreException;
     }
 
-    long[] writeItems(ImageInput input, ImageHeader header, Sink sink) throws RestoreException {
+    /**
+     * Phase 2: every item but the superblock through {@code sink}; returns the item and byte counts. Fails
+     * (or, for an image recognised as a {@code --best-effort} dump, warns) if the image lacks a root block
+     * the filesystem needs to open ({@link ImageCompleteness}): checked as the items stream past, before the
+     * caller writes the superblock.
+     */
+    long[] writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
+        ImageCompleteness completeness = new ImageCompleteness(header.superblock());
+        Sink sink = (logical, buf, len) -> {
+            if (holdsTreeBlocks(header.map(), logical)) {
+                completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+            }
+            target.write(logical, buf, len);
+        };
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "restore-worker");
             t.setDaemon(true);
@@ -211,7 +226,28 @@ public final class Restorer {
         if (failure.get() != null) {
             throw failure.get();
         }
+        requireComplete(input.name(), completeness);
         return new long[] {items.get(), bytes.get()};
+    }
+
+    private void requireComplete(String image, ImageCompleteness completeness) throws RestoreException {
+        java.util.List<TreeRoot> missing = completeness.missing();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String lacks = image + ": the image lacks " + TreeRoot.summary(missing);
+        if (!completeness.bestEffortDump()) {
+            throw new RestoreException(lacks + ", so the filesystem would not open (was the source written to "
+                    + "during the dump?)");
+        }
+        err.println("WARNING: " + lacks + "; it holds blocks that failed validation, as a --best-effort dump of "
+                + "a damaged filesystem does: the restored filesystem may not open");
+    }
+
+    /** Whether {@code logical} lies in a chunk that holds tree blocks (metadata, system, or mixed). */
+    static boolean holdsTreeBlocks(RestoreMap map, long logical) {
+        Placement p = map.find(logical);
+        return p != null && (p.type() & (ChunkItem.TYPE_METADATA | ChunkItem.TYPE_SYSTEM)) != 0;
     }
 
     private Thread startMeter(AtomicLong items, AtomicLong bytes) {
@@ -241,7 +277,7 @@ public final class Restorer {
      * at 16 sectors (at most 64 KiB each) per 256 MiB of block group, so block groups over 2 GiB give valid
      * items over 512 KiB (the reference has no limit in this phase).
      */
-    static int itemLimit(ImageHeader header, long bytenr) {
+    public static int itemLimit(ImageHeader header, long bytenr) {
         int limit = header.itemLimit();
         Placement p = header.map().find(bytenr);
         if (p != null && (p.type() & io.sparkbtrfs.format.ChunkItem.TYPE_DATA) != 0) {
@@ -255,52 +291,12 @@ public final class Restorer {
     private static long writeItem(ImageReader.Cluster c, int i, int limit, Sink sink, String name)
             throws RestoreException {
         long bytenr = c.bytenrs()[i];
-        byte[] payload = c.payloads()[i];
-        String where = name + ": item " + i + " of cluster at offset " + c.offset();
-        if (c.compress() != MetadumpFormat.COMPRESS_ZLIB) {
-            byte[] content = payload;
-            if (c.compress() == MetadumpFormat.COMPRESS_ZSTD) {
-                try {
-                    content = io.sparkbtrfs.image.ZstdCodec.decompress(payload, limit);
-                } catch (DataFormatException e) {
-                    throw new RestoreException(where + ": " + e.getMessage());
-                }
-            }
-            byte[] piece = PIECES.get();
-            for (int off = 0; off < content.length; off += PIECE) {
-                int len = Math.min(PIECE, content.length - off);
-                System.arraycopy(content, off, piece, 0, len); // sinks patch pieces in place
-                sink.write(bytenr + off, piece, len);
-            }
-            return content.length;
-        }
-        Inflater inf = INFLATERS.get();
-        inf.reset();
         try {
-            inf.setInput(payload);
-            long total = 0;
-            byte[] piece = PIECES.get();
-            while (!inf.finished()) {
-                int filled = 0;
-                while (filled < PIECE && !inf.finished()) {
-                    int n = inf.inflate(piece, filled, PIECE - filled);
-                    if (n == 0 && !inf.finished() && (inf.needsInput() || inf.needsDictionary())) {
-                        throw new RestoreException(where + ": truncated or corrupted zlib payload");
-                    }
-                    filled += n;
-                }
-                if (total + filled > limit) {
-                    throw new RestoreException(where + ": payload inflates past " + limit + " bytes");
-                }
-                sink.write(bytenr + total, piece, filled);
-                total += filled;
-            }
-            if (inf.getRemaining() > 0) {
-                throw new RestoreException(where + ": " + inf.getRemaining() + " stray bytes after the zlib stream");
-            }
-            return total;
+            return c.forEachPiece(i, limit, PIECES.get(), INFLATERS.get(),
+                    (offset, piece, len) -> sink.write(bytenr + offset, piece, len));
         } catch (DataFormatException e) {
-            throw new RestoreException(where + ": corrupted zlib payload (" + e.getMessage() + ")");
+            throw new RestoreException(name + ": item " + i + " of cluster at offset " + c.offset() + ": "
+                    + e.getMessage());
         }
     }
 

@@ -14,9 +14,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 
-import io.sparkbtrfs.device.LongHashSet;
+import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.device.VolumeDescriptor;
-import io.sparkbtrfs.sanitize.SanitizeStats;
 import io.sparkbtrfs.dump.ClusterRuns;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ImageAssembler;
@@ -42,6 +41,7 @@ public final class DumpJob {
     public interface ProgressListener {
         void update(long blocks, long bytes);
     }
+
 
     public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
             DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress)
@@ -115,24 +115,11 @@ public final class DumpJob {
                 }
             }
         }
-        long blockCount = parts.stream().mapToLong(PartResult::blocks).sum();
-        long bytesIn = parts.stream().mapToLong(PartResult::bytesIn).sum();
-        SanitizeStats sanitize = null;
-        LongHashSet distinct = new LongHashSet();
-        for (PartResult p : parts) {
-            if (p.transformStats() instanceof SanitizeStats s) {
-                if (sanitize == null) {
-                    sanitize = new SanitizeStats();
-                }
-                sanitize.merge(s, distinct);
-            }
+        DumpSummary summary = DumpSummary.of(parts, plan, runs, (System.nanoTime() - started) / 1_000_000);
+        if (summary.bytesOut() != length) {
+            throw new IOException("the merge wrote " + length + " bytes, the parts hold " + summary.bytesOut());
         }
-        java.util.List<io.sparkbtrfs.dump.BlockProblem> problems = new java.util.ArrayList<>();
-        for (PartResult p : parts) {
-            problems.addAll(p.problems());
-        }
-        return new DumpSummary(blockCount, bytesIn, length, plan.clusters(), plan.items(), runs,
-                (System.nanoTime() - started) / 1_000_000, sanitize, distinct.size(), problems);
+        return summary;
     }
 
     /**

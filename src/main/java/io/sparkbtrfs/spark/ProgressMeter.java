@@ -1,5 +1,7 @@
 package io.sparkbtrfs.spark;
 
+import io.sparkbtrfs.dump.DumpSummary;
+
 import java.io.PrintStream;
 
 /** A single self-overwriting status line on an interactive terminal. */

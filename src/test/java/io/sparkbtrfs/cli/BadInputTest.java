@@ -11,14 +11,11 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +27,7 @@ import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.ErrorLines;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.SparseFiles;
 
 /**
  * Acceptance: bad input. A source that is not btrfs, is truncated, has a bad superblock checksum or an unreadable
@@ -97,7 +95,7 @@ class BadInputTest {
     void truncatedBeforeChunkTree(@TempDir Path dir) throws IOException {
         Map<String, String> sb = RefTool.superFields(dupImage);
         long cut = 70 * 1024;
-        for (long p : physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root")))) {
+        for (long p : RefTool.physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root")))) {
             assertTrue(p >= cut, "chunk root copy at " + p + " is not cut off");
         }
         Path src = truncatedCopy(dupImage, dir.resolve("trunc-70k.img"), cut);
@@ -112,9 +110,9 @@ class BadInputTest {
     @Test
     void truncatedAfterChunkTreeBeforeRootTree(@TempDir Path dir) throws IOException {
         Map<String, String> sb = RefTool.superFields(dupImage);
-        long chunkEnd = physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root"))).stream()
+        long chunkEnd = RefTool.physicalCopies(dupImage, Long.parseLong(sb.get("chunk_root"))).stream()
                 .mapToLong(p -> p + NODESIZE).max().orElseThrow();
-        List<Long> rootCopies = physicalCopies(dupImage, Long.parseLong(sb.get("root")));
+        List<Long> rootCopies = RefTool.physicalCopies(dupImage, Long.parseLong(sb.get("root")));
         assertEquals(2, rootCopies.size(), "DUP root tree block: " + rootCopies);
         long cut = rootCopies.stream().mapToLong(Long::longValue).min().orElseThrow();
         assertTrue(chunkEnd <= cut, "chunk tree (ends at " + chunkEnd + ") lies after the root tree (" + cut + ")");
@@ -131,10 +129,10 @@ class BadInputTest {
     @Test
     void truncatedAfterRootTree(@TempDir Path dir) throws IOException {
         Map<String, String> sb = RefTool.superFields(singleImage);
-        long chunkRoot = only(physicalCopies(singleImage, Long.parseLong(sb.get("chunk_root"))));
-        long root = only(physicalCopies(singleImage, Long.parseLong(sb.get("root"))));
-        long extentRootLogical = extentTreeRoot(singleImage);
-        long extentRoot = only(physicalCopies(singleImage, extentRootLogical));
+        long chunkRoot = only(RefTool.physicalCopies(singleImage, Long.parseLong(sb.get("chunk_root"))));
+        long root = only(RefTool.physicalCopies(singleImage, Long.parseLong(sb.get("root"))));
+        long extentRootLogical = RefTool.rootOf(singleImage, "EXTENT_TREE");
+        long extentRoot = only(RefTool.physicalCopies(singleImage, extentRootLogical));
         long cut = root + NODESIZE;
         assertTrue(chunkRoot + NODESIZE <= cut && extentRoot >= cut,
                 "layout: chunk root " + chunkRoot + ", root " + root + ", extent root " + extentRoot);
@@ -147,7 +145,7 @@ class BadInputTest {
 
     @Test
     void badSuperblockChecksum(@TempDir Path dir) throws IOException {
-        Path src = copy(dupImage, dir.resolve("bad-sb-csum.img"));
+        Path src = SparseFiles.copy(dupImage, dir.resolve("bad-sb-csum.img"));
         try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
             long at = 65536 + 100;
             f.seek(at);
@@ -161,9 +159,9 @@ class BadInputTest {
 
     @Test
     void unreadableTreeRootSingle(@TempDir Path dir) throws IOException {
-        Path src = copy(singleImage, dir.resolve("bad-root-single.img"));
+        Path src = SparseFiles.copy(singleImage, dir.resolve("bad-root-single.img"));
         String root = RefTool.superFields(src).get("root");
-        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        List<Long> copies = RefTool.physicalCopies(src, Long.parseLong(root));
         assertEquals(1, copies.size(), "metadata single: " + copies);
         overwrite(src, copies, 11);
         assertRefuses(src, dir);
@@ -172,9 +170,9 @@ class BadInputTest {
 
     @Test
     void unreadableTreeRootDupBothCopies(@TempDir Path dir) throws IOException {
-        Path src = copy(dupImage, dir.resolve("bad-root-dup.img"));
+        Path src = SparseFiles.copy(dupImage, dir.resolve("bad-root-dup.img"));
         String root = RefTool.superFields(src).get("root");
-        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        List<Long> copies = RefTool.physicalCopies(src, Long.parseLong(root));
         assertEquals(2, copies.size(), "metadata DUP: " + copies);
         overwrite(src, copies, 12);
         assertRefuses(src, dir);
@@ -184,12 +182,9 @@ class BadInputTest {
     /** A block only the executors read (the fs tree root; planning reads the extent tree): the task failure is one line too. */
     @Test
     void unreadableBlockFoundByAnExecutor(@TempDir Path dir) throws IOException {
-        Path src = copy(singleImage, dir.resolve("bad-fs-tree.img"));
-        String out = RefTool.dumpTree(src, "-t", "root").requireOk().stdout();
-        Matcher m = Pattern.compile("key \\(FS_TREE ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ").matcher(out);
-        assertTrue(m.find(), "no FS_TREE ROOT_ITEM in:\n" + out);
-        String fsRoot = m.group(1);
-        overwrite(src, List.of(only(physicalCopies(src, Long.parseLong(fsRoot)))), 13);
+        Path src = SparseFiles.copy(singleImage, dir.resolve("bad-fs-tree.img"));
+        String fsRoot = Long.toString(RefTool.rootOf(src, "FS_TREE"));
+        overwrite(src, List.of(only(RefTool.physicalCopies(src, Long.parseLong(fsRoot)))), 13);
         assertRefuses(src, dir);
         assertRejected(src, dir, fsRoot, "checksum", "unable to read");
     }
@@ -197,9 +192,9 @@ class BadInputTest {
     /** Only the first copy of the DUP root tree block is garbage: the second one is used, as the reference does. */
     @Test
     void dupOneBadCopyFallsBackToTheMirror(@TempDir Path dir) throws IOException {
-        Path src = copy(dupImage, dir.resolve("one-bad-copy.img"));
+        Path src = SparseFiles.copy(dupImage, dir.resolve("one-bad-copy.img"));
         String root = RefTool.superFields(src).get("root");
-        List<Long> copies = physicalCopies(src, Long.parseLong(root));
+        List<Long> copies = RefTool.physicalCopies(src, Long.parseLong(root));
         assertEquals(2, copies.size(), "metadata DUP: " + copies);
         overwrite(src, copies.subList(0, 1), 13);
 
@@ -277,13 +272,8 @@ class BadInputTest {
         }
     }
 
-    private static Path copy(Path from, Path to) {
-        Proc.runOk("cp", "--sparse=always", from.toString(), to.toString());
-        return to;
-    }
-
     private static Path truncatedCopy(Path from, Path to, long size) throws IOException {
-        copy(from, to);
+        SparseFiles.copy(from, to);
         try (RandomAccessFile f = new RandomAccessFile(to.toFile(), "rw")) {
             f.setLength(size);
         }
@@ -301,34 +291,6 @@ class BadInputTest {
                 f.write(garbage);
             }
         }
-    }
-
-    private static final Pattern MIRROR = Pattern.compile("^mirror (\\d+) logical (\\d+) physical (\\d+) device ",
-            Pattern.MULTILINE);
-
-    /** Physical offsets of every copy of {@code logical}, in mirror order ({@code btrfs-map-logical}). */
-    private static List<Long> physicalCopies(Path img, long logical) {
-        Proc.Result r = Proc.run("btrfs-map-logical", "-l", Long.toString(logical), img.toString()).requireOk();
-        List<Long> out = new ArrayList<>();
-        Matcher m = MIRROR.matcher(r.stdout());
-        while (m.find()) {
-            assertEquals(out.size() + 1, Integer.parseInt(m.group(1)), r.describe());
-            assertEquals(logical, Long.parseLong(m.group(2)), r.describe());
-            out.add(Long.parseLong(m.group(3)));
-        }
-        assertFalse(out.isEmpty(), r.describe());
-        return out;
-    }
-
-    private static final Pattern EXTENT_ROOT =
-            Pattern.compile("key \\(EXTENT_TREE ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ");
-
-    /** Logical address of the extent tree root, from the root tree. */
-    private static long extentTreeRoot(Path img) {
-        String out = RefTool.dumpTree(img, "-t", "root").requireOk().stdout();
-        Matcher m = EXTENT_ROOT.matcher(out);
-        assertTrue(m.find(), "no extent tree ROOT_ITEM in:\n" + out);
-        return Long.parseLong(m.group(1));
     }
 
     private static long only(List<Long> copies) {

@@ -8,11 +8,8 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
-import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.SparseFiles;
 import io.sparkbtrfs.testing.TreeGenerator;
 
 /**
@@ -43,21 +40,9 @@ class BestEffortTest {
                 .rootdir(shared.resolve("tree")).run();
     }
 
-    private static long rootOf(Path fs, String key) {
-        String out = RefTool.dumpTree(fs, "-t", "root").requireOk().stdout();
-        Matcher m = Pattern.compile("key \\(" + key + " ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ").matcher(out);
-        assertTrue(m.find(), key + " not in\n" + out);
-        return Long.parseLong(m.group(1));
-    }
-
     private static void destroy(Path fs, long logical) throws IOException {
-        Proc.Result r = Proc.run("btrfs-map-logical", "-l", Long.toString(logical), fs.toString()).requireOk();
-        Matcher m = Pattern.compile("physical (\\d+)").matcher(r.stdout());
-        List<Long> copies = new ArrayList<>();
-        while (m.find()) {
-            copies.add(Long.parseLong(m.group(1)));
-        }
-        assertEquals(2, copies.size(), r.stdout());
+        List<Long> copies = RefTool.physicalCopies(fs, logical);
+        assertEquals(2, copies.size(), "DUP copies: " + copies);
         byte[] junk = new byte[16384];
         new SplittableRandom(logical).nextBytes(junk);
         try (RandomAccessFile f = new RandomAccessFile(fs.toFile(), "rw")) {
@@ -68,16 +53,14 @@ class BestEffortTest {
         }
     }
 
-    private static Path copy(Path dir) throws IOException {
-        Path fs = dir.resolve("damaged.img");
-        Proc.run("cp", "--sparse=always", clean.toString(), fs.toString()).requireOk();
-        return fs;
+    private static Path copy(Path dir) {
+        return SparseFiles.copy(clean, dir.resolve("damaged.img"));
     }
 
     @Test
     void destroyedFsTreeRoot(@TempDir Path dir) throws IOException {
         Path fs = copy(dir);
-        long block = rootOf(fs, "FS_TREE");
+        long block = RefTool.rootOf(fs, "FS_TREE");
         destroy(fs, block);
 
         Ours.Run strict = Ours.dump(fs, dir.resolve("strict.img"));
@@ -101,7 +84,7 @@ class BestEffortTest {
     @Test
     void destroyedExtentTreeFallsBackToTheWalk(@TempDir Path dir) throws IOException {
         Path fs = copy(dir);
-        long block = rootOf(fs, "EXTENT_TREE");
+        long block = RefTool.rootOf(fs, "EXTENT_TREE");
         destroy(fs, block);
         Path image = dir.resolve("best.img");
         Path report = dir.resolve("report.json");

@@ -128,6 +128,40 @@ public final class RefTool {
         return max;
     }
 
+    /**
+     * Logical address of the root of tree {@code key} (as dump-tree names it: {@code FS_TREE},
+     * {@code EXTENT_TREE}, ...), from its ROOT_ITEM in the root tree.
+     */
+    public static long rootOf(Path fs, String key) {
+        String out = dumpTree(fs, "-t", "root").requireOk().stdout();
+        Matcher m = Pattern.compile("key \\(" + key + " ROOT_ITEM 0\\).*\\n.*? bytenr (\\d+) ").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("no " + key + " ROOT_ITEM in:\n" + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static final Pattern MIRROR = Pattern.compile("^mirror (\\d+) logical (\\d+) physical (\\d+) device ",
+            Pattern.MULTILINE);
+
+    /** Physical offsets of every copy of {@code logical}, in mirror order ({@code btrfs-map-logical}). */
+    public static List<Long> physicalCopies(Path fs, long logical) {
+        Proc.Result r = Proc.run(List.of("btrfs-map-logical", "-l", Long.toString(logical), fs.toString()), timeout)
+                .requireOk();
+        List<Long> out = new ArrayList<>();
+        Matcher m = MIRROR.matcher(r.stdout());
+        while (m.find()) {
+            if (Integer.parseInt(m.group(1)) != out.size() + 1 || Long.parseLong(m.group(2)) != logical) {
+                throw new AssertionError("unexpected btrfs-map-logical output: " + r.describe());
+            }
+            out.add(Long.parseLong(m.group(3)));
+        }
+        if (out.isEmpty()) {
+            throw new AssertionError("btrfs-map-logical found no copy: " + r.describe());
+        }
+        return out;
+    }
+
     /** Number of lines of {@code dump-tree} output containing {@code needle} (e.g. "INODE_EXTREF"). */
     public static int countLines(String output, String needle) {
         int n = 0;

@@ -1,6 +1,9 @@
-package io.sparkbtrfs.spark;
+package io.sparkbtrfs.dump;
 
-import io.sparkbtrfs.dump.BlockProblem;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.sanitize.SanitizeStats;
 
 /** Figures for the closing line of a dump. */
@@ -9,6 +12,30 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
 
     public DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions, long millis) {
         this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0, java.util.List.of());
+    }
+
+    /** The figures of an image written as {@code parts} (whatever the runner), in {@code millis}. */
+    public static DumpSummary of(List<PartResult> parts, ItemPlan plan, int partitions, long millis) {
+        long blocks = 0;
+        long bytesIn = 0;
+        long bytesOut = 0;
+        SanitizeStats sanitize = null;
+        LongHashSet distinct = new LongHashSet();
+        List<BlockProblem> problems = new ArrayList<>();
+        for (PartResult p : parts) {
+            blocks += p.blocks();
+            bytesIn += p.bytesIn();
+            bytesOut += p.length();
+            if (p.transformStats() instanceof SanitizeStats s) {
+                if (sanitize == null) {
+                    sanitize = new SanitizeStats();
+                }
+                sanitize.merge(s, distinct);
+            }
+            problems.addAll(p.problems());
+        }
+        return new DumpSummary(blocks, bytesIn, bytesOut, plan.clusters(), plan.items(), partitions, millis, sanitize,
+                distinct.size(), problems);
     }
 
     /** The same figures with another elapsed time. */
@@ -29,7 +56,7 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
                 human(secs > 0 ? (long) (bytesIn / secs) : bytesIn));
     }
 
-    static String human(long bytes) {
+    public static String human(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }
