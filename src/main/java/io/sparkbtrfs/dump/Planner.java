@@ -131,6 +131,11 @@ public final class Planner {
                     + "image would not open; dump with -w to walk the trees instead");
         }
         for (TreeRoot r : missing) {
+            if (volume.chunkMap().find(r.bytenr()) == null) {
+                problems.add(new BlockProblem(r.bytenr(), r.tree() + " tree", "root block not in the plan, and no "
+                        + "chunk maps its address", "left out"));
+                continue;
+            }
             plan.add(r.bytenr(), nodesize, false);
             problems.add(new BlockProblem(r.bytenr(), r.tree() + " tree", "root block not in the plan",
                     "dumped on its own; the rest of its tree may be missing"));

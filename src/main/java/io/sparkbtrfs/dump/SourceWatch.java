@@ -74,7 +74,7 @@ public final class SourceWatch {
      * {@link SourceChangedException} if the source changed (with best effort: warns and returns).
      */
     public void beforeCommit() throws IOException {
-        String changes = changes();
+        String changes = changes(true);
         if (changes == null) {
             return;
         }
@@ -95,7 +95,7 @@ public final class SourceWatch {
                 return t.getMessage();
             }
         }
-        String changes = changes();
+        String changes = changes(false);
         if (changes == null) {
             return null;
         }
@@ -115,16 +115,21 @@ public final class SourceWatch {
 
     /**
      * What differs between the primary superblock on the source now and the planned one; null if nothing
-     * (or when there is nothing to compare with). A superblock that no longer reads or validates differs.
+     * (or when there is nothing to compare with). A superblock that no longer validates differs.
      */
     public String changes() {
+        return changes(true);
+    }
+
+    /** As {@link #changes()}; a superblock that cannot be read counts as a change only if {@code unreadable}. */
+    private String changes(boolean unreadable) {
         if (!comparable) {
             return null;
         }
         try (BlockSource in = BlockSources.open(device, conf)) {
             return Volume.superblockChanges(in, planned);
         } catch (IOException e) {
-            return "the superblock can no longer be read: " + e.getMessage();
+            return unreadable ? "the superblock can no longer be read: " + e.getMessage() : null;
         }
     }
 }
