@@ -78,6 +78,8 @@ public final class ImageOptions {
     private final String report;
     private final int zstdLevel;
     private final boolean force;
+    private final boolean masterGiven;
+    private final Runner runner;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -110,6 +112,27 @@ public final class ImageOptions {
         this.report = b.report;
         this.zstdLevel = b.zstdLevel;
         this.force = b.force;
+        this.masterGiven = b.masterGiven;
+        this.runner = Objects.requireNonNull(b.runner, "runner");
+    }
+
+    /** {@code --runner}: where the dump's parts run. */
+    public enum Runner {
+        /** In this JVM's threads for local sources and targets without a master, else on Spark. */
+        AUTO,
+        /** {@code --runner in-process}. */
+        IN_PROCESS,
+        /** {@code --runner spark}. */
+        SPARK
+    }
+
+    public Runner getRunner() {
+        return runner;
+    }
+
+    /** Whether {@code --master} was given (even with the default's value). */
+    public boolean isMasterGiven() {
+        return masterGiven;
     }
 
     /** {@code --force}: restore onto a block device even if it is mounted or held by another device. */
@@ -283,7 +306,8 @@ public final class ImageOptions {
                 && partitions == x.partitions && progress == x.progress && seed.equals(x.seed)
                 && conf.equals(x.conf) && new ArrayList<>(conf.keySet()).equals(new ArrayList<>(x.conf.keySet()))
                 && devices.equals(x.devices) && bestEffort == x.bestEffort && Objects.equals(report, x.report)
-                && zstdLevel == x.zstdLevel && force == x.force;
+                && zstdLevel == x.zstdLevel && force == x.force && masterGiven == x.masterGiven
+                && runner == x.runner;
     }
 
     @Override
@@ -330,6 +354,13 @@ public final class ImageOptions {
         private String report;
         private int zstdLevel;
         private boolean force;
+        private boolean masterGiven;
+        private Runner runner = Runner.AUTO;
+
+        public Builder runner(Runner v) {
+            this.runner = v;
+            return this;
+        }
 
         public Builder force(boolean v) {
             this.force = v;
@@ -411,6 +442,7 @@ public final class ImageOptions {
 
         public Builder master(String v) {
             master = v;
+            masterGiven = true;
             return this;
         }
 

@@ -2,7 +2,6 @@ package io.sparkbtrfs.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -10,25 +9,21 @@ import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 
-import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.BlockSources;
-import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.dump.BlockProblem;
 import io.sparkbtrfs.dump.DumpSettings;
-import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.DumpSummary;
+import io.sparkbtrfs.dump.Dumper;
+import io.sparkbtrfs.dump.Execution;
+import io.sparkbtrfs.dump.InProcessExecution;
 import io.sparkbtrfs.dump.LeafItemTransform;
-import io.sparkbtrfs.dump.Planner;
-import io.sparkbtrfs.format.BtrfsFormatException;
-import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.dump.Timings;
 import io.sparkbtrfs.restore.RestoreException;
-import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.restore.RestoreSummary;
 import io.sparkbtrfs.restore.Restorer;
-import io.sparkbtrfs.spark.DumpJob;
-import io.sparkbtrfs.dump.DumpSummary;
-import io.sparkbtrfs.spark.ProgressMeter;
+import io.sparkbtrfs.sanitize.NameSanitizer;
+import io.sparkbtrfs.spark.SparkExecution;
 import io.sparkbtrfs.spark.SparkSessions;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -133,309 +128,130 @@ public final class Main {
         return conf;
     }
 
+    /** Content bytes from which an automatic dump runs on Spark even without a master (see the README). */
+    public static final String IN_PROCESS_MAX_BYTES = "spark.btrfs.inProcess.maxBytes";
+    static final long DEFAULT_IN_PROCESS_MAX_BYTES = 64L << 30;
+
     private static int dump(ImageOptions options, PrintStream err) {
         long started = System.nanoTime();
         String source = options.getSource();
         String target = options.getTarget();
-        SparkConf sparkConf;
-        try {
-            boolean masterGiven = !ImageOptions.DEFAULT_MASTER.equals(options.getMaster());
-            // -t N keeps its meaning of "N workers" when we run embedded.
-            String master = !masterGiven && options.getThreads() > 0 ? "local[" + options.getThreads() + "]"
-                    : options.getMaster();
-            sparkConf = SparkSessions.sparkConf(master, masterGiven, options.getConf());
-        } catch (IOException e) {
-            throw new UserError("cannot read Spark configuration: " + e.getMessage());
-        }
-        Configuration hadoop = hadoopConf(sparkConf, options);
         Timings timings = new Timings(started);
-        timings.mark("configuration");
-        warnIfMounted(source, err);
         List<String> devices = new ArrayList<>();
         devices.add(source);
         devices.addAll(options.getDevices());
-        List<OutputFile.Guarded> guarded = new ArrayList<>();
-        for (String d : devices) {
-            guarded.add(new OutputFile.Guarded(d.equals(source) ? "the source" : "a device of the source", d));
-        }
-        int mode = OutputFile.imageModeFor(devices);
-        if (!isLocalMaster(sparkConf.get("spark.master"))) {
-            // Executors in other JVMs run in their own working directories: give them absolute paths.
-            devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
-        }
-        Volume volume;
-        ItemPlan plan;
-        try {
-            List<String> repairs = options.isBestEffort() ? new ArrayList<>() : null;
-            volume = Volume.open(devices, hadoop, repairs);
-            if (repairs != null) {
-                for (String r : repairs) {
-                    err.println("WARNING: " + r);
-                }
+        boolean spark = onSpark(options, devices);
+        // Spark's configuration (and its classes) only when Spark may run, or a URI needs Hadoop.
+        java.util.function.Supplier<SparkConf> sparkConf = memoized(() -> sparkConf(options));
+        java.util.function.Supplier<Configuration> hadoop = memoized(() -> hadoopConf(sparkConf.get(), options));
+        int threads = options.getThreads() > 0 ? options.getThreads() : Runtime.getRuntime().availableProcessors();
+        Execution execution;
+        if (spark) {
+            if (!isLocalMaster(sparkConf.get().get("spark.master"))) {
+                // Executors in other JVMs run in their own working directories: give them absolute paths.
+                devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
             }
-        } catch (BtrfsFormatException e) {
+            execution = new SparkExecution(sparkConf.get(), hadoop.get());
+        } else if (options.getRunner() == ImageOptions.Runner.IN_PROCESS) {
+            execution = new InProcessExecution(threads);
+        } else {
+            long max = Long.parseLong(setting(options, IN_PROCESS_MAX_BYTES, Long.toString(DEFAULT_IN_PROCESS_MAX_BYTES)));
+            execution = Execution.auto(new InProcessExecution(threads),
+                    () -> new SparkExecution(sparkConf.get(), hadoop.get()), max);
+        }
+        timings.mark("configuration");
+        Interrupts.note(OutputFile.isStreamedTarget(target) ? "the image sent to " + displayTarget(target)
+                + " is incomplete" : target + " was not written");
+        Interrupts.onInterrupt(execution::cancel);
+        boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
+        boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
+        LeafItemTransform transform = sanitize
+                ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
+                : LeafItemTransform.NONE;
+        DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
+                options.isBestEffort(), options.getZstdLevel());
+        Dumper.Request request = new Dumper.Request(devices.get(0), devices, target, options.isWalkTrees(),
+                options.isBestEffort(), settings, options.getPartitions(), options.getReport(),
+                setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()));
+        Dumper.Result result;
+        try (Execution e = execution) {
+            result = new Dumper(e, hadoop, err, timings, Interrupts::committed).dump(request);
+        } catch (Dumper.DumpException e) {
             throw new UserError(e.getMessage());
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new UserError("cannot open " + e.getFile() + ": no such file or device");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new UserError("cannot open " + e.getFile() + ": permission denied");
-        } catch (IOException e) {
-            throw new UserError("cannot read " + source + ": " + withoutHadoopWikiLink(describe(e)));
-        }
-        timings.mark("open");
-        // Issue 11: a source written during the dump must not give an image that does not restore.
-        io.sparkbtrfs.dump.SourceWatch watch = io.sparkbtrfs.dump.SourceWatch.of(source, volume, hadoop,
-                options.isBestEffort(), err);
-        // Started when first needed: by planning if the extent tree is big enough to scan on executors.
-        JavaSparkContext[] sc = {null};
-        Runnable cancel = () -> {
-            if (sc[0] != null) {
-                sc[0].cancelAllJobs();
-            }
-        };
-        java.util.function.Supplier<JavaSparkContext> spark = () -> {
-            if (sc[0] == null) {
-                try {
-                    sc[0] = SparkSessions.start(sparkConf);
-                } catch (Exception e) { // SparkException, undeclared; configuration errors
-                    throw new UserError("cannot start Spark (master " + sparkConf.get("spark.master") + "): "
-                            + rootMessage(e));
-                }
-                Interrupts.onInterrupt(cancel);
-            }
-            return sc[0];
-        };
-        List<BlockProblem> planProblems = new ArrayList<>();
-        ImageOutput output = null;
-        OutputFile reportFile = null;
-        try (Volume v = volume) {
-            output = prepare(target, hadoop, sparkConf.get(STAGING_CONF, ""), mode, guarded);
-            output.beforeCommit(watch::beforeCommit);
-            Interrupts.note(output.isStreamed() ? "the image sent to " + displayTarget(target) + " is incomplete"
-                    : target + " was not written");
-            if (options.getReport() != null) {
-                List<OutputFile.Guarded> notReport = new ArrayList<>(guarded);
-                notReport.add(new OutputFile.Guarded("the image's target", target));
-                reportFile = OutputFile.create(options.getReport(), () -> hadoop, Umask.imageMode(mode), notReport,
-                        false);
-            }
-            io.sparkbtrfs.dump.ExtentScan.Scanner scanner = io.sparkbtrfs.spark.ExtentScanJob.scanner(spark, v, hadoop,
-                    sparkConf);
-            try {
-                plan = options.isBestEffort()
-                        ? Planner.planBestEffort(v, options.isWalkTrees(), planProblems, scanner)
-                        : Planner.plan(v, options.isWalkTrees(), scanner);
-            } catch (BtrfsFormatException | BlockReadException e) {
-                throw new UserError(source + ": " + e.getMessage());
-            }
-            timings.mark("plan");
-            Superblock sb = v.superblock();
-            boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
-            boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
-            LeafItemTransform transform = sanitize
-                    ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
-                    : LeafItemTransform.NONE;
-            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
-                    options.isBestEffort(), options.getZstdLevel());
-            spark.get();
-            timings.mark("spark start");
-            ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
-                    ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
-                    : null;
-            DumpSummary summary;
-            try {
-                summary = DumpJob.run(sc[0], hadoop, v.descriptor(), plan, settings, options.getPartitions(), output,
-                        meter);
-            } finally {
-                if (meter != null) {
-                    meter.finish();
-                }
-            }
-            java.util.TreeMap<Long, BlockProblem> problems = problems(planProblems, summary.problems());
-            if (reportFile != null) {
-                // A side output is complete before the image is: a report that cannot be written means no image.
-                writeReport(reportFile, options, problems);
-            }
-            try {
-                output.commit();
-            } catch (IOException e) {
-                if (reportFile != null) {
-                    deleteQuietly(options.getReport());
-                }
-                throw e;
-            }
-            Interrupts.committed();
-            timings.mark("write and merge");
-            timings.print(err);
-            long millis = (System.nanoTime() - started) / 1_000_000;
-            DumpSummary total = summary.withMillis(millis);
-            warnProblems(problems, err);
-            if (sanitize) {
-                err.println(summary.sanitizeLine(collisions));
-            }
-            err.println(total.line(source, displayTarget(target)));
-            return 0;
-        } catch (IOException e) {
-            throw new UserError(watch.explainOr(e, withoutHadoopWikiLink(describe(e))));
-        } catch (UserError e) {
-            throw e;
-        } catch (Exception e) {
-            String changed = watch.explain(e); // a block overwritten under us fails like a damaged one
-            if (changed != null) {
-                throw new UserError(changed);
-            }
-            // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
-            Throwable cause = userCause(e);
-            if (cause instanceof UserError) {
-                throw (UserError) cause;
-            }
-            if (cause != null) {
-                String m = cause.getMessage();
-                throw new UserError(m != null && m.startsWith("unable to write ") ? m : source + ": " + m);
-            }
-            throw new UserError("dump failed: " + rootMessage(e));
+        } catch (java.io.UncheckedIOException e) {
+            throw new UserError(e.getCause().getMessage());
         } finally {
-            if (reportFile != null) {
-                reportFile.close();
-            }
-            if (output != null) {
-                output.close();
-            }
-            if (sc[0] != null) {
-                Interrupts.removeCanceller(cancel);
-                try {
-                    sc[0].stop();
-                } catch (RuntimeException ignored) {
-                    // the outcome is decided; a context that fails to stop changes nothing of it
-                }
-            }
+            Interrupts.removeCanceller(execution::cancel);
         }
+        timings.print(err);
+        DumpSummary summary = result.summary();
+        warnProblems(result.problems(), err);
+        if (sanitize) {
+            err.println(summary.sanitizeLine(collisions));
+        }
+        err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(source, displayTarget(target)));
+        return 0;
+    }
+
+    /** Spark runs a dump when asked (--runner spark, --master, spark-submit) or when a name is a URI. */
+    private static boolean onSpark(ImageOptions options, List<String> devices) {
+        if (options.getRunner() == ImageOptions.Runner.SPARK || options.isMasterGiven()
+                || System.getProperty("SPARK_SUBMIT") != null || System.getProperty("spark.master") != null) {
+            return true;
+        }
+        if (options.getRunner() == ImageOptions.Runner.IN_PROCESS) {
+            return false;
+        }
+        return devices.stream().anyMatch(BlockSources::isUri) || BlockSources.isUri(options.getTarget());
+    }
+
+    private static SparkConf sparkConf(ImageOptions options) {
+        try {
+            // -t N keeps its meaning of "N workers" when we run embedded.
+            String master = !options.isMasterGiven() && options.getThreads() > 0 ? "local[" + options.getThreads() + "]"
+                    : options.getMaster();
+            return SparkSessions.sparkConf(master, options.isMasterGiven(), options.getConf());
+        } catch (IOException e) {
+            throw new UserError("cannot read Spark configuration: " + e.getMessage());
+        }
+    }
+
+    /** A setting of ours: {@code --conf KEY=VALUE}, else {@code -DKEY=VALUE}, else {@code otherwise}. */
+    private static String setting(ImageOptions options, String key, String otherwise) {
+        String v = options.getConf().get(key);
+        return v != null ? v : System.getProperty(key, otherwise);
+    }
+
+    private static <T> java.util.function.Supplier<T> memoized(java.util.function.Supplier<T> s) {
+        return new java.util.function.Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = s.get();
+                }
+                return value;
+            }
+        };
     }
 
     private static String displayTarget(String target) {
         return ImageOutput.STDOUT.equals(target) ? "stdout" : target;
     }
 
-    /** Every block a best-effort dump could not read or validate, by address. */
-    private static java.util.TreeMap<Long, BlockProblem> problems(List<BlockProblem> planned,
-            List<BlockProblem> written) {
-        java.util.TreeMap<Long, BlockProblem> byBlock = new java.util.TreeMap<>(Long::compareUnsigned);
-        for (BlockProblem p : planned) {
-            byBlock.putIfAbsent(p.logical(), p);
-        }
-        for (BlockProblem p : written) {
-            byBlock.putIfAbsent(p.logical(), p);
-        }
-        return byBlock;
-    }
-
-    private static void warnProblems(java.util.TreeMap<Long, BlockProblem> byBlock, PrintStream err) {
-        if (!byBlock.isEmpty()) {
-            err.println("WARNING: " + byBlock.size() + " tree block(s) could not be read or validated:");
-            for (BlockProblem p : byBlock.values()) {
+    private static void warnProblems(java.util.Collection<BlockProblem> problems, PrintStream err) {
+        if (!problems.isEmpty()) {
+            err.println("WARNING: " + problems.size() + " tree block(s) could not be read or validated:");
+            for (BlockProblem p : problems) {
                 err.println("WARNING:   " + p.line());
             }
         }
     }
 
-    /** {@code --report}: the problems as JSON, written and committed before the image is. */
-    private static void writeReport(OutputFile report, ImageOptions options,
-            java.util.TreeMap<Long, BlockProblem> byBlock) throws IOException {
-        StringBuilder json = new StringBuilder("{\"source\":").append(jsonString(options.getSource()))
-                .append(",\"image\":").append(jsonString(options.getTarget())).append(",\"problems\":[");
-        boolean first = true;
-        for (BlockProblem p : byBlock.values()) {
-            json.append(first ? "" : ",").append(p.json());
-            first = false;
-        }
-        json.append("]}\n");
-        try (java.io.OutputStream out = report.openStream()) {
-            out.write(json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IOException("cannot write report " + options.getReport() + ": " + describe(e), e);
-        }
-        report.commit();
-    }
-
-    private static void deleteQuietly(String spec) {
-        Path p = io.sparkbtrfs.store.FileIdentity.localPath(spec);
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // the report of a run that failed; it says what it says
-            }
-        }
-    }
-
-    private static String jsonString(String s) {
-        return BlockProblem.quote(s);
-    }
-
-    /** Hadoop's network errors end in "; For more details see: http://wiki...": not useful in one line. */
-    private static String withoutHadoopWikiLink(String m) {
-        int more = m.indexOf("; For more details see:");
-        return more >= 0 ? m.substring(0, more) : m;
-    }
-
     /** {@code local} or {@code local[...]}: executors share the driver's JVM and working directory. */
     private static boolean isLocalMaster(String master) {
         return master.equals("local") || master.startsWith("local[");
-    }
-
-    private static ImageOutput prepare(String target, Configuration conf, String staging, int mode,
-            List<OutputFile.Guarded> guarded) throws IOException {
-        try {
-            return ImageOutput.prepare(target, () -> conf, staging, mode, guarded, false);
-        } catch (IOException e) {
-            // Hadoop's messages (connection refused, unknown host, ...) do not say which target they are about.
-            String m = withoutHadoopWikiLink(describe(e));
-            if (m.contains(target)) {
-                throw e;
-            }
-            throw new IOException("unable to create target file " + target + ": " + m, e);
-        }
-    }
-
-    /** The task failure that carries a message for the user, if the job died of one. */
-    private static Throwable userCause(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.sparkbtrfs.spark.DumpTaskException || t instanceof UserError) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** The innermost message, for failures that are not ours (Spark, Hadoop): one line, no trace. */
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        int nl = m.indexOf('\n');
-        return nl >= 0 ? m.substring(0, nl) : m;
-    }
-
-    private static String describe(IOException e) {
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    /** As the reference warns, also for the backing file of a mounted loop device. */
-    private static void warnIfMounted(String source, PrintStream err) {
-        if (BlockSources.isUri(source)) {
-            return;
-        }
-        try {
-            io.sparkbtrfs.device.MountTable.read().find(Path.of(source)).ifPresent(m -> err.println("WARNING: "
-                    + source + " already mounted (" + m.describe() + "), results may be inaccurate"));
-        } catch (java.nio.file.NoSuchFileException e) {
-            // opening it says so
-        } catch (IOException | RuntimeException e) {
-            err.println("WARNING: unable to check mount status of: " + source);
-        }
     }
 
     private static int fail(PrintStream err, String message) {

@@ -48,6 +48,7 @@ public final class OptionParser {
     private static final int OPT_COMPRESS = OPT_HELP + 11;
     private static final int OPT_FORCE = OPT_HELP + 12;
     private static final int OPT_SEED_FILE = OPT_HELP + 13;
+    private static final int OPT_RUNNER = OPT_HELP + 14;
 
     /** Environment variable holding the sanitizing secret when neither {@code --seed} nor {@code --seed-file} is given. */
     public static final String SEED_ENV = "BTRFS_IMAGE_SEED";
@@ -68,7 +69,8 @@ public final class OptionParser {
             new LongOption("report", true, OPT_REPORT),
             new LongOption("compress", true, OPT_COMPRESS),
             new LongOption("force", false, OPT_FORCE),
-            new LongOption("seed-file", true, OPT_SEED_FILE));
+            new LongOption("seed-file", true, OPT_SEED_FILE),
+            new LongOption("runner", true, OPT_RUNNER));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -96,6 +98,9 @@ public final class OptionParser {
     private static final String OWN_USAGE = String.join("\n",
             "    Options of spark-btrfs-image:",
             "    --master URL              Spark master URL (default: " + ImageOptions.DEFAULT_MASTER + ")",
+            "    --runner auto|in-process|spark",
+            "                              where a dump's parts run: auto (default) uses threads of this JVM for",
+            "                              local sources and targets without --master, Spark otherwise",
             "    --partitions N            number of Spark partitions (default: 0 = automatic)",
             "    --progress                show progress on stderr",
             "    --no-progress             do not show progress (default: only when stderr is a terminal)",
@@ -362,6 +367,12 @@ public final class OptionParser {
                     b.bestEffort(true);
                 }
                 case OPT_FORCE -> b.force(true);
+                case OPT_RUNNER -> b.runner(switch (arg) {
+                    case "auto" -> ImageOptions.Runner.AUTO;
+                    case "in-process" -> ImageOptions.Runner.IN_PROCESS;
+                    case "spark" -> ImageOptions.Runner.SPARK;
+                    default -> throw error("--runner expects auto, in-process or spark, got '" + arg + "'");
+                });
                 case OPT_COMPRESS -> parseCompress(arg, b);
                 case OPT_REPORT -> {
                     if (arg.isEmpty()) {

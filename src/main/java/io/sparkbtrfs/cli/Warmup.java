@@ -30,6 +30,7 @@ public final class Warmup {
             if (mkfs(fs)) {
                 String f = fs.toString();
                 String img = dir.resolve("a.img").toString();
+                // In-process first (what small dumps run), then one dump on Spark for its classes.
                 Main.run(new String[] {"--no-progress", "-ss", "-c", "1", f, img}, quiet, quiet);
                 Main.run(new String[] {"info", "--json", img}, quiet, quiet);
                 Main.run(new String[] {"verify", img}, quiet, quiet);
@@ -37,6 +38,12 @@ public final class Warmup {
                 Main.run(new String[] {"--no-progress", "--compress", "zstd", f, dir.resolve("z.img").toString()},
                         quiet, quiet);
                 Main.run(new String[] {"--no-progress", f, dir.resolve("b.img").toString()}, quiet, quiet);
+                Main.run(new String[] {"--no-progress", "-w", "-c", "9", f, dir.resolve("w.img").toString()}, quiet,
+                        quiet);
+                Main.run(new String[] {"--no-progress", "-r", dir.resolve("b.img").toString(),
+                    dir.resolve("r0.img").toString()}, quiet, quiet);
+                Main.run(new String[] {"--no-progress", "--runner", "spark", "-c", "1", f,
+                    dir.resolve("s.img").toString()}, quiet, quiet);
             } else {
                 var sc = io.sparkbtrfs.spark.SparkSessions.start(io.sparkbtrfs.spark.SparkSessions.sparkConf(
                         "local[2]", true, java.util.Map.of()));

@@ -45,6 +45,51 @@ public final class ExtentScan {
         return leaves -> java.util.List.of(scan(volume, leaves, 0, leaves.length, FIRST_BYTENR));
     }
 
+    /**
+     * Runs of {@code perRun} leaves scanned on {@code threads} threads of this JVM (what executors do for huge
+     * extent trees, without Spark); below {@code minLeaves} leaves, one run on this thread.
+     */
+    public static Scanner parallel(Volume volume, int threads, int minLeaves, int perRun) {
+        return leaves -> {
+            if (leaves.length < minLeaves || threads <= 1) {
+                return local(volume).scan(leaves);
+            }
+            int[] bounds = runs(leaves.length, perRun);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+                    r -> {
+                        Thread t = new Thread(r, "extent-scan");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            try {
+                java.util.List<java.util.concurrent.Future<Result>> futures = new java.util.ArrayList<>();
+                for (int i = 0; i + 1 < bounds.length; i++) {
+                    int from = bounds[i];
+                    int to = bounds[i + 1];
+                    futures.add(pool.submit(() -> scan(volume, leaves, from, to, FIRST_BYTENR)));
+                }
+                java.util.List<Result> results = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<Result> f : futures) {
+                    results.add(f.get());
+                }
+                return results;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BlockReadException(leaves[0], "interrupted while scanning the extent tree");
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof BlockReadException b) {
+                    throw b;
+                }
+                if (e.getCause() instanceof BtrfsFormatException b) {
+                    throw b;
+                }
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        };
+    }
+
     /** Leaf index bounds of runs of about {@code perRun} leaves. */
     public static int[] runs(int leaves, int perRun) {
         int count = Math.max(1, (leaves + perRun - 1) / perRun);

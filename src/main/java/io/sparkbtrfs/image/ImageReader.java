@@ -50,6 +50,11 @@ public final class ImageReader {
                 PieceSink<E> sink) throws DataFormatException, E {
             if (compress != MetadumpFormat.COMPRESS_ZLIB) {
                 byte[] content = content(i, limit);
+                if (content.length <= piece.length) {
+                    // The item's own array (a stored or freshly inflated payload, read once): no copy needed.
+                    sink.piece(0, content, content.length);
+                    return content.length;
+                }
                 for (int off = 0; off < content.length; off += piece.length) {
                     int len = Math.min(piece.length, content.length - off);
                     System.arraycopy(content, off, piece, 0, len);
@@ -110,6 +115,14 @@ public final class ImageReader {
 
     /** The next cluster, or null at the end of the image. */
     public Cluster next() throws IOException, ImageFormatException {
+        return next(bytenr -> true);
+    }
+
+    /**
+     * The next cluster, with the payloads of items whose bytenr {@code keep} refuses skipped (null in
+     * {@link Cluster#payloads()}): a pass that needs a few items does not copy the whole image.
+     */
+    public Cluster next(java.util.function.LongPredicate keep) throws IOException, ImageFormatException {
         byte[] index = in.readNBytes(MetadumpFormat.INDEX_SIZE);
         if (index.length < MetadumpFormat.INDEX_SIZE) {
             if (offset == 0) {
@@ -159,8 +172,9 @@ public final class ImageReader {
                 throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset + " has size "
                         + size + " (at most " + maxItemSize() + ")");
             }
-            payloads[i] = in.readNBytes((int) size);
-            if (payloads[i].length < size) {
+            boolean kept = keep.test(bytenrs[i]);
+            payloads[i] = kept ? in.readNBytes((int) size) : null;
+            if (kept ? payloads[i].length < size : skip(size) < size) {
                 throw new ImageFormatException(name + ": truncated: item " + i + " of cluster at offset " + offset
                         + " ends past the end of the image (payload at " + pos + ", " + size + " bytes)");
             }
@@ -181,6 +195,22 @@ public final class ImageReader {
             }
         }
         return true;
+    }
+
+    /** Skips up to {@code n} bytes; fewer only at the end of the image. */
+    private long skip(long n) throws IOException {
+        long done = 0;
+        while (done < n) {
+            long k = in.skip(n - done);
+            if (k <= 0) {
+                if (in.read() < 0) {
+                    break; // the end: skip() may not tell
+                }
+                k = 1;
+            }
+            done += k;
+        }
+        return done;
     }
 
     private void skipFully(long n, long pos) throws IOException {

@@ -70,7 +70,9 @@ public final class ChunkMapBuilder {
         byte[] piece = new byte[PIECE];
         Inflater inflater = new Inflater();
         try {
-            for (ImageReader.Cluster c = first; c != null; c = reader.next()) {
+            // Only items that reach into a system chunk are read; the others are skipped, not copied.
+            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && intersects(system, b, limit);
+            for (ImageReader.Cluster c = first; c != null; c = reader.next(wanted)) {
                 for (int i = 0; i < c.size(); i++) {
                     long bytenr = c.bytenrs()[i];
                     if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {

@@ -21,6 +21,7 @@ import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ImageAssembler;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
+import io.sparkbtrfs.dump.PartRunner;
 import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.SerializableConfiguration;
@@ -37,14 +38,9 @@ public final class DumpJob {
     private DumpJob() {
     }
 
-    /** Receives progress (blocks and content bytes done so far). */
-    public interface ProgressListener {
-        void update(long blocks, long bytes);
-    }
-
 
     public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
-            DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress)
+            DumpSettings settings, int wantedPartitions, ImageOutput output, PartRunner.ProgressListener progress)
             throws IOException {
         long started = System.nanoTime();
         int partitions = wantedPartitions > 0 ? wantedPartitions : autoPartitions(sc, plan);

@@ -37,7 +37,7 @@ final class HdfsConcatMerge {
     }
 
     /** True when the target and the staging directory are on the same HDFS. */
-    static boolean applies(ImageOutput output) {
+    static boolean applies(ImageOutput output) throws IOException {
         if (output.isStreamed() || !(output.fileSystem() instanceof DistributedFileSystem target)) {
             return false;
         }

@@ -29,66 +29,75 @@ public final class ImageOutput implements AutoCloseable {
     }
 
     private final OutputFile file;
-    private final Path staging;
-    private final FileSystem stagingFs;
+    private final Supplier<Configuration> conf;
+    private final String stagingOverride;
     private final List<PreCommit> preCommits = new ArrayList<>();
     /** Set by merges that make the image appear by other means than a rename (S3 multipart completion). */
     private PreCommit commitAction;
     private Runnable abandonAction;
+    /** Created when a runner first asks for it (the in-process runner never does). */
+    private Path staging;
+    private FileSystem stagingFs;
 
-    private ImageOutput(OutputFile file, Path staging, FileSystem stagingFs) {
+    private ImageOutput(OutputFile file, Supplier<Configuration> conf, String stagingOverride) {
         this.file = file;
-        this.staging = staging;
-        this.stagingFs = stagingFs;
+        this.conf = conf;
+        this.stagingOverride = stagingOverride;
     }
 
     /**
-     * Prepares {@code target} (see {@link OutputFile#create}) and creates the staging directory (mode 0700:
-     * parts hold the image's content). {@code stagingOverride} (may be empty) puts it elsewhere.
+     * Prepares {@code target} (see {@link OutputFile#create}). The staging directory for parts is made when first
+     * asked for: next to the target, in the temporary directory for streamed images, or in
+     * {@code stagingOverride} (may be empty or null).
      */
     public static ImageOutput prepare(String target, Supplier<Configuration> conf, String stagingOverride, int mode,
             List<OutputFile.Guarded> guarded, boolean force) throws IOException {
-        OutputFile file = OutputFile.create(target, conf, mode, guarded, force);
-        boolean ok = false;
-        try {
-            Path parent;
-            String tag;
-            if (stagingOverride != null && !stagingOverride.isEmpty()) {
-                parent = Storage.toPath(stagingOverride);
-                tag = file.isStreamed() ? "btrfs-image" : file.tag();
-            } else if (file.isStreamed()) {
-                parent = Storage.toPath(Storage.temporaryDirectory());
-                tag = "btrfs-image";
-            } else if (file.kind() == OutputFile.Kind.LOCAL) {
-                parent = new Path(file.localDirectory().toUri());
-                tag = file.tag();
-            } else {
-                parent = file.remotePath().getParent();
-                tag = file.tag();
-            }
-            Path staging = new Path(parent, "." + tag + ".staging-" + (file.id() == null ? shortId() : file.id()));
-            FileSystem stagingFs = Storage.fileSystem(staging, conf.get());
-            try {
-                if (Storage.isLocal(staging)) {
-                    Files.createDirectories(java.nio.file.Path.of(parent.toUri()));
-                    Files.createDirectory(java.nio.file.Path.of(staging.toUri()),
-                            PosixFilePermissions.asFileAttribute(Umask.permissions(0700)));
-                } else if (!stagingFs.mkdirs(staging, new FsPermission((short) 0700))) {
-                    throw new IOException("cannot create staging directory " + staging);
-                }
-            } catch (IOException e) {
-                throw new IOException("unable to create the staging directory " + staging + ": "
-                        + OutputFile.describe(e), e);
-            }
-            ImageOutput out = new ImageOutput(file, staging, stagingFs);
-            Uncommitted.register(out, out::removeStaging);
-            ok = true;
-            return out;
-        } finally {
-            if (!ok) {
-                file.close();
-            }
+        return new ImageOutput(OutputFile.create(target, conf, mode, guarded, force), conf, stagingOverride);
+    }
+
+    /** The staging directory for parts (mode 0700: parts hold the image's content), created on first use. */
+    public synchronized Path staging() throws IOException {
+        if (staging != null) {
+            return staging;
         }
+        Path parent;
+        String tag;
+        if (stagingOverride != null && !stagingOverride.isEmpty()) {
+            parent = Storage.toPath(stagingOverride);
+            tag = file.isStreamed() ? "btrfs-image" : file.tag();
+        } else if (file.isStreamed()) {
+            parent = Storage.toPath(Storage.temporaryDirectory());
+            tag = "btrfs-image";
+        } else if (file.kind() == OutputFile.Kind.LOCAL) {
+            parent = new Path(file.localDirectory().toUri());
+            tag = file.tag();
+        } else {
+            parent = file.remotePath().getParent();
+            tag = file.tag();
+        }
+        Path dir = new Path(parent, "." + tag + ".staging-" + (file.id() == null ? shortId() : file.id()));
+        FileSystem fs = Storage.fileSystem(dir, conf.get());
+        try {
+            if (Storage.isLocal(dir)) {
+                Files.createDirectories(java.nio.file.Path.of(parent.toUri()));
+                Files.createDirectory(java.nio.file.Path.of(dir.toUri()),
+                        PosixFilePermissions.asFileAttribute(Umask.permissions(0700)));
+            } else if (!fs.mkdirs(dir, new FsPermission((short) 0700))) {
+                throw new IOException("cannot create staging directory " + dir);
+            }
+        } catch (IOException e) {
+            throw new IOException("unable to create the staging directory " + dir + ": " + OutputFile.describe(e), e);
+        }
+        staging = dir;
+        stagingFs = fs;
+        Uncommitted.register(this, this::removeStaging);
+        return staging;
+    }
+
+    /** The staging directory's file system (after {@link #staging()}). */
+    public synchronized FileSystem stagingFileSystem() throws IOException {
+        staging();
+        return stagingFs;
     }
 
     private static String shortId() {
@@ -107,14 +116,6 @@ public final class ImageOutput implements AutoCloseable {
     public void commitBy(PreCommit commit, Runnable abandon) {
         this.commitAction = commit;
         this.abandonAction = abandon;
-    }
-
-    public Path staging() {
-        return staging;
-    }
-
-    public FileSystem stagingFileSystem() {
-        return stagingFs;
     }
 
     public OutputFile file() {
@@ -168,8 +169,11 @@ public final class ImageOutput implements AutoCloseable {
         file.close();
     }
 
-    private void removeStaging() {
+    private synchronized void removeStaging() {
         Uncommitted.unregister(this);
+        if (staging == null) {
+            return;
+        }
         try {
             if (Storage.isLocal(staging)) {
                 OutputFile.deleteTree(java.nio.file.Path.of(staging.toUri()));

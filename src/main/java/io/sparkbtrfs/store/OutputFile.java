@@ -94,6 +94,15 @@ public final class OutputFile implements AutoCloseable {
         return createRemote(spec, conf.get(), id);
     }
 
+    /** Whether {@code spec} would be streamed (stdout, an existing device node or FIFO) rather than renamed into place. */
+    public static boolean isStreamedTarget(String spec) {
+        if (STDOUT.equals(spec)) {
+            return true;
+        }
+        Path p = FileIdentity.localPath(spec);
+        return p != null && Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p);
+    }
+
     /** The hidden names of a target's temporary files, staging directories and lock: {@code .TAG.*}. */
     public static String hiddenTag(String fileName) {
         // Kept readable when it can be; a long or unusual name (a ':' is not allowed in a Hadoop path

@@ -38,7 +38,7 @@ public final class S3MultipartMerge {
     }
 
     /** True when the target and the staging directory are both on S3A, so part copy can be used. */
-    public static boolean applies(ImageOutput output) {
+    public static boolean applies(ImageOutput output) throws IOException {
         if (output.isStreamed()) {
             return false;
         }

@@ -275,7 +275,7 @@ class OutputContractTest {
         Path out = dir.resolve("t.img");
         for (int round = 0; round < 20; round++) {
             Files.deleteIfExists(out);
-            List<String> args = List.of("--no-progress", "--conf", "spark.btrfs.test.taskDelayMs=2500",
+            List<String> args = List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=2500",
                     fs.toString(), out.toString());
             List<Proc.Result> results = together(args, args);
             long ok = results.stream().filter(Proc.Result::ok).count();
@@ -299,7 +299,7 @@ class OutputContractTest {
             for (int round = 0; round < 3; round++) {
                 Files.deleteIfExists(out);
                 List<String> dump = new ArrayList<>(Ours.command());
-                dump.addAll(List.of("--no-progress", "--conf", "spark.btrfs.test.taskDelayMs=3000", fs.toString(),
+                dump.addAll(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=3000", fs.toString(),
                         out.toString()));
                 Process p = new ProcessBuilder(dump).redirectErrorStream(true).start();
                 Path lock = dir.resolve(".t.img.lock");
@@ -332,7 +332,7 @@ class OutputContractTest {
                 List.of("--compress", "zstd"))) {
             Path out = dir.resolve("u.img");
             Files.deleteIfExists(out);
-            List<String> args = new ArrayList<>(List.of("--no-progress", "--conf", "spark.btrfs.test.taskDelayMs=1500"));
+            List<String> args = new ArrayList<>(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=1500"));
             args.addAll(opts);
             args.addAll(List.of(fs.toString(), out.toString()));
             Process p = new ProcessBuilder("bash", "-c", "umask 077; exec " + ours(args.toArray(String[]::new)))
@@ -415,7 +415,7 @@ class OutputContractTest {
         for (String signal : List.of("TERM", "INT")) {
             Path out = dir.resolve("t.img");
             List<String> cmd = new ArrayList<>(Ours.command());
-            cmd.addAll(List.of("--no-progress", "--conf", "spark.btrfs.test.taskDelayMs=5000", "-c", "9",
+            cmd.addAll(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=5000", "-c", "9",
                     fs.toString(), out.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             waitForName(dir, ".t.img.staging-");

@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
+
 import java.io.IOException;
-import java.io.PrintStream;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -53,10 +54,12 @@ class PartitioningTest {
 
     @Test
     void partitionCountDoesNotChangeTheImage(@TempDir Path dir) throws IOException {
-        assertArrayEquals(reference, dump(dir, "p1.img", "--partitions", "1"));
-        assertArrayEquals(reference, dump(dir, "p7.img", "--partitions", "7"));
-        assertArrayEquals(reference, dump(dir, "p100.img", "--partitions", "100"));
-        assertArrayEquals(reference, dump(dir, "auto.img"));
+        for (String runner : List.of("in-process", "spark")) {
+            assertArrayEquals(reference, dump(dir, "p1.img", "--runner", runner, "--partitions", "1"), runner);
+            assertArrayEquals(reference, dump(dir, "p7.img", "--runner", runner, "--partitions", "7"), runner);
+            assertArrayEquals(reference, dump(dir, "p100.img", "--runner", runner, "--partitions", "100"), runner);
+            assertArrayEquals(reference, dump(dir, "auto.img", "--runner", runner), runner);
+        }
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(4, left.count(), "staging debris left next to the images");
         }
@@ -100,19 +103,19 @@ class PartitioningTest {
         }
     }
 
+    /** As a user runs it (a child JVM, stdout redirected to a file), in-process and on Spark in 3 parts. */
     @Test
-    void stdoutTargetGivesTheSameImage() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int status;
-        try (PrintStream capture = new PrintStream(bytes, false)) {
-            System.setOut(capture);
-            status = Main.run(new String[] {"--no-progress", "-w", "-c", "1", "--partitions", "3", fs.toString(), "-"},
-                    saved, System.err);
-        } finally {
-            System.setOut(saved);
+    void stdoutTargetGivesTheSameImage(@TempDir Path dir) throws Exception {
+        for (String runner : List.of("in-process", "spark")) {
+            Path captured = dir.resolve("stdout-" + runner + ".img");
+            List<String> cmd = new java.util.ArrayList<>(io.sparkbtrfs.testing.Ours.command());
+            cmd.addAll(List.of("--no-progress", "--runner", runner, "-w", "-c", "1", "--partitions", "3",
+                    fs.toString(), "-"));
+            Process p = new ProcessBuilder(cmd).redirectOutput(captured.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), runner);
+            assertEquals(0, p.exitValue(), runner);
+            assertArrayEquals(reference, Files.readAllBytes(captured), runner);
         }
-        assertEquals(0, status);
-        assertArrayEquals(reference, bytes.toByteArray());
     }
 }

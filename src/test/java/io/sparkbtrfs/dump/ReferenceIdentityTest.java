@@ -27,7 +27,7 @@ import io.sparkbtrfs.testing.TreeGenerator;
 /**
  * Acceptance 1 and 2 of the dump: for mkfs --rootdir filesystems of every nodesize and metadata
  * profile, our image is byte-identical to the reference's with -c 0, -c 9 and -w, and the reference
- * restores it into a filesystem that btrfs check accepts.
+ * restores it into a filesystem that btrfs check accepts. Both runners (in-process and Spark) write those bytes.
  */
 class ReferenceIdentityTest {
     @TempDir
@@ -78,7 +78,15 @@ class ReferenceIdentityTest {
             Path ours = dir.resolve("ours" + tag + ".img");
             RefTool.dump(fs, ref, opts).requireOk();
             Ours.dump(fs, ours, opts).requireOk();
-            assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(ours), layout + " " + tag + ": image differs");
+            byte[] expected = Files.readAllBytes(ref);
+            assertArrayEquals(expected, Files.readAllBytes(ours), layout + " " + tag + ": image differs");
+            // The same bytes from the other runner (the default here is in-process).
+            Path onSpark = dir.resolve("spark" + tag + ".img");
+            String[] withSpark = java.util.stream.Stream.concat(Stream.of("--runner", "spark"), Stream.of(opts))
+                    .toArray(String[]::new);
+            Ours.dump(fs, onSpark, withSpark).requireOk();
+            assertArrayEquals(expected, Files.readAllBytes(onSpark), layout + " " + tag + ": Spark image differs");
+            Files.delete(onSpark);
 
             Path restored = dir.resolve("restored" + tag + ".img");
             RefTool.restore(ours, restored).requireOk();

@@ -102,7 +102,7 @@ class SourceChangeTest {
      * parts are written and the final check. The order is asserted, not assumed from timing.
      */
     private static Ours.Run dumpWhileBumpingTheSuperblock(Path fs, Path target, String... opts) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--conf", "spark.btrfs.test.taskDelayMs=5000"));
+        List<String> args = new ArrayList<>(List.of("--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=5000"));
         args.addAll(List.of(opts));
         CompletableFuture<Ours.Run> dump = CompletableFuture.supplyAsync(
                 () -> Ours.dump(fs, target, args.toArray(new String[0])));

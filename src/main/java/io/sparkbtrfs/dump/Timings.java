@@ -1,4 +1,4 @@
-package io.sparkbtrfs.cli;
+package io.sparkbtrfs.dump;
 
 import java.io.PrintStream;
 
@@ -6,23 +6,29 @@ import java.io.PrintStream;
  * Wall time of each phase of a run, printed as one line when the system property
  * {@code spark.btrfs.timings} is true (for benchmarks and the scale model; JAVA_OPTS=-Dspark.btrfs.timings=true).
  */
-final class Timings {
-    static final String PROPERTY = "spark.btrfs.timings";
+public final class Timings {
+    public static final String PROPERTY = "spark.btrfs.timings";
 
     private final StringBuilder line = new StringBuilder("timings:");
     private long last;
 
-    Timings(long startedNanos) {
+    public Timings(long startedNanos) {
         this.last = startedNanos;
     }
 
-    void mark(String phase) {
+    /** Ends the phase {@code phase} now. */
+    public synchronized void mark(String phase) {
         long now = System.nanoTime();
         line.append(' ').append(phase).append(' ').append((now - last) / 1_000_000).append(" ms,");
         last = now;
     }
 
-    void print(PrintStream err) {
+    /** Adds a figure that is not a phase ("runner in-process", "tree blocks read by the driver 12"). */
+    public synchronized void note(String name, Object value) {
+        line.append(' ').append(name).append(' ').append(value).append(',');
+    }
+
+    public synchronized void print(PrintStream err) {
         if (Boolean.getBoolean(PROPERTY)) {
             err.println(line.substring(0, line.length() - 1));
         }

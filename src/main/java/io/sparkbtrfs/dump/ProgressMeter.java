@@ -1,11 +1,9 @@
-package io.sparkbtrfs.spark;
-
-import io.sparkbtrfs.dump.DumpSummary;
+package io.sparkbtrfs.dump;
 
 import java.io.PrintStream;
 
 /** A single self-overwriting status line on an interactive terminal. */
-public final class ProgressMeter implements DumpJob.ProgressListener {
+public final class ProgressMeter implements PartRunner.ProgressListener {
     private final PrintStream err;
     private final long totalBlocks;
     private final long totalBytes;

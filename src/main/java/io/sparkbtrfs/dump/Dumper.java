@@ -1,0 +1,260 @@
+package io.sparkbtrfs.dump;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import org.apache.hadoop.conf.Configuration;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.BlockSources;
+import io.sparkbtrfs.device.MountTable;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.store.FileIdentity;
+import io.sparkbtrfs.store.ImageOutput;
+import io.sparkbtrfs.store.OutputFile;
+import io.sparkbtrfs.store.Umask;
+
+/**
+ * The dump's front door, beside {@code Restorer}: opens the volume, plans, runs the plan's parts through the
+ * {@link Execution}'s runner, checks, and commits the image under the output contract ({@link OutputFile}).
+ * Everything the user sees goes through {@link DumpException} messages, the warnings on {@code err} and the
+ * returned {@link Result}; the command line only parses and prints.
+ */
+public final class Dumper {
+    /** What to dump, where, and how; built once from the command line. */
+    public record Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
+            DumpSettings settings, int parts, String report, String stagingOverride, boolean progress) {
+        public Request {
+            devices = List.copyOf(devices);
+            if (devices.isEmpty() || !devices.get(0).equals(source)) {
+                throw new IllegalArgumentException("the devices begin with the source");
+            }
+        }
+    }
+
+    /** What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner. */
+    public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
+    }
+
+    /** A failure explained by its message alone (one {@code ERROR:} line). */
+    public static final class DumpException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public DumpException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Execution execution;
+    private final Supplier<Configuration> hadoop;
+    private final PrintStream err;
+    private final Timings timings;
+    private final Runnable onCommitted;
+
+    /**
+     * @param hadoop asked only where a source or the target is not a local file
+     * @param err warnings and the progress line
+     * @param onCommitted called as soon as the image is in place
+     */
+    public Dumper(Execution execution, Supplier<Configuration> hadoop, PrintStream err, Timings timings,
+            Runnable onCommitted) {
+        this.execution = execution;
+        this.hadoop = hadoop;
+        this.err = err;
+        this.timings = timings;
+        this.onCommitted = onCommitted;
+    }
+
+    public Result dump(Request r) throws DumpException {
+        warnIfMounted(r.source());
+        List<OutputFile.Guarded> guarded = new ArrayList<>();
+        for (String d : r.devices()) {
+            guarded.add(new OutputFile.Guarded(d.equals(r.source()) ? "the source" : "a device of the source", d));
+        }
+        int mode = OutputFile.imageModeFor(r.devices());
+        Configuration sourceConf = r.devices().stream().anyMatch(BlockSources::isUri) ? hadoop.get() : null;
+        Volume volume = open(r, sourceConf);
+        timings.mark("open");
+        SourceWatch watch = SourceWatch.of(r.source(), volume, sourceConf, r.bestEffort(), err);
+        ImageOutput output = null;
+        OutputFile report = null;
+        try (Volume v = volume) {
+            output = prepare(r, mode, guarded);
+            output.beforeCommit(watch::beforeCommit);
+            if (r.report() != null) {
+                List<OutputFile.Guarded> notReport = new ArrayList<>(guarded);
+                notReport.add(new OutputFile.Guarded("the image's target", r.target()));
+                report = OutputFile.create(r.report(), hadoop, Umask.imageMode(mode), notReport, false);
+            }
+            List<BlockProblem> planProblems = new ArrayList<>();
+            ItemPlan plan = plan(r, v, planProblems);
+            timings.mark("plan");
+            PartRunner runner = execution.runner(plan);
+            timings.note("runner", runner.describe());
+            ProgressMeter meter = r.progress() ? new ProgressMeter(err,
+                    plan.metadataBlocks(v.superblock().nodesize()), plan.contentBytes(0, plan.clusters())) : null;
+            DumpSummary summary;
+            try {
+                summary = runner.write(v, plan, r.settings(), r.parts(), output, meter);
+            } finally {
+                if (meter != null) {
+                    meter.finish();
+                }
+            }
+            TreeMap<Long, BlockProblem> problems = problems(planProblems, summary.problems());
+            if (report != null) {
+                // A side output is complete before the image is: a report that cannot be written means no image.
+                writeReport(report, r, problems.values());
+            }
+            try {
+                output.commit();
+            } catch (IOException e) {
+                if (report != null) {
+                    deleteQuietly(r.report());
+                }
+                throw e;
+            }
+            onCommitted.run();
+            timings.mark("write and merge");
+            return new Result(summary, problems.values(), runner.describe());
+        } catch (IOException e) {
+            throw new DumpException(watch.explainOr(e, describe(e)));
+        } catch (RuntimeException e) {
+            String changed = watch.explain(e); // a block overwritten under us fails like a damaged one
+            if (changed != null) {
+                throw new DumpException(changed);
+            }
+            if (e instanceof java.io.UncheckedIOException u) { // a runner that could not start
+                throw new DumpException(describe(u.getCause()));
+            }
+            throw e;
+        } finally {
+            if (report != null) {
+                report.close();
+            }
+            if (output != null) {
+                output.close();
+            }
+        }
+    }
+
+    private Volume open(Request r, Configuration conf) throws DumpException {
+        try {
+            List<String> repairs = r.bestEffort() ? new ArrayList<>() : null;
+            Volume volume = Volume.open(r.devices(), conf, repairs);
+            if (repairs != null) {
+                for (String repair : repairs) {
+                    err.println("WARNING: " + repair);
+                }
+            }
+            return volume;
+        } catch (BtrfsFormatException e) {
+            throw new DumpException(e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new DumpException("cannot open " + e.getFile() + ": no such file or device");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new DumpException("cannot open " + e.getFile() + ": permission denied");
+        } catch (IOException e) {
+            throw new DumpException("cannot read " + r.source() + ": " + describe(e));
+        }
+    }
+
+    private ImageOutput prepare(Request r, int mode, List<OutputFile.Guarded> guarded) throws IOException {
+        try {
+            return ImageOutput.prepare(r.target(), hadoop, r.stagingOverride(), mode, guarded, false);
+        } catch (IOException e) {
+            // Hadoop's messages (connection refused, unknown host, ...) do not say which target they are about.
+            String m = describe(e);
+            if (m.contains(r.target())) {
+                throw e;
+            }
+            throw new IOException("unable to create target file " + r.target() + ": " + m, e);
+        }
+    }
+
+    private ItemPlan plan(Request r, Volume v, List<BlockProblem> problems) throws DumpException {
+        ExtentScan.Scanner scanner = execution.scanner(v);
+        try {
+            return r.bestEffort() ? Planner.planBestEffort(v, r.walkTrees(), problems, scanner)
+                    : Planner.plan(v, r.walkTrees(), scanner);
+        } catch (BtrfsFormatException | BlockReadException e) {
+            throw new DumpException(r.source() + ": " + e.getMessage());
+        }
+    }
+
+    /** Every block a best-effort dump could not read or validate, by address. */
+    private static TreeMap<Long, BlockProblem> problems(List<BlockProblem> planned, List<BlockProblem> written) {
+        TreeMap<Long, BlockProblem> byBlock = new TreeMap<>(Long::compareUnsigned);
+        for (BlockProblem p : planned) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        for (BlockProblem p : written) {
+            byBlock.putIfAbsent(p.logical(), p);
+        }
+        return byBlock;
+    }
+
+    /** {@code --report}: the problems as JSON, written and committed before the image is. */
+    private static void writeReport(OutputFile report, Request r, Collection<BlockProblem> problems)
+            throws IOException {
+        StringBuilder json = new StringBuilder("{\"source\":").append(BlockProblem.quote(r.source()))
+                .append(",\"image\":").append(BlockProblem.quote(r.target())).append(",\"problems\":[");
+        boolean first = true;
+        for (BlockProblem p : problems) {
+            json.append(first ? "" : ",").append(p.json());
+            first = false;
+        }
+        json.append("]}\n");
+        try (java.io.OutputStream out = report.openStream()) {
+            out.write(json.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException("cannot write report " + r.report() + ": " + describe(e), e);
+        }
+        report.commit();
+    }
+
+    private static void deleteQuietly(String spec) {
+        Path p = FileIdentity.localPath(spec);
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // the report of a run that failed; it says what it says
+            }
+        }
+    }
+
+    /** As the reference warns, also for the backing file of a mounted loop device. */
+    private void warnIfMounted(String source) {
+        if (BlockSources.isUri(source)) {
+            return;
+        }
+        try {
+            MountTable.read().find(Path.of(source)).ifPresent(m -> err.println("WARNING: " + source
+                    + " already mounted (" + m.describe() + "), results may be inaccurate"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            // opening it says so
+        } catch (IOException | RuntimeException e) {
+            err.println("WARNING: unable to check mount status of: " + source);
+        }
+    }
+
+    /** One line: Hadoop's network errors end in "; For more details see: http://wiki...", which is cut. */
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        int more = m.indexOf("; For more details see:");
+        return more >= 0 ? m.substring(0, more) : m;
+    }
+}

@@ -1,0 +1,125 @@
+package io.sparkbtrfs.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.dump.DumpSettings;
+import io.sparkbtrfs.dump.DumpSummary;
+import io.sparkbtrfs.dump.Execution;
+import io.sparkbtrfs.dump.ExtentScan;
+import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.PartRunner;
+import io.sparkbtrfs.store.ImageOutput;
+
+/**
+ * The dump on Spark: a context started when first needed (by planning, for a huge extent tree, or by the
+ * runner), tasks on its executors ({@link DumpJob}), failures of tasks turned into one line for the user.
+ */
+public final class SparkExecution implements Execution {
+    private final SparkConf sparkConf;
+    private final Configuration hadoop;
+    private JavaSparkContext sc;
+    private boolean closed;
+
+    public SparkExecution(SparkConf sparkConf, Configuration hadoop) {
+        this.sparkConf = sparkConf;
+        this.hadoop = hadoop;
+    }
+
+    /** The context, started now if it is not yet; a configuration Spark refuses is an I/O failure with its reason. */
+    synchronized JavaSparkContext context() {
+        if (closed) {
+            throw new UncheckedIOException(new IOException("the dump was cancelled"));
+        }
+        if (sc == null) {
+            try {
+                sc = SparkSessions.start(sparkConf);
+            } catch (Exception e) { // SparkException, undeclared; configuration errors
+                throw new UncheckedIOException(new IOException("cannot start Spark (master "
+                        + sparkConf.get("spark.master") + "): " + rootMessage(e)));
+            }
+        }
+        return sc;
+    }
+
+    @Override
+    public ExtentScan.Scanner scanner(Volume volume) {
+        return ExtentScanJob.scanner(this::context, volume, hadoop, sparkConf);
+    }
+
+    @Override
+    public PartRunner runner(ItemPlan plan) {
+        return new PartRunner() {
+            @Override
+            public String describe() {
+                return "Spark " + sparkConf.get("spark.master");
+            }
+
+            @Override
+            public DumpSummary write(Volume volume, ItemPlan p, DumpSettings settings, int parts, ImageOutput output,
+                    ProgressListener progress) throws IOException {
+                JavaSparkContext context;
+                try {
+                    context = context();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                try {
+                    return DumpJob.run(context, hadoop, volume.descriptor(), p, settings, parts, output, progress);
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    // Spark rethrows task failures as SparkException (checked, but thrown from Scala undeclared).
+                    throw new IOException(taskFailure(e, volume.descriptor().primary()), e);
+                }
+            }
+        };
+    }
+
+    /** The line for a failed job: a task's own message (naming what failed), else the innermost one. */
+    static String taskFailure(Throwable e, String source) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DumpTaskException) {
+                String m = t.getMessage();
+                return m != null && m.startsWith("unable to write ") ? m : source + ": " + m;
+            }
+        }
+        return "dump failed: " + rootMessage(e);
+    }
+
+    /** The innermost message, for failures that are not ours (Spark, Hadoop): one line, no trace. */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int nl = m.indexOf('\n');
+        return nl >= 0 ? m.substring(0, nl) : m;
+    }
+
+    @Override
+    public synchronized void cancel() {
+        if (sc != null) {
+            sc.cancelAllJobs();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (sc != null) {
+            try {
+                sc.stop();
+            } catch (RuntimeException ignored) {
+                // the outcome is decided; a context that fails to stop changes nothing of it
+            }
+            sc = null;
+        }
+    }
+}
