@@ -159,7 +159,6 @@ final class Target implements AutoCloseable {
             throw new RestoreException(name + ": flush failed: " + e.getMessage(), e);
         }
     }
-    }
 
     /** Makes a restored regular file appear at its name (a device was written in place). */
     void commit() throws RestoreException {

@@ -77,14 +77,16 @@ public final class DumpJob {
             sc.setJobGroup("btrfs-image-dump", "btrfs-image: dump " + plan.clusters() + " clusters in " + runs
                     + " parts", true);
             parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
+            // Blocking: an asynchronous removal still waiting for executors when the context stops makes
+            // Spark print RejectedExecutionException traces on standalone masters. Only after success: tasks of
+            // a cancelled job may still be starting, and would trip over a destroyed broadcast (the context's
+            // stop removes them anyway).
+            bVolume.destroy(true);
+            bPlan.destroy(true);
         } finally {
             if (poller != null) {
                 poller.interrupt();
             }
-            // Blocking: an asynchronous removal still waiting for executors when the context stops makes
-            // Spark print RejectedExecutionException traces on standalone masters.
-            bVolume.destroy(true);
-            bPlan.destroy(true);
         }
         parts.sort(Comparator.comparingInt(PartResult::part));
         if (progress != null) {

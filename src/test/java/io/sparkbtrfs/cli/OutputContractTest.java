@@ -516,7 +516,7 @@ class OutputContractTest {
     void outOfSpaceDuringTheMerge(@TempDir Path dir) throws IOException {
         assumeRoot();
         Path probe = dir.resolve("probe.img");
-        Ours.process("--no-progress", "-c", "1", fs.toString(), probe.toString());
+        Ours.process("--no-progress", "--runner", "spark", "-c", "1", fs.toString(), probe.toString());
         long image = Files.size(probe);
         Files.delete(probe);
         // One part takes the image's pages; what remains is half of them, too little for the merged image.
@@ -529,8 +529,9 @@ class OutputContractTest {
         assumeTrue(m.ok(), m::describe);
         try {
             Path out = mnt.resolve("o.img");
-            Proc.Result r = Ours.process("--no-progress", "-c", "1", "--partitions", "1", fs.toString(),
-                    out.toString());
+            // Staged parts exist on Spark only: in-process parts stay in memory.
+            Proc.Result r = Ours.process("--no-progress", "--runner", "spark", "-c", "1", "--partitions", "1",
+                    fs.toString(), out.toString());
             String line = ErrorLines.assertOneErrorLine(r);
             assertTrue(line.startsWith("ERROR: unable to write ") && line.endsWith("No space left on device"), line);
             assertEquals(Set.of(), names(mnt));
