@@ -93,8 +93,7 @@ public final class Main {
                     options.getProgress().enabled(Terminal.isStderrTerminal())).restore(options.getSource(),
                     options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()),
                     options.isMultiDevice(), options.isOldRestore(), hadoop, System.in);
-            RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
-                    (System.nanoTime() - started) / 1_000_000);
+            RestoreSummary total = summary.withMillis((System.nanoTime() - started) / 1_000_000);
             err.println(total.line(options.getSource(), String.join(", ", options.isMultiDevice() ? options.getAllTargets() : List.of(options.getTarget()))));
             return 0;
         } catch (RestoreException e) {

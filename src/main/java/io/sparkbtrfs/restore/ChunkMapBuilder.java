@@ -140,7 +140,7 @@ public final class ChunkMapBuilder {
             throw new RestoreException(where + ": header bytenr " + Long.toUnsignedString(TreeBlock.bytenr(b, off))
                     + " does not match");
         }
-        if (!Arrays.equals(b, off + 32, off + 48, fsid, 0, 16)) {
+        if (!TreeBlock.hasFsid(b, off, fsid)) {
             throw new RestoreException(where + ": fsid does not match the superblock's");
         }
         if (TreeBlock.owner(b, off) != CHUNK_TREE_OBJECTID) {

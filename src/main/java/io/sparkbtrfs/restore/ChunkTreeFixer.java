@@ -40,7 +40,7 @@ final class ChunkTreeFixer {
             return;
         }
         for (int off = 0; off < len; off += nodesize) {
-            if (TreeBlock.bytenr(buf, off) != logical + off || !Arrays.equals(buf, off + 32, off + 48, fsid, 0, 16)) {
+            if (!TreeBlock.isAt(buf, off, logical + off, fsid)) {
                 return; // not tree blocks (or not ours): leave the rest of the piece alone
             }
             if (TreeBlock.owner(buf, off) != CHUNK_TREE_OBJECTID || TreeBlock.level(buf, off) != 0) {

@@ -45,7 +45,7 @@ final class MultiDevice {
             for (int i = 0; i < targets.size(); i++) {
                 byDevid.put(devids.get(i), Target.open(targets.get(i)));
             }
-            long[] counts = restorer.writeItems(input, header, (logical, buf, len) -> {
+            Restorer.Written written = restorer.writeItems(input, header, (logical, buf, len) -> {
                 int done = 0;
                 while (done < len) {
                     long at = logical + done;
@@ -73,7 +73,8 @@ final class MultiDevice {
                 total += Restorer.finish(e.getValue(), sb, own);
             }
             ok = true;
-            return new RestoreSummary(counts[0], counts[1], total, (System.nanoTime() - started) / 1_000_000);
+            return new RestoreSummary(written.items(), written.bytes(), total, (System.nanoTime() - started) / 1_000_000,
+                    written.notes());
         } finally {
             for (Target t : byDevid.values()) {
                 t.close(!ok);

@@ -37,10 +37,11 @@ final class OldRestore {
         Target target = Target.open(targetSpec);
         boolean ok = false;
         try {
-            long[] counts = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
+            Restorer.Written written = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
             long size = Restorer.finish(target, sb, superblock);
             ok = true;
-            return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
+            return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
+                    written.notes());
         } finally {
             target.close(!ok);
         }

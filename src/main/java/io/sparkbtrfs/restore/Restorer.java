@@ -96,7 +96,7 @@ public final class Restorer {
                                 header.superblock().checksumType())
                         : null;
                 Placer placer = new Placer(header.map(), target, err);
-                long[] counts = writeItems(input, header, (logical, buf, len) -> {
+                Written written = writeItems(input, header, (logical, buf, len) -> {
                     if (fixer != null) {
                         fixer.fix(buf, len, logical);
                     }
@@ -107,7 +107,8 @@ public final class Restorer {
                 }
                 long size = finish(target, header.superblock(), superblock);
                 ok = true;
-                return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
+                return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
+                        written.notes());
             } finally {
                 target.close(!ok);
             }
@@ -120,7 +121,20 @@ public final class Restorer {
         void write(long logical, byte[] buf, int len) throws RestoreException;
     }
 
-    long[] writeItems(ImageInput input, ImageHeader header, Sink sink) throws RestoreException {
+    /** What {@link #writeItems} wrote: items, content bytes, and notes for the summary (a re-checksum). */
+    record Written(long items, long bytes, java.util.List<String> notes) {
+    }
+
+    /**
+     * Streams the image's items (all but the superblock) through {@code sink}, tree blocks first given the
+     * filesystem's checksum type where the image carries CRC-32C instead ({@link ChecksumRepair}).
+     */
+    Written writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
+        ChecksumRepair repair = ChecksumRepair.forFilesystem(header.superblock());
+        Sink sink = repair == null ? target : (logical, buf, len) -> {
+            repair.repair(buf, len, logical);
+            target.write(logical, buf, len);
+        };
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "restore-worker");
             t.setDaemon(true);
@@ -180,7 +194,8 @@ public final class Restorer {
         if (failure.get() != null) {
             throw failure.get();
         }
-        return new long[] {items.get(), bytes.get()};
+        String note = repair == null ? null : repair.note();
+        return new Written(items.get(), bytes.get(), note == null ? java.util.List.of() : java.util.List.of(note));
     }
 
     private Thread startMeter(AtomicLong items, AtomicLong bytes) {

@@ -129,6 +129,15 @@ final class RestoredTargets {
         return ByteBuffer.wrap(b, off, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
+    /** {@code btrfs check} exits 0 and reports no error, warning or mismatch. */
+    static void assertClean(Proc.Result check) {
+        assertEquals(0, check.exitCode(), check.output());
+        String out = check.output().toLowerCase(java.util.Locale.ROOT);
+        assertFalse(out.contains("error") && !out.contains("no error found"), check.output());
+        assertFalse(out.contains("warning"), check.output());
+        assertFalse(out.contains("mismatch"), check.output());
+    }
+
     /** The superblock flags as dump-super prints them ("0x400000001"). */
     static long flags(Path dev) {
         String v = RefTool.superFields(dev).get("flags");
