@@ -137,7 +137,7 @@ public final class ImageInspector {
     private static boolean isDataOnly(List<ChunkItem> chunks, long logical) {
         for (ChunkItem c : chunks) {
             if (c.contains(logical)) {
-                return (c.type() & (ChunkItem.TYPE_METADATA | ChunkItem.TYPE_SYSTEM)) == 0;
+                return (c.type() & ChunkItem.TREE_BLOCK_KINDS) == 0;
             }
         }
         return false;
@@ -161,6 +161,7 @@ public final class ImageInspector {
             case 10 -> "free-space";
             case 11 -> "block-group";
             case 12 -> "raid-stripe";
+            case 13 -> "remap";
             case -6 -> "log";
             case -7 -> "log-root";
             case -8 -> "reloc";

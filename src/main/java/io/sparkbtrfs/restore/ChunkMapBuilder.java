@@ -26,7 +26,6 @@ import io.sparkbtrfs.image.MetadumpFormat;
  */
 public final class ChunkMapBuilder {
     private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
-    private static final long CHUNK_TREE_OBJECTID = 3;
     private static final int DEV_ITEM_KEY = 216;
     static final int DEV_ITEM_SIZE = 98;
 
@@ -143,7 +142,7 @@ public final class ChunkMapBuilder {
         if (!TreeBlock.hasFsid(b, off, fsid)) {
             throw new RestoreException(where + ": fsid does not match the superblock's");
         }
-        if (TreeBlock.owner(b, off) != CHUNK_TREE_OBJECTID) {
+        if (TreeBlock.owner(b, off) != Key.CHUNK_TREE_OBJECTID) {
             throw new RestoreException(where + ": owner " + TreeBlock.owner(b, off) + " is not the chunk tree");
         }
     }
