@@ -56,10 +56,17 @@ final class RestoredTargets {
 
     /** Our restore in this JVM: {@code btrfs-image -r IMAGE TARGET}. */
     static Ours.Run ourRestore(Path image, Path target, String... extra) {
+        return ourRestore(image, List.of(target), extra);
+    }
+
+    /** {@code btrfs-image -r EXTRA IMAGE TARGET...} in this JVM (several targets with {@code -m}). */
+    static Ours.Run ourRestore(Path image, List<Path> targets, String... extra) {
         List<String> args = new ArrayList<>(List.of("-r"));
         args.addAll(List.of(extra));
         args.add(image.toString());
-        args.add(target.toString());
+        for (Path t : targets) {
+            args.add(t.toString());
+        }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int status;
