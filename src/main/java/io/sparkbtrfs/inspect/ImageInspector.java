@@ -40,6 +40,8 @@ public final class ImageInspector {
         public String version() {
             return magic == MetadumpFormat.MAGIC_V1 ? "v1 (_DUmP_v1)"
                     : magic == MetadumpFormat.MAGIC_ZSTD ? "zstd (spark-btrfs-image only, not readable by btrfs-image)"
+                    : magic == MetadumpFormat.MAGIC_ZSTD_STREAM
+                            ? "zstd stream (spark-btrfs-image only, not readable by btrfs-image)"
                     : "v0";
         }
     }
@@ -71,9 +73,9 @@ public final class ImageInspector {
                 magic = reader.magic();
                 compress = c.compress();
                 clusters++;
+                stored += c.storedBytes();
                 for (int i = 0; i < c.size(); i++) {
                     items++;
-                    stored += c.payloads()[i].length;
                     long bytenr = c.bytenrs()[i];
                     long[] w = {c.offset(), i, bytenr};
                     byte[] data;

@@ -145,9 +145,28 @@ public final class Restorer {
         AtomicLong items = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         Thread meter = progress ? startMeter(items, bytes) : null;
-        try (InputStream in = input.stream()) {
-            ImageReader reader = new ImageReader(in, input.name());
+        StreamedFrames.Jobs jobs = (where, job) -> {
+            inFlight.acquireUninterruptibly();
+            pool.execute(() -> {
+                try {
+                    job.run();
+                } catch (RestoreException e) {
+                    failure.compareAndSet(null, e);
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, new RestoreException(input.name() + ": " + where + ": " + e, e));
+                } finally {
+                    inFlight.release();
+                }
+            });
+        };
+        try (InputStream in = input.stream();
+                StreamedFrames frames = new StreamedFrames(input.name(), header, sink, items, bytes, jobs)) {
+            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false);
             for (ImageReader.Cluster c = reader.next(); c != null && failure.get() == null; c = reader.next()) {
+                if (c.streamed()) {
+                    frames.add(c);
+                    continue;
+                }
                 for (int i = 0; i < c.size() && failure.get() == null; i++) {
                     long bytenr = c.bytenrs()[i];
                     if (bytenr == Superblock.PRIMARY_OFFSET) {
@@ -156,20 +175,10 @@ public final class Restorer {
                     }
                     ImageReader.Cluster cluster = c;
                     int index = i;
-                    inFlight.acquireUninterruptibly();
-                    pool.execute(() -> {
-                        try {
-                            long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
-                            items.incrementAndGet();
-                            bytes.addAndGet(n);
-                        } catch (RestoreException e) {
-                            failure.compareAndSet(null, e);
-                        } catch (RuntimeException e) {
-                            failure.compareAndSet(null, new RestoreException(input.name() + ": item " + index
-                                    + " of cluster at offset " + cluster.offset() + ": " + e, e));
-                        } finally {
-                            inFlight.release();
-                        }
+                    jobs.submit("item " + index + " of cluster at offset " + cluster.offset(), () -> {
+                        long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
+                        items.incrementAndGet();
+                        bytes.addAndGet(n);
                     });
                 }
             }
@@ -286,6 +295,11 @@ public final class Restorer {
         } catch (DataFormatException e) {
             throw new RestoreException(where + ": corrupted zlib payload (" + e.getMessage() + ")");
         }
+    }
+
+    /** A reused piece buffer of this thread (sinks write and patch a piece before returning). */
+    static byte[] piece() {
+        return PIECES.get();
     }
 
     /*

@@ -47,8 +47,12 @@ public final class DumpJob {
             DumpSettings settings, int wantedPartitions, ImageOutput output, ProgressListener progress)
             throws IOException {
         long started = System.nanoTime();
+        settings = settings.withFrameBytes(sc.getConf().getLong(io.sparkbtrfs.dump.StreamFrames.FRAME_BYTES_PROPERTY,
+                settings.frameBytes()));
         int partitions = wantedPartitions > 0 ? wantedPartitions : autoPartitions(sc, plan);
-        int[] bounds = ClusterRuns.split(plan, partitions);
+        int[] bounds = settings.zstd() ? ClusterRuns.split(plan, partitions,
+                io.sparkbtrfs.dump.StreamFrames.bounds(plan, settings.frameBytes()))
+                : ClusterRuns.split(plan, partitions);
         int runs = bounds.length - 1;
         List<int[]> specs = new ArrayList<>(runs);
         for (int i = 0; i < runs; i++) {
