@@ -366,15 +366,15 @@ public final class ImageReader {
                 throw new IllegalStateException(name + ": item " + i + " of the cluster at offset " + c.offset()
                         + " was passed: items of a stream image are read in order");
             }
-            try {
-                while (decoder.nextItem() < i) {
+            while (decoder.nextItem() < i) {
+                int skipped = decoder.nextItem();
+                try {
                     decoder.skip(scratch);
+                } catch (DataFormatException e) {
+                    throw new DataFormatException("item " + skipped + " (before it): " + e.getMessage());
                 }
-                return decoder.item(limit);
-            } catch (DataFormatException e) {
-                throw new DataFormatException(name + ": item " + decoder.nextItem() + " of cluster at offset "
-                        + c.offset() + ": " + e.getMessage());
             }
+            return decoder.item(limit);
         }
 
         /**

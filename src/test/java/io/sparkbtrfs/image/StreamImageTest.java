@@ -145,7 +145,13 @@ public class StreamImageTest {
             ImageReader r = new ImageReader(new ByteArrayInputStream(image), "img");
             for (ImageReader.Cluster c = r.next(); c != null; c = r.next()) {
                 for (int i = 0; i < c.size(); i++) {
-                    c.content(i, LIMIT);
+                    try {
+                        c.content(i, LIMIT);
+                    } catch (DataFormatException failure) {
+                        // as callers report it (restore, info, verify)
+                        throw new DataFormatException("item " + i + " of cluster at offset " + c.offset() + ": "
+                                + failure.getMessage());
+                    }
                 }
             }
         });
