@@ -18,6 +18,7 @@ import io.sparkbtrfs.dump.Dumper;
 import io.sparkbtrfs.dump.Execution;
 import io.sparkbtrfs.dump.InProcessExecution;
 import io.sparkbtrfs.dump.LeafItemTransform;
+import io.sparkbtrfs.dump.StreamFrames;
 import io.sparkbtrfs.dump.Timings;
 import io.sparkbtrfs.restore.RestoreException;
 import io.sparkbtrfs.restore.RestoreSummary;
@@ -108,8 +109,7 @@ public final class Main {
                             options.getSource(), targets, options.isMultiDevice(), options.isOldRestore(), hadoop,
                             System.in);
             Interrupts.committed();
-            RestoreSummary total = new RestoreSummary(summary.items(), summary.bytes(), summary.targetSize(),
-                    (System.nanoTime() - started) / 1_000_000);
+            RestoreSummary total = summary.withMillis((System.nanoTime() - started) / 1_000_000);
             err.println(total.line(options.getSource(), String.join(", ", targets)));
             return 0;
         } catch (RestoreException e) {
@@ -169,7 +169,8 @@ public final class Main {
                 ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
                 : LeafItemTransform.NONE;
         DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
-                options.isBestEffort(), options.getZstdLevel());
+                options.isBestEffort(), options.getZstdLevel()).withFrameBytes(Long.parseLong(setting(options,
+                        StreamFrames.FRAME_BYTES_PROPERTY, Long.toString(StreamFrames.FRAME_BYTES))));
         Dumper.Request request = new Dumper.Request(devices.get(0), devices, target, options.isWalkTrees(),
                 options.isBestEffort(), settings, options.getPartitions(), options.getReport(),
                 setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()));

@@ -10,7 +10,17 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * blocks that fail validation on every copy (dumped as read, or zeroed if unreadable or when sanitizing).
  */
 public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
-        int zstdLevel) implements Serializable {
+        int zstdLevel, long frameBytes) implements Serializable {
+
+    public DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
+            int zstdLevel) {
+        this(compressLevel, transform, clearLabel, bestEffort, zstdLevel, StreamFrames.FRAME_BYTES);
+    }
+
+    /** The same settings, the frames of a stream image spanning {@code bytes} of content (see {@link StreamFrames}). */
+    public DumpSettings withFrameBytes(long bytes) {
+        return new DumpSettings(compressLevel, transform, clearLabel, bestEffort, zstdLevel, bytes);
+    }
 
     public DumpSettings(int compressLevel, LeafItemTransform transform) {
         this(compressLevel, transform, false, false, 0);
@@ -20,7 +30,10 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
         this(compressLevel, transform, clearLabel, bestEffort, 0);
     }
 
-    /** {@code --compress zstd}: our own image flavour (see {@link MetadumpFormat#MAGIC_ZSTD}). */
+    /**
+     * {@code --compress zstd}: our own image flavour, zstd frames over runs of clusters (see
+     * {@link MetadumpFormat#MAGIC_ZSTD_STREAM}; the older per-item flavour is read, no longer written).
+     */
     public boolean zstd() {
         return zstdLevel != 0;
     }
@@ -29,16 +42,19 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
         if (compressLevel < 0 || compressLevel > 9) {
             throw new IllegalArgumentException("compression level out of range: " + compressLevel);
         }
+        if (frameBytes <= 0) {
+            throw new IllegalArgumentException("zstd frames of " + frameBytes + " bytes");
+        }
     }
 
     public int compressFlag() {
         if (zstd()) {
-            return MetadumpFormat.COMPRESS_ZSTD;
+            return MetadumpFormat.COMPRESS_ZSTD_STREAM;
         }
         return compressLevel > 0 ? MetadumpFormat.COMPRESS_ZLIB : MetadumpFormat.COMPRESS_NONE;
     }
 
     public long magic() {
-        return zstd() ? MetadumpFormat.MAGIC_ZSTD : MetadumpFormat.MAGIC_V0;
+        return zstd() ? MetadumpFormat.MAGIC_ZSTD_STREAM : MetadumpFormat.MAGIC_V0;
     }
 }

@@ -49,7 +49,7 @@ public final class InProcessRunner implements PartRunner {
             ImageOutput output, ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         int parts = wantedParts > 0 ? wantedParts : autoParts(plan);
-        List<PartSpec> specs = PartSpec.split(plan, parts);
+        List<PartSpec> specs = PartSpec.split(plan, parts, settings);
         AtomicLong blocks = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         PartWriter.Progress meter = (b, n) -> {

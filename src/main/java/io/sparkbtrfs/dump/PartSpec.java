@@ -12,9 +12,13 @@ public record PartSpec(int part, int fromCluster, int toCluster) implements Seri
         }
     }
 
-    /** The plan's clusters as at most {@code wanted} contiguous parts of about equal content ({@link ClusterRuns}). */
-    public static List<PartSpec> split(ItemPlan plan, int wanted) {
-        int[] bounds = ClusterRuns.split(plan, wanted);
+    /**
+     * The plan's clusters as at most {@code wanted} contiguous parts of about equal content ({@link ClusterRuns});
+     * for stream images whole frames ({@link StreamFrames}), so that the bytes do not depend on the partitioning.
+     */
+    public static List<PartSpec> split(ItemPlan plan, int wanted, DumpSettings settings) {
+        int[] bounds = settings.zstd() ? ClusterRuns.split(plan, wanted, StreamFrames.bounds(plan, settings.frameBytes()))
+                : ClusterRuns.split(plan, wanted);
         List<PartSpec> specs = new ArrayList<>(bounds.length - 1);
         for (int i = 0; i + 1 < bounds.length; i++) {
             specs.add(new PartSpec(i, bounds[i], bounds[i + 1]));

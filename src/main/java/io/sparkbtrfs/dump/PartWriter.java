@@ -21,6 +21,8 @@ import io.sparkbtrfs.image.ZlibCodec;
 public final class PartWriter implements AutoCloseable {
     private static final int LABEL_OFFSET = 299;
     private static final int LABEL_SIZE = 256;
+    /** zstd window: 8 MiB, as level 19 uses anyway; a frame spans about {@link StreamFrames#FRAME_BYTES}. */
+    private static final int WINDOW_LOG = 23;
 
     private final Volume volume;
     private final ItemPlan plan;
@@ -29,10 +31,10 @@ public final class PartWriter implements AutoCloseable {
     private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
-    private final com.github.luben.zstd.ZstdCompressCtx zstd;
+    private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
     private byte[] scratch = new byte[0];
-    /** Reused compressor output (zlib or zstd: one writer uses one codec). */
+    /** Reused zlib output. */
     private byte[] compressed = new byte[0];
 
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
@@ -43,7 +45,7 @@ public final class PartWriter implements AutoCloseable {
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
         this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
-        this.zstd = settings.zstd() ? new com.github.luben.zstd.ZstdCompressCtx().setLevel(settings.zstdLevel()) : null;
+        this.zstd = settings.zstd() ? new io.sparkbtrfs.image.ZstdStream.Encoder(settings.zstdLevel(), WINDOW_LOG) : null;
     }
 
     /** Called after each cluster with the number of tree blocks and content bytes it held. */
@@ -73,6 +75,8 @@ public final class PartWriter implements AutoCloseable {
         byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
         long blocks = 0;
         long bytesIn = 0;
+        int frameStart = fromCluster;
+        int frameEnd = fromCluster; // a part is a run of whole frames (stream images)
         for (int c = fromCluster; c < toCluster; c++) {
             int first = plan.firstItem(c);
             int end = plan.endItem(c);
@@ -93,18 +97,31 @@ public final class PartWriter implements AutoCloseable {
                     writer.payload(contentInto(i), 0, plan.length(i));
                 }
                 writer.end();
+            } else if (zstd != null) {
+                if (c == frameEnd) {
+                    frameStart = c;
+                    frameEnd = StreamFrames.frameEnd(plan, c, settings.frameBytes());
+                    if (frameEnd > toCluster) {
+                        throw new IllegalArgumentException("clusters [" + fromCluster + ", " + toCluster
+                                + ") end inside the frame of clusters [" + c + ", " + frameEnd + ")");
+                    }
+                }
+                zstd.clear();
+                for (int i = first; i < end; i++) {
+                    zstd.add(contentInto(i), 0, plan.length(i));
+                }
+                boolean endsFrame = c + 1 == frameEnd;
+                zstd.flush(endsFrame);
+                int marks = (c == frameStart ? MetadumpFormat.MARK_START : 0) | (endsFrame ? MetadumpFormat.MARK_END : 0);
+                offsets[c - fromCluster] = writer.writeStreamed(bytenrs, sizes, end - first, zstd.buffer(), zstd.length(),
+                        marks) - startOffset;
             } else {
                 for (int i = first; i < end; i++) {
                     byte[] content = contentInto(i);
                     int length = plan.length(i);
-                    if (zstd != null) {
-                        compressed = atLeast(compressed, io.sparkbtrfs.image.ZstdCodec.bound(length));
-                        payloads[i - first] = io.sparkbtrfs.image.ZstdCodec.compress(content, length, zstd, compressed);
-                    } else {
-                        compressed = atLeast(compressed, ZlibCodec.bound(length));
-                        payloads[i - first] = ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
-                                compressed);
-                    }
+                    compressed = atLeast(compressed, ZlibCodec.bound(length));
+                    payloads[i - first] = ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
+                            compressed);
                 }
                 offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
                 java.util.Arrays.fill(payloads, null);

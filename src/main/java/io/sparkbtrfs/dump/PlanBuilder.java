@@ -40,6 +40,21 @@ public final class PlanBuilder {
         pendingKind = kind;
     }
 
+    /** Ends the pending item, so that {@link #covers} sees it; returns the number of items so far. */
+    public int seal() {
+        flush();
+        return count;
+    }
+
+    /**
+     * Whether one of the first {@code sorted} items, which must be in ascending order of start (the extent
+     * tree's order), holds {@code address}.
+     */
+    public boolean covers(int sorted, long address) {
+        int i = io.sparkbtrfs.format.UnsignedSearch.floor(starts, sorted, address);
+        return i >= 0 && Long.compareUnsigned(address - starts[i], lengths[i]) < 0;
+    }
+
     private void flush() {
         if (pendingSize > 0) {
             if (pendingSize > Integer.MAX_VALUE) {

@@ -30,6 +30,8 @@ public final class Planner {
     private final java.util.List<BlockProblem> problems;
     private PlanBuilder plan = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
     private LongHashSet seen = new LongHashSet();
+    /** After the extent tree's scan: how many (sorted) items it gave; walks then skip blocks those cover. */
+    private int listed = -1;
 
     private final ExtentScan.Scanner scanner;
 
@@ -92,6 +94,11 @@ public final class Planner {
         if (walk) {
             walk(sb.chunkRoot(), sb.chunkRootLevel(), sb.chunkRootGeneration(), true, "chunk tree");
             walk(sb.root(), sb.rootLevel(), sb.generation(), true, "root tree");
+            if (sb.remapRoot() != 0) {
+                walk(sb.remapRoot(), sb.remapRootLevel(), UNKNOWN_GENERATION, false, "remap tree");
+            }
+        } else {
+            addUnlistedTrees(sb);
         }
         if (sb.logRoot() != 0) {
             walk(sb.logRoot(), sb.logRootLevel(), sb.logRootGeneration(), true, "log root tree");
@@ -152,6 +159,39 @@ public final class Planner {
         ExtentScan.resolve(volume, leaves, scanner.scan(leaves), plan);
     }
 
+    /**
+     * Walks every tree that the superblock or a root item names but whose root block the extent tree does
+     * not list (the remap tree of btrfs-progs 6.19's experimental {@code -O remap-tree}: its blocks have no
+     * back-references), so that the image holds every tree the filesystem needs. Their blocks follow the
+     * extent tree's, each once; a filesystem without such trees gets exactly the reference's plan.
+     */
+    private void addUnlistedTrees(Superblock sb) throws BtrfsFormatException, BlockReadException {
+        listed = plan.seal();
+        java.util.List<long[]> roots = new java.util.ArrayList<>();
+        roots.add(new long[] {Key.CHUNK_TREE_OBJECTID, sb.chunkRoot(), sb.chunkRootLevel()});
+        roots.add(new long[] {Key.ROOT_TREE_OBJECTID, sb.root(), sb.rootLevel()});
+        if (sb.remapRoot() != 0) {
+            roots.add(new long[] {Key.REMAP_TREE_OBJECTID, sb.remapRoot(), sb.remapRootLevel()});
+        }
+        Trees.forEachLeaf(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", (leaf, n) -> {
+            for (int slot = 0; slot < n; slot++) {
+                if (TreeBlock.itemType(leaf, 0, slot) == Key.ROOT_ITEM && TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                        && RootItem.hasLevel(TreeBlock.itemSize(leaf, 0, slot))) {
+                    int data = TreeBlock.itemDataStart(leaf, 0, slot);
+                    roots.add(new long[] {TreeBlock.itemKey(leaf, 0, slot).objectid(), RootItem.bytenr(leaf, data),
+                            RootItem.level(leaf, data)});
+                }
+            }
+        });
+        for (long[] root : roots) {
+            if (root[1] != 0 && !plan.covers(listed, root[1])) {
+                int level = root[2] < TreeBlock.MAX_LEVEL ? (int) root[2] : -1;
+                walk(root[1], level, UNKNOWN_GENERATION, root[1] == sb.root(), "tree " + Long.toUnsignedString(root[0]));
+            }
+        }
+        listed = -1; // log trees are walked as the reference walks them
+    }
+
     /** Bytenr and level of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null if absent. */
     private long[] findRoot(Superblock sb, long objectid) throws BtrfsFormatException, BlockReadException {
         long[] found = new long[2];
@@ -205,7 +245,7 @@ public final class Planner {
             }
             boolean readable = volume.readRawBlock(bytenr) != null;
             if (readable) {
-                plan.add(bytenr, nodesize, false);
+                submit(bytenr);
             }
             problems.add(new BlockProblem(bytenr, tree, e.getMessage(),
                     readable ? "dumped as read, not followed" : "left out"));
@@ -218,11 +258,11 @@ public final class Planner {
             if (!bestEffort()) {
                 throw new BtrfsFormatException(why);
             }
-            plan.add(bytenr, nodesize, false);
+            submit(bytenr);
             problems.add(new BlockProblem(bytenr, tree, why, "dumped, not followed"));
             return;
         }
-        plan.add(bytenr, nodesize, false);
+        submit(bytenr);
         int n = (int) TreeBlock.nritems(block, 0);
         if (level > 0) {
             for (int slot = 0; slot < n; slot++) {
@@ -252,6 +292,13 @@ public final class Planner {
             int data = TreeBlock.itemDataStart(block, 0, slot);
             walk(RootItem.bytenr(block, data), -1, RootItem.generation(block, data), false,
                     "tree " + Long.toUnsignedString(key.objectid()));
+        }
+    }
+
+    /** Adds a walked tree block, unless the extent tree's scan already did. */
+    private void submit(long bytenr) {
+        if (listed < 0 || !plan.covers(listed, bytenr)) {
+            plan.add(bytenr, nodesize, false);
         }
     }
 

@@ -28,6 +28,13 @@ public final class ChunkItem implements Serializable {
     public static final long RAID6 = 256;
     public static final long RAID1C3 = 512;
     public static final long RAID1C4 = 1024;
+    /** btrfs-progs 6.19's experimental remap tree: a relocated block group, and the chunks the remap tree lives in. */
+    public static final long TYPE_REMAPPED = 1L << 11;
+    public static final long TYPE_METADATA_REMAP = 1L << 12;
+    /** What a chunk holds, as opposed to its profile (DUP, RAID...). */
+    public static final long KIND_BITS = TYPE_DATA | TYPE_SYSTEM | TYPE_METADATA | TYPE_REMAPPED | TYPE_METADATA_REMAP;
+    /** Chunks that hold tree blocks. */
+    public static final long TREE_BLOCK_KINDS = TYPE_SYSTEM | TYPE_METADATA | TYPE_METADATA_REMAP;
 
     private final long start;
     private final long length;
@@ -172,16 +179,39 @@ public final class ChunkItem implements Serializable {
             idx = (int) (stripeNr % factor) * subStripes + mirror;
             physical = offsets[idx] + (stripeNr / factor) * stripeLen + inStripe;
         } else if ((type & (RAID5 | RAID6)) != 0) {
-            int data = n - ((type & RAID5) != 0 ? 1 : 2);
-            long row = stripeNr / data;
-            long dn = stripeNr % data;
-            idx = (int) ((row + dn) % n);
-            physical = offsets[idx] + row * stripeLen + inStripe;
+            int data = dataStripes();
+            Location strip = rowStrip(stripeNr / data, (int) (stripeNr % data));
+            return new Location(strip.devid(), strip.physical() + inStripe);
         } else {
             idx = 0;
             physical = offsets[0] + offset;
         }
         return new Location(devids[idx], physical);
+    }
+
+    /** RAID5: 1, RAID6: 2 parity strips per full stripe; 0 for every other profile. */
+    public int parityStripes() {
+        return (type & RAID5) != 0 ? 1 : (type & RAID6) != 0 ? 2 : 0;
+    }
+
+    /** RAID5/6: the data strips of one full stripe. */
+    public int dataStripes() {
+        return devids.length - parityStripes();
+    }
+
+    /** RAID5/6: the full stripe ("row") that {@code logical} belongs to. */
+    public long row(long logical) {
+        return (logical - start) / stripeLen / dataStripes();
+    }
+
+    /**
+     * RAID5/6: where strip {@code index} of full stripe {@code row} lives, strips numbered as btrfs numbers
+     * them: data strips 0 .. data−1 in logical order, then P, then Q. The strips of row r start at stripe
+     * (index + r) mod num_stripes, rotating parity over the devices.
+     */
+    public Location rowStrip(long row, int index) {
+        int idx = (int) ((row + index) % devids.length);
+        return new Location(devids[idx], offsets[idx] + row * stripeLen);
     }
 
     /** Bytes from {@code logical} to the end of its stripe (or chunk): the longest single-device run. */

@@ -23,7 +23,10 @@ public record Key(long objectid, int type, long offset) implements Comparable<Ke
     public static final int METADATA_ITEM = 169;
     public static final int CHUNK_ITEM = 228;
 
+    public static final long ROOT_TREE_OBJECTID = 1;
     public static final long EXTENT_TREE_OBJECTID = 2;
+    public static final long CHUNK_TREE_OBJECTID = 3;
+    public static final long REMAP_TREE_OBJECTID = 13;
 
     public static Key read(byte[] b, int off) {
         return new Key(u64(b, off), u8(b, off + 8), u64(b, off + 9));

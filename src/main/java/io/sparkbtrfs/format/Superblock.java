@@ -17,13 +17,17 @@ import java.util.List;
  * sectorsize 144 (u32), nodesize 148 (u32), stripesize 156 (u32), sys_chunk_array_size 160 (u32),
  * chunk_root_generation 164, incompat_flags 188, csum_type 196 (u16), root_level 198, chunk_root_level 199, log_root_level 200,
  * dev_item 201 (98: devid @0, uuid @66, fsid @82), label 299 (256), metadata_uuid 571 (16),
- * sys_chunk_array 811 (2048).
+ * remap_root 595, remap_root_level 611 (with the REMAP_TREE feature), sys_chunk_array 811 (2048).
  */
 public final class Superblock {
     public static final long PRIMARY_OFFSET = 65536;
     public static final int SIZE = 4096;
     public static final long MAGIC = 0x4D5F53665248425FL; // "_BHRfS_M"
     public static final long INCOMPAT_METADATA_UUID = 0x400;
+    /** btrfs-progs 6.19's experimental remap tree: its root is named here, its blocks are not in the extent tree. */
+    public static final long INCOMPAT_REMAP_TREE = 1L << 17;
+    private static final int REMAP_ROOT_OFFSET = 595;
+    private static final int REMAP_ROOT_LEVEL_OFFSET = 611;
     private static final int SYS_CHUNK_ARRAY_OFFSET = 811;
     private static final int SYS_CHUNK_ARRAY_MAX = 2048;
     private static final int DEV_ITEM_OFFSET = 201;
@@ -68,7 +72,8 @@ public final class Superblock {
         if (nodesize < 4096 || nodesize > 65536 || Long.bitCount(nodesize) != 1 || nodesize < sectorsize) {
             throw new BtrfsFormatException(where + ": invalid nodesize " + nodesize);
         }
-        for (int off : new int[] {198, 199, 200}) {
+        boolean remap = (u64(b, 188) & INCOMPAT_REMAP_TREE) != 0;
+        for (int off : remap ? new int[] {198, 199, 200, REMAP_ROOT_LEVEL_OFFSET} : new int[] {198, 199, 200}) {
             if (u8(b, off) >= TreeBlock.MAX_LEVEL) {
                 throw new BtrfsFormatException(where + ": invalid tree level " + u8(b, off) + " in superblock");
             }
@@ -192,6 +197,15 @@ public final class Superblock {
 
     public int logRootLevel() {
         return u8(bytes, 200);
+    }
+
+    /** Root of the remap tree, or 0 when the filesystem has none (the field is reserved without the feature). */
+    public long remapRoot() {
+        return (incompatFlags() & INCOMPAT_REMAP_TREE) != 0 ? u64(bytes, REMAP_ROOT_OFFSET) : 0;
+    }
+
+    public int remapRootLevel() {
+        return u8(bytes, REMAP_ROOT_LEVEL_OFFSET);
     }
 
     /** devid of the device this superblock was read from (its embedded dev_item). */

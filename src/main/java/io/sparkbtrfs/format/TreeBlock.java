@@ -27,12 +27,24 @@ public final class TreeBlock {
     public static final int MAX_LEVEL = 8;
     /** Owner of every log tree block (the log root tree's and each subvolume's log). */
     public static final long TREE_LOG_OBJECTID = -6;
+    public static final int FSID_OFFSET = 32;
+    public static final int FSID_SIZE = 16;
 
     private TreeBlock() {
     }
 
     public static long bytenr(byte[] b, int off) {
         return u64(b, off + 48);
+    }
+
+    /** Whether the header's fsid field (16 bytes at 32) holds {@code fsid}. */
+    public static boolean hasFsid(byte[] b, int off, byte[] fsid) {
+        return Arrays.equals(b, off + FSID_OFFSET, off + FSID_OFFSET + FSID_SIZE, fsid, 0, FSID_SIZE);
+    }
+
+    /** Whether the header says this is a block of the filesystem {@code fsid} at {@code logical}. */
+    public static boolean isAt(byte[] b, int off, long logical, byte[] fsid) {
+        return bytenr(b, off) == logical && hasFsid(b, off, fsid);
     }
 
     public static long generation(byte[] b, int off) {
@@ -112,7 +124,7 @@ public final class TreeBlock {
         if (found != logical) {
             return "header bytenr " + Long.toUnsignedString(found) + " does not match";
         }
-        if (!Arrays.equals(b, off + 32, off + 48, fsid, 0, 16)) {
+        if (!hasFsid(b, off, fsid)) {
             return "fsid does not match the filesystem";
         }
         int level = level(b, off);

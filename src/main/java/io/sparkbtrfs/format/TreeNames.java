@@ -18,6 +18,7 @@ public final class TreeNames {
             case 10 -> "free-space";
             case 11 -> "block-group";
             case 12 -> "raid-stripe";
+            case 13 -> "remap";
             case -6 -> "log";
             case -7 -> "log-root";
             case -8 -> "reloc";

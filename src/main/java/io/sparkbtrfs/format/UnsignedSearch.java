@@ -7,8 +7,13 @@ public final class UnsignedSearch {
 
     /** Index of the last element ≤ {@code key}, or -1. */
     public static int floor(long[] sorted, long key) {
+        return floor(sorted, sorted.length, key);
+    }
+
+    /** As {@link #floor(long[], long)} over the first {@code length} elements. */
+    public static int floor(long[] sorted, int length, long key) {
         int lo = 0;
-        int hi = sorted.length - 1;
+        int hi = length - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;

@@ -53,11 +53,37 @@ public final class ClusterWriter {
     }
 
     /**
+     * Writes one cluster of a stream image ({@link MetadumpFormat#MAGIC_ZSTD_STREAM}): {@code n} items of
+     * content sizes {@code sizes}, their compressed stream {@code payload[0 .. payloadLength)}, frame marks
+     * {@code marks}. Returns the offset the cluster started at.
+     */
+    public long writeStreamed(long[] bytenrs, int[] sizes, int n, byte[] payload, int payloadLength, int marks)
+            throws IOException {
+        if (compress != MetadumpFormat.COMPRESS_ZSTD_STREAM) {
+            throw new IllegalStateException("not a stream image");
+        }
+        index[MetadumpFormat.MARKS_OFFSET] = (byte) marks;
+        LittleEndian.put32(index, MetadumpFormat.PAYLOAD_SIZE_OFFSET, payloadLength);
+        long start = begin(bytenrs, sizes, n, payloadLength);
+        payload(payload, 0, payloadLength);
+        end();
+        return start;
+    }
+
+    /**
      * Starts a cluster of {@code n} items whose payload sizes are known before the payloads (uncompressed
      * images): writes the index block; then {@link #payload} each item in order and {@link #end}. Returns
      * the offset the cluster starts at.
      */
     public long begin(long[] bytenrs, int[] sizes, int n) throws IOException {
+        long size = 0;
+        for (int i = 0; i < n; i++) {
+            size += sizes[i];
+        }
+        return begin(bytenrs, sizes, n, size);
+    }
+
+    private long begin(long[] bytenrs, int[] sizes, int n, long payloadBytes) throws IOException {
         if (n < 0 || n > MetadumpFormat.MAX_ITEMS) {
             throw new IllegalArgumentException("cluster of " + n + " items");
         }
@@ -69,16 +95,14 @@ public final class ClusterWriter {
         LittleEndian.put64(index, 8, start);
         LittleEndian.put32(index, 16, n);
         index[20] = (byte) compress;
-        long size = 0;
         for (int i = 0; i < n; i++) {
             int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
             LittleEndian.put64(index, e, bytenrs[i]);
             LittleEndian.put32(index, e + 8, sizes[i]);
-            size += sizes[i];
         }
         out.write(index);
         offset += MetadumpFormat.INDEX_SIZE;
-        pending = size;
+        pending = payloadBytes;
         return start;
     }
 

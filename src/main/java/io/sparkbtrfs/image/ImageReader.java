@@ -2,6 +2,8 @@ package io.sparkbtrfs.image;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -11,30 +13,135 @@ import io.sparkbtrfs.format.LittleEndian;
  * Streams the clusters of a metadump image without seeking. Every count and size is bounded before use:
  * nritems ≤ 83, a stored payload ≤ the version's maximum item size, and payloads are read incrementally
  * so that a lying size fails at end of file rather than allocating.
+ *
+ * <p>In a stream image ({@link MetadumpFormat#MAGIC_ZSTD_STREAM}) a cluster's items decode only after the
+ * earlier payloads of its frame: {@link Cluster#content} then takes the items in image order (an item left
+ * out is decoded and dropped). A frame none of whose items is asked for is never decoded; its payloads are
+ * held until it ends, up to {@link #LAZY_FRAME_BYTES}, past which it is decoded as it goes (bounded memory
+ * on any image). With {@link #decodeStreams(boolean) decodeStreams(false)} the caller decodes the clusters
+ * itself ({@link StreamDecoder}) and the reader only checks their framing.
  */
 public final class ImageReader {
+    /** Payload bytes of a frame held undecoded in case one of its items is asked for. */
+    static final long LAZY_FRAME_BYTES = 64L << 20;
+
     private final InputStream in;
     private final String name;
     private long offset;
     private long magic;
     private int compress = -1;
+    private boolean decodeStreams = true;
+    private StreamCursor cursor;
+    /** Offset of the first cluster of the open frame of a stream image, or -1 between frames. */
+    private long frameStart = -1;
 
     public ImageReader(InputStream in, String name) {
         this.in = in;
         this.name = name;
     }
 
-    /** One decoded cluster: where it starts, its compress flag, its items as stored. */
-    public record Cluster(long offset, int compress, long[] bytenrs, byte[][] payloads, byte[] index) {
+    /** Whether {@link Cluster#content} decodes stream clusters (default) or the caller does. */
+    public ImageReader decodeStreams(boolean decode) {
+        this.decodeStreams = decode;
+        return this;
+    }
+
+    /** One cluster: where it starts, its compress flag, its items as stored. */
+    public static final class Cluster {
+        private final long offset;
+        private final int compress;
+        private final long[] bytenrs;
+        private final byte[][] payloads;
+        private final byte[] index;
+        private final int[] sizes;
+        private final byte[] payload;
+        private final StreamCursor cursor;
+        private final String name;
+
+        Cluster(long offset, int compress, long[] bytenrs, byte[][] payloads, byte[] index, int[] sizes,
+                byte[] payload, StreamCursor cursor, String name) {
+            this.offset = offset;
+            this.compress = compress;
+            this.bytenrs = bytenrs;
+            this.payloads = payloads;
+            this.index = index;
+            this.sizes = sizes;
+            this.payload = payload;
+            this.cursor = cursor;
+            this.name = name;
+        }
+
+        public long offset() {
+            return offset;
+        }
+
+        public int compress() {
+            return compress;
+        }
+
+        public long[] bytenrs() {
+            return bytenrs;
+        }
+
+        /** Per-item payloads as stored (none in a stream cluster: see {@link #payload()}). */
+        public byte[][] payloads() {
+            return payloads;
+        }
+
+        public byte[] index() {
+            return index;
+        }
+
         public int size() {
             return bytenrs.length;
         }
 
-        /** Item {@code i}'s content, inflated if the cluster is compressed, at most {@code limit} bytes. */
+        /** Whether this is a cluster of a stream image: one payload for all its items. */
+        public boolean streamed() {
+            return compress == MetadumpFormat.COMPRESS_ZSTD_STREAM;
+        }
+
+        /** Stream cluster: the content size of each item. */
+        public int[] sizes() {
+            return sizes;
+        }
+
+        /** Stream cluster: its slice of the frame's zstd stream. */
+        public byte[] payload() {
+            return payload;
+        }
+
+        /** Stream cluster: its START/END marks. */
+        public int marks() {
+            return index[MetadumpFormat.MARKS_OFFSET] & 0xFF;
+        }
+
+        /** Payload bytes this cluster occupies in the image. */
+        public long storedBytes() {
+            if (streamed()) {
+                return payload.length;
+            }
+            long n = 0;
+            for (byte[] p : payloads) {
+                n += p.length;
+            }
+            return n;
+        }
+
+        /**
+         * Item {@code i}'s content, inflated if the cluster is compressed, at most {@code limit} bytes. The items
+         * of a stream cluster must be asked for in order.
+         */
         public byte[] content(int i, int limit) throws DataFormatException {
             return switch (compress) {
                 case MetadumpFormat.COMPRESS_ZLIB -> ZlibCodec.decompress(payloads[i], limit);
                 case MetadumpFormat.COMPRESS_ZSTD -> ZstdCodec.decompress(payloads[i], limit);
+                case MetadumpFormat.COMPRESS_ZSTD_STREAM -> {
+                    if (cursor == null) {
+                        throw new IllegalStateException(name + ": stream clusters are decoded by the caller");
+                    }
+                    yield cursor.content(this, i, limit);
+                }
                 default -> payloads[i];
             };
         }
@@ -132,11 +239,19 @@ public final class ImageReader {
                 throw new ImageFormatException(name + ": truncated: the index block at offset " + offset + " has only "
                         + index.length + " of " + MetadumpFormat.INDEX_SIZE + " bytes");
             }
+            if (frameStart >= 0) {
+                throw new ImageFormatException(name + ": truncated: the image ends inside the zstd frame that begins at "
+                        + "offset " + frameStart);
+            }
+            if (cursor != null) {
+                cursor.finish();
+            }
             return null; // the end, or stray bytes shorter than an index block (ignored, as the reference does)
         }
         long m = LittleEndian.u64(index, 0);
         if (offset == 0) {
-            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1 && m != MetadumpFormat.MAGIC_ZSTD) {
+            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1 && m != MetadumpFormat.MAGIC_ZSTD
+                    && m != MetadumpFormat.MAGIC_ZSTD_STREAM) {
                 throw new ImageFormatException(name + ": unrecognized header format at offset 0");
             }
             magic = m;
@@ -153,7 +268,7 @@ public final class ImageReader {
                     + MetadumpFormat.MAX_ITEMS + ")");
         }
         int flag = index[20] & 0xFF;
-        if ((flag == MetadumpFormat.COMPRESS_ZSTD) != (magic == MetadumpFormat.MAGIC_ZSTD)) {
+        if (flag != expectedFlag(flag)) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " has compress flag " + flag
                     + ", which this image's magic does not allow");
         }
@@ -161,8 +276,27 @@ public final class ImageReader {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }
         compress = flag;
-        long[] bytenrs = new long[(int) n];
-        byte[][] payloads = new byte[(int) n][];
+        Cluster c = flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? readStreamed(index, (int) n)
+                : readItems(index, (int) n, flag, keep);
+        offset = MetadumpFormat.alignUp(offset + MetadumpFormat.INDEX_SIZE + c.storedBytes());
+        return c;
+    }
+
+    /** The compress flag this image's magic requires ({@code flag} itself where the reference's allow it). */
+    private int expectedFlag(int flag) {
+        if (magic == MetadumpFormat.MAGIC_ZSTD) {
+            return MetadumpFormat.COMPRESS_ZSTD;
+        }
+        if (magic == MetadumpFormat.MAGIC_ZSTD_STREAM) {
+            return MetadumpFormat.COMPRESS_ZSTD_STREAM;
+        }
+        return flag == MetadumpFormat.COMPRESS_ZSTD || flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? -1 : flag;
+    }
+
+    private Cluster readItems(byte[] index, int n, int flag, java.util.function.LongPredicate keep)
+            throws IOException, ImageFormatException {
+        long[] bytenrs = new long[n];
+        byte[][] payloads = new byte[n][];
         long pos = offset + MetadumpFormat.INDEX_SIZE;
         for (int i = 0; i < n; i++) {
             int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
@@ -180,10 +314,56 @@ public final class ImageReader {
             }
             pos += size;
         }
-        long next = MetadumpFormat.alignUp(pos);
-        skipFully(next - pos, pos);
-        Cluster c = new Cluster(offset, flag, bytenrs, payloads, index);
-        offset = next;
+        skipPad(pos);
+        return new Cluster(offset, flag, bytenrs, payloads, index, null, null, null, name);
+    }
+
+    private Cluster readStreamed(byte[] index, int n) throws IOException, ImageFormatException {
+        long[] bytenrs = new long[n];
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) {
+            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
+            bytenrs[i] = LittleEndian.u64(index, e);
+            long size = LittleEndian.u32(index, e + 8);
+            if (size > maxItemSize()) {
+                throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset
+                        + " declares " + size + " bytes of content (at most " + maxItemSize() + ")");
+            }
+            sizes[i] = (int) size;
+        }
+        int marks = index[MetadumpFormat.MARKS_OFFSET] & 0xFF;
+        if ((marks & ~(MetadumpFormat.MARK_START | MetadumpFormat.MARK_END)) != 0
+                || LittleEndian.u16(index, MetadumpFormat.MARKS_OFFSET + 1) != 0) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " has unknown frame marks 0x"
+                    + Integer.toHexString(marks));
+        }
+        boolean start = (marks & MetadumpFormat.MARK_START) != 0;
+        if (start != (frameStart < 0)) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + (start
+                    ? " starts a zstd frame while the one begun at offset " + frameStart + " is open"
+                    : " continues a zstd frame, but none is open"));
+        }
+        long size = LittleEndian.u32(index, MetadumpFormat.PAYLOAD_SIZE_OFFSET);
+        if (size > maxItemSize()) {
+            throw new ImageFormatException(name + ": cluster at offset " + offset + " has a payload of " + size
+                    + " bytes (at most " + maxItemSize() + ")");
+        }
+        long pos = offset + MetadumpFormat.INDEX_SIZE;
+        byte[] payload = in.readNBytes((int) size);
+        if (payload.length < size) {
+            throw new ImageFormatException(name + ": truncated: the payload of the cluster at offset " + offset
+                    + " ends past the end of the image (at " + pos + ", " + size + " bytes)");
+        }
+        skipPad(pos + size);
+        if (decodeStreams && cursor == null) {
+            cursor = new StreamCursor(name);
+        }
+        frameStart = (marks & MetadumpFormat.MARK_END) != 0 ? -1 : start ? offset : frameStart;
+        Cluster c = new Cluster(offset, MetadumpFormat.COMPRESS_ZSTD_STREAM, bytenrs, null, index, sizes, payload,
+                decodeStreams ? cursor : null, name);
+        if (cursor != null) {
+            cursor.push(c);
+        }
         return c;
     }
 
@@ -213,8 +393,113 @@ public final class ImageReader {
         return done;
     }
 
-    private void skipFully(long n, long pos) throws IOException {
+    private void skipPad(long pos) throws IOException {
         // A missing final pad carries no data; the next read then sees the end of the image.
-        in.readNBytes((int) n);
+        in.readNBytes((int) (MetadumpFormat.alignUp(pos) - pos));
+    }
+
+    /**
+     * The decoding position in a stream image for {@link Cluster#content}: clusters of the open frame not
+     * decoded yet, and the cluster being decoded.
+     */
+    private static final class StreamCursor {
+        private final String name;
+        private final StreamDecoder decoder = new StreamDecoder();
+        private final byte[] scratch = new byte[1 << 16];
+        private final List<Cluster> waiting = new ArrayList<>();
+        private long waitingBytes;
+        /** The cluster begun in the decoder, or null. */
+        private Cluster current;
+        /** Whether the open frame is being decoded (some of its payloads went through the decoder). */
+        private boolean live;
+
+        StreamCursor(String name) {
+            this.name = name;
+        }
+
+        /** A new cluster was read: the one before it is done with. */
+        void push(Cluster c) throws ImageFormatException {
+            endCurrent();
+            dropPassedFrame();
+            waiting.add(c);
+            waitingBytes += c.payload().length;
+            if (live || waitingBytes > LAZY_FRAME_BYTES) {
+                decodeUpTo(null);
+            }
+        }
+
+        void finish() throws ImageFormatException {
+            endCurrent();
+            dropPassedFrame();
+        }
+
+        /** A frame that ended and none of whose items was asked for is never decoded. */
+        private void dropPassedFrame() {
+            if (!live && !waiting.isEmpty()
+                    && (waiting.get(waiting.size() - 1).marks() & MetadumpFormat.MARK_END) != 0) {
+                waiting.clear();
+                waitingBytes = 0;
+            }
+        }
+
+        byte[] content(Cluster c, int i, int limit) throws DataFormatException {
+            try {
+                if (c != current) {
+                    if (!waiting.contains(c)) {
+                        throw new IllegalStateException(name + ": cluster at offset " + c.offset()
+                                + " was passed: items of a stream image are read in order");
+                    }
+                    decodeUpTo(c);
+                }
+            } catch (ImageFormatException e) {
+                throw new DataFormatException(e.getMessage());
+            }
+            if (i < decoder.nextItem()) {
+                throw new IllegalStateException(name + ": item " + i + " of the cluster at offset " + c.offset()
+                        + " was passed: items of a stream image are read in order");
+            }
+            while (decoder.nextItem() < i) {
+                int skipped = decoder.nextItem();
+                try {
+                    decoder.skip(scratch);
+                } catch (DataFormatException e) {
+                    throw new DataFormatException("item " + skipped + " (before it): " + e.getMessage());
+                }
+            }
+            return decoder.item(limit);
+        }
+
+        /**
+         * Runs the waiting clusters through the decoder (their items dropped) until {@code target}, which is
+         * begun and left current; with null, every waiting cluster is decoded and the last one left current.
+         */
+        private void decodeUpTo(Cluster target) throws ImageFormatException {
+            while (!waiting.isEmpty()) {
+                endCurrent();
+                Cluster next = waiting.remove(0);
+                waitingBytes -= next.payload().length;
+                decoder.begin(next);
+                current = next;
+                live = true;
+                if (next == target) {
+                    return;
+                }
+            }
+        }
+
+        private void endCurrent() throws ImageFormatException {
+            if (current == null) {
+                return;
+            }
+            try {
+                decoder.end(scratch);
+            } catch (DataFormatException e) {
+                throw new ImageFormatException(name + ": cluster at offset " + current.offset() + ": " + e.getMessage());
+            }
+            if ((current.marks() & MetadumpFormat.MARK_END) != 0) {
+                live = false;
+            }
+            current = null;
+        }
     }
 }

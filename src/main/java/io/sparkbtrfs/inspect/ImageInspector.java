@@ -50,6 +50,8 @@ public final class ImageInspector {
         public String version() {
             return magic == MetadumpFormat.MAGIC_V1 ? "v1 (_DUmP_v1)"
                     : magic == MetadumpFormat.MAGIC_ZSTD ? "zstd (spark-btrfs-image only, not readable by btrfs-image)"
+                    : magic == MetadumpFormat.MAGIC_ZSTD_STREAM
+                            ? "zstd stream (spark-btrfs-image only, not readable by btrfs-image)"
                     : "v0";
         }
     }
@@ -98,9 +100,9 @@ public final class ImageInspector {
                     magic = reader.magic();
                     compress = c.compress();
                     clusters++;
+                    stored += c.storedBytes();
                     for (int i = 0; i < c.size(); i++) {
                         items++;
-                        stored += c.payloads()[i].length;
                         content += item(c, i, reader.magic());
                     }
                 }
@@ -192,7 +194,7 @@ public final class ImageInspector {
     private static boolean isDataOnly(List<ChunkItem> chunks, long logical) {
         for (ChunkItem c : chunks) {
             if (c.contains(logical)) {
-                return (c.type() & (ChunkItem.TYPE_METADATA | ChunkItem.TYPE_SYSTEM)) == 0;
+                return (c.type() & ChunkItem.TREE_BLOCK_KINDS) == 0;
             }
         }
         return false;

@@ -105,7 +105,7 @@ public final class InspectCommand {
         StringBuilder b = new StringBuilder();
         b.append("image:        ").append(r.image()).append('\n');
         b.append("version:      ").append(r.version()).append('\n');
-        b.append("compression:  ").append(r.compress() == 1 ? "zlib" : r.compress() == 2 ? "zstd" : "none").append('\n');
+        b.append("compression:  ").append(compression(r.compress())).append('\n');
         b.append("clusters:     ").append(r.clusters()).append('\n');
         b.append("items:        ").append(r.items()).append('\n');
         b.append("bytes:        ").append(r.storedBytes()).append(" stored, ").append(r.contentBytes())
@@ -135,8 +135,14 @@ public final class InspectCommand {
         StringBuilder b = new StringBuilder("{");
         b.append("\"image\":").append(quote(r.image()));
         b.append(",\"version\":").append(quote(r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_V1 ? "v1"
-                : r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_ZSTD ? "zstd" : "v0"));
-        b.append(",\"compression\":").append(quote(r.compress() == 1 ? "zlib" : r.compress() == 2 ? "zstd" : "none"));
+                : r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_ZSTD ? "zstd"
+                : r.magic() == io.sparkbtrfs.image.MetadumpFormat.MAGIC_ZSTD_STREAM ? "zstd-stream" : "v0"));
+        b.append(",\"compression\":").append(quote(switch (r.compress()) {
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZLIB -> "zlib";
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZSTD -> "zstd";
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZSTD_STREAM -> "zstd-stream";
+            default -> "none";
+        }));
         b.append(",\"clusters\":").append(r.clusters()).append(",\"items\":").append(r.items());
         b.append(",\"stored_bytes\":").append(r.storedBytes()).append(",\"content_bytes\":").append(r.contentBytes());
         Superblock sb = r.superblock();
@@ -155,6 +161,15 @@ public final class InspectCommand {
         }
         b.append("},\"problems\":").append(r.problems().size()).append("}\n");
         return b.toString();
+    }
+
+    private static String compression(int flag) {
+        return switch (flag) {
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZLIB -> "zlib";
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZSTD -> "zstd (a frame per item)";
+            case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZSTD_STREAM -> "zstd (frames over runs of clusters)";
+            default -> "none";
+        };
     }
 
     private static String uuid(byte[] u) {

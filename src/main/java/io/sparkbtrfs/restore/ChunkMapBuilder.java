@@ -29,7 +29,6 @@ public final class ChunkMapBuilder {
     private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
     /** Items are inflated in pieces of this size (a multiple of every nodesize): memory stays bounded. */
     private static final int PIECE = 512 * 1024;
-    private static final long CHUNK_TREE_OBJECTID = 3;
     private static final int DEV_ITEM_KEY = 216;
     static final int DEV_ITEM_SIZE = 98;
 
@@ -155,10 +154,10 @@ public final class ChunkMapBuilder {
             throw new RestoreException(where + ": header bytenr " + Long.toUnsignedString(TreeBlock.bytenr(b, off))
                     + " does not match");
         }
-        if (!Arrays.equals(b, off + 32, off + 48, fsid, 0, 16)) {
+        if (!TreeBlock.hasFsid(b, off, fsid)) {
             throw new RestoreException(where + ": fsid does not match the superblock's");
         }
-        if (TreeBlock.owner(b, off) != CHUNK_TREE_OBJECTID) {
+        if (TreeBlock.owner(b, off) != Key.CHUNK_TREE_OBJECTID) {
             throw new RestoreException(where + ": owner " + TreeBlock.owner(b, off) + " is not the chunk tree");
         }
     }

@@ -14,9 +14,7 @@ import io.sparkbtrfs.format.TreeBlock;
  * Blocks are addressed from the piece's own logical start (the reference uses the item's: bug 15).
  */
 final class ChunkTreeFixer {
-    private static final long CHUNK_TREE_OBJECTID = 3;
-    private static final long KEEP_TYPE = ChunkItem.TYPE_DATA | ChunkItem.TYPE_SYSTEM | ChunkItem.TYPE_METADATA
-            | ChunkItem.DUP;
+    private static final long KEEP_TYPE = ChunkItem.KIND_BITS | ChunkItem.DUP;
 
     private final int nodesize;
     private final byte[] fsid;
@@ -40,10 +38,10 @@ final class ChunkTreeFixer {
             return;
         }
         for (int off = 0; off < len; off += nodesize) {
-            if (TreeBlock.bytenr(buf, off) != logical + off || !Arrays.equals(buf, off + 32, off + 48, fsid, 0, 16)) {
+            if (!TreeBlock.isAt(buf, off, logical + off, fsid)) {
                 return; // not tree blocks (or not ours): leave the rest of the piece alone
             }
-            if (TreeBlock.owner(buf, off) != CHUNK_TREE_OBJECTID || TreeBlock.level(buf, off) != 0) {
+            if (TreeBlock.owner(buf, off) != Key.CHUNK_TREE_OBJECTID || TreeBlock.level(buf, off) != 0) {
                 continue;
             }
             if (fixLeaf(buf, off)) {

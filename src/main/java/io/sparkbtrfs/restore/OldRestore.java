@@ -35,10 +35,11 @@ final class OldRestore {
         long length = (end + STRIPE_LEN - 1) / STRIPE_LEN * STRIPE_LEN;
         byte[] superblock = superblock(header, length);
         try (Target target = restorer.openTarget(targetSpec)) {
-            long[] counts = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
+            Restorer.Written written = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
             long size = Restorer.finish(target, sb, superblock);
             target.commit();
-            return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
+            return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
+                    written.notes());
         }
     }
 

@@ -1,10 +1,32 @@
 package io.sparkbtrfs.restore;
 
-/** Figures for the closing line of a restore. */
-public record RestoreSummary(long items, long bytes, long targetSize, long millis) {
+import java.util.List;
+
+/**
+ * Figures for the closing line of a restore, and what it did beyond writing the image's bytes (a
+ * re-checksum, parity computed): {@code notes}, each appended to the line.
+ */
+public record RestoreSummary(long items, long bytes, long targetSize, long millis, List<String> notes) {
+
+    public RestoreSummary {
+        notes = List.copyOf(notes);
+    }
+
+    public RestoreSummary(long items, long bytes, long targetSize, long millis) {
+        this(items, bytes, targetSize, millis, List.of());
+    }
+
+    /** The same summary with the run's total time. */
+    public RestoreSummary withMillis(long total) {
+        return new RestoreSummary(items, bytes, targetSize, total, notes);
+    }
 
     public String line(String image, String target) {
-        return String.format("restored %d items (%d bytes of metadata) from %s to %s (%d bytes), %.1f s", items,
-                bytes, image, target, targetSize, millis / 1000.0);
+        StringBuilder s = new StringBuilder(String.format("restored %d items (%d bytes of metadata) from %s to %s (%d bytes), %.1f s",
+                items, bytes, image, target, targetSize, millis / 1000.0));
+        for (String n : notes) {
+            s.append("; ").append(n);
+        }
+        return s.toString();
     }
 }

@@ -125,7 +125,7 @@ public final class Restorer {
                                 header.superblock().checksumType())
                         : null;
                 Placer placer = new Placer(header.map(), target, err);
-                long[] counts = writeItems(input, header, (logical, buf, len) -> {
+                Written written = writeItems(input, header, (logical, buf, len) -> {
                     if (fixer != null) {
                         fixer.fix(buf, len, logical);
                     }
@@ -136,7 +136,8 @@ public final class Restorer {
                 }
                 long size = finish(target, header.superblock(), superblock);
                 target.commit();
-                return new RestoreSummary(counts[0], counts[1], size, (System.nanoTime() - started) / 1_000_000);
+                return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
+                        written.notes());
             }
         }
     }
@@ -147,17 +148,26 @@ public final class Restorer {
         void write(long logical, byte[] buf, int len) throws RestoreException;
     }
 
+    /** What {@link #writeItems} wrote: items, content bytes, and notes for the summary (a re-checksum). */
+    record Written(long items, long bytes, java.util.List<String> notes) {
+    }
+
     /**
-     * Phase 2: every item but the superblock through {@code sink}; returns the item and byte counts. Fails
-     * (or, for an image recognised as a {@code --best-effort} dump, warns) if the image lacks a root block
-     * the filesystem needs to open ({@link ImageCompleteness}): checked as the items stream past, before the
-     * caller writes the superblock.
+     * Phase 2: every item but the superblock through {@code sink}, tree blocks first given the filesystem's
+     * checksum type where the image carries CRC-32C instead ({@link ChecksumRepair}). Fails (or, for an image
+     * recognised as a {@code --best-effort} dump, warns) if the image lacks a root block the filesystem needs
+     * to open ({@link ImageCompleteness}): checked as the items stream past, before the caller writes the
+     * superblock.
      */
-    long[] writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
+    Written writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
         ImageCompleteness completeness = new ImageCompleteness(header.superblock());
+        ChecksumRepair repair = ChecksumRepair.forFilesystem(header.superblock());
         Sink sink = (logical, buf, len) -> {
             if (holdsTreeBlocks(header.map(), logical)) {
                 completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+            }
+            if (repair != null) {
+                repair.repair(buf, len, logical);
             }
             target.write(logical, buf, len);
         };
@@ -171,9 +181,34 @@ public final class Restorer {
         AtomicLong items = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         Thread meter = progress ? startMeter(items, bytes) : null;
-        try (InputStream in = input.stream()) {
-            ImageReader reader = new ImageReader(in, input.name());
+        StreamedFrames.Jobs jobs = (where, job) -> {
+            try {
+                inFlight.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // a signal: stop reading, let the caller clean up
+                failure.compareAndSet(null, new RestoreException(input.name() + ": interrupted"));
+                return;
+            }
+            pool.execute(() -> {
+                try {
+                    job.run();
+                } catch (RestoreException e) {
+                    failure.compareAndSet(null, e);
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, new RestoreException(input.name() + ": " + where + ": " + e, e));
+                } finally {
+                    inFlight.release();
+                }
+            });
+        };
+        try (InputStream in = input.stream();
+                StreamedFrames frames = new StreamedFrames(input.name(), header, sink, items, bytes, jobs)) {
+            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false);
             for (ImageReader.Cluster c = reader.next(); c != null && failure.get() == null; c = reader.next()) {
+                if (c.streamed()) {
+                    frames.add(c);
+                    continue;
+                }
                 for (int i = 0; i < c.size() && failure.get() == null; i++) {
                     long bytenr = c.bytenrs()[i];
                     if (bytenr == Superblock.PRIMARY_OFFSET) {
@@ -182,26 +217,10 @@ public final class Restorer {
                     }
                     ImageReader.Cluster cluster = c;
                     int index = i;
-                    try {
-                        inFlight.acquire();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // a signal: stop reading, let the caller clean up
-                        failure.compareAndSet(null, new RestoreException(input.name() + ": interrupted"));
-                        break;
-                    }
-                    pool.execute(() -> {
-                        try {
-                            long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
-                            items.incrementAndGet();
-                            bytes.addAndGet(n);
-                        } catch (RestoreException e) {
-                            failure.compareAndSet(null, e);
-                        } catch (RuntimeException e) {
-                            failure.compareAndSet(null, new RestoreException(input.name() + ": item " + index
-                                    + " of cluster at offset " + cluster.offset() + ": " + e, e));
-                        } finally {
-                            inFlight.release();
-                        }
+                    jobs.submit("item " + index + " of cluster at offset " + cluster.offset(), () -> {
+                        long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
+                        items.incrementAndGet();
+                        bytes.addAndGet(n);
                     });
                 }
             }
@@ -227,7 +246,8 @@ public final class Restorer {
             throw failure.get();
         }
         requireComplete(input.name(), completeness);
-        return new long[] {items.get(), bytes.get()};
+        String note = repair == null ? null : repair.note();
+        return new Written(items.get(), bytes.get(), note == null ? java.util.List.of() : java.util.List.of(note));
     }
 
     private void requireComplete(String image, ImageCompleteness completeness) throws RestoreException {
@@ -298,6 +318,11 @@ public final class Restorer {
             throw new RestoreException(name + ": item " + i + " of cluster at offset " + c.offset() + ": "
                     + e.getMessage());
         }
+    }
+
+    /** A reused piece buffer of this thread (sinks write and patch a piece before returning). */
+    static byte[] piece() {
+        return PIECES.get();
     }
 
     /*

@@ -35,8 +35,7 @@ final class SingleDeviceFixup {
     private static final int DEV_ITEM = 216;
     private static final int PERSISTENT_ITEM = 249;
     private static final int DEV_EXTENT_SIZE = 48;
-    private static final long KEEP_TYPE = ChunkItem.TYPE_DATA | ChunkItem.TYPE_SYSTEM | ChunkItem.TYPE_METADATA
-            | ChunkItem.DUP;
+    private static final long KEEP_TYPE = ChunkItem.KIND_BITS | ChunkItem.DUP;
 
     private final Target target;
     private final RestoreMap map;

@@ -16,12 +16,12 @@ import org.apache.spark.util.LongAccumulator;
 
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.device.VolumeDescriptor;
-import io.sparkbtrfs.dump.ClusterRuns;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ImageAssembler;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.dump.PartRunner;
+import io.sparkbtrfs.dump.PartSpec;
 import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.SerializableConfiguration;
@@ -44,12 +44,8 @@ public final class DumpJob {
             throws IOException {
         long started = System.nanoTime();
         int partitions = wantedPartitions > 0 ? wantedPartitions : autoPartitions(sc, plan);
-        int[] bounds = ClusterRuns.split(plan, partitions);
-        int runs = bounds.length - 1;
-        List<int[]> specs = new ArrayList<>(runs);
-        for (int i = 0; i < runs; i++) {
-            specs.add(new int[] {i, bounds[i], bounds[i + 1]});
-        }
+        List<PartSpec> specs = PartSpec.split(plan, partitions, settings);
+        int runs = specs.size();
         Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
         Broadcast<ItemPlan> bPlan = sc.broadcast(plan);
         LongAccumulator blocks = sc.sc().longAccumulator("tree blocks");

@@ -21,6 +21,7 @@ import org.apache.spark.rdd.RDD;
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.PartSpec;
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.store.Storage;
 import scala.Tuple2;
@@ -40,20 +41,20 @@ final class PartPlacement {
     private PartPlacement() {
     }
 
-    /** {@code specs} are {part, fromCluster, toCluster}. */
-    static JavaRDD<int[]> rdd(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
-            List<int[]> specs) {
+    /** One element per part, placed near its data where the source tells. */
+    static JavaRDD<PartSpec> rdd(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            List<PartSpec> specs) {
         List<List<String>> hosts = hosts(conf, volume, plan, specs);
         if (hosts == null) {
             return sc.parallelize(specs, specs.size());
         }
-        List<Tuple2<int[], scala.collection.immutable.Seq<String>>> withHosts = new ArrayList<>(specs.size());
+        List<Tuple2<PartSpec, scala.collection.immutable.Seq<String>>> withHosts = new ArrayList<>(specs.size());
         for (int i = 0; i < specs.size(); i++) {
             withHosts.add(new Tuple2<>(specs.get(i),
                     scala.jdk.javaapi.CollectionConverters.asScala(hosts.get(i)).toSeq()));
         }
-        ClassTag<int[]> tag = ClassTag$.MODULE$.apply(int[].class);
-        RDD<int[]> rdd = sc.sc().makeRDD(scala.jdk.javaapi.CollectionConverters.asScala(withHosts).toSeq(), tag);
+        ClassTag<PartSpec> tag = ClassTag$.MODULE$.apply(PartSpec.class);
+        RDD<PartSpec> rdd = sc.sc().makeRDD(scala.jdk.javaapi.CollectionConverters.asScala(withHosts).toSeq(), tag);
         return new JavaRDD<>(rdd, tag);
     }
 
@@ -61,7 +62,7 @@ final class PartPlacement {
      * The preferred hosts of each part, best first, or null when no device is on HDFS or its block
      * locations cannot be had (placement is an optimisation: the dump goes on without it).
      */
-    static List<List<String>> hosts(Configuration conf, VolumeDescriptor volume, ItemPlan plan, List<int[]> specs) {
+    static List<List<String>> hosts(Configuration conf, VolumeDescriptor volume, ItemPlan plan, List<PartSpec> specs) {
         Map<Long, BlockLocation[]> blocks = new HashMap<>();
         try {
             for (Map.Entry<Long, String> device : volume.devices().entrySet()) {
@@ -84,10 +85,10 @@ final class PartPlacement {
             return null;
         }
         List<List<String>> out = new ArrayList<>(specs.size());
-        for (int[] spec : specs) {
+        for (PartSpec spec : specs) {
             Map<String, Long> weight = new HashMap<>();
-            int endItem = spec[2] > spec[1] ? plan.endItem(spec[2] - 1) : plan.firstItem(spec[1]);
-            for (int item = plan.firstItem(spec[1]); item < endItem; item++) {
+            int endItem = spec.toCluster() > spec.fromCluster() ? plan.endItem(spec.toCluster() - 1) : plan.firstItem(spec.fromCluster());
+            for (int item = plan.firstItem(spec.fromCluster()); item < endItem; item++) {
                 if (plan.kind(item) == ItemPlan.SUPERBLOCK) {
                     continue;
                 }

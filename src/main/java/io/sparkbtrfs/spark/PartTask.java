@@ -18,6 +18,7 @@ import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
+import io.sparkbtrfs.dump.PartSpec;
 import io.sparkbtrfs.dump.PartWriter;
 import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.format.BtrfsFormatException;
@@ -64,7 +65,7 @@ final class PartTask implements Serializable {
         return String.format("part-%05d", part);
     }
 
-    PartResult run(int[] run) {
+    PartResult run(PartSpec run) {
         return direct != null ? runDirect(run) : runPart(run);
     }
 
@@ -72,9 +73,9 @@ final class PartTask implements Serializable {
      * Uncompressed clusters have offsets known from the plan: write them in place in the image file. A
      * retried or speculative attempt writes the same bytes at the same offsets.
      */
-    private PartResult runDirect(int[] run) {
+    private PartResult runDirect(PartSpec run) {
         ItemPlan p = plan.value();
-        long base = RawLayout.of(p).clusterOffset(run[1]);
+        long base = RawLayout.of(p).clusterOffset(run.fromCluster());
         try {
             TestHooks.beforeWrite();
             try (Volume v = Volume.attach(volume.value(), conf.get());
@@ -82,10 +83,10 @@ final class PartTask implements Serializable {
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
                     OutputStream out = new java.io.BufferedOutputStream(
                             OutputFile.naming(Channels.newOutputStream(ch.position(base)), target), 1 << 20)) {
-                PartResult result = writer.write(run[0], run[1], run[2], out, this::progress, base,
-                        RawLayout.indexBefore(p, run[1]));
+                PartResult result = writer.write(run.part(), run.fromCluster(), run.toCluster(), out, this::progress, base,
+                        RawLayout.indexBefore(p, run.fromCluster()));
                 out.flush();
-                TestHooks.beforeCommit(run[0]);
+                TestHooks.beforeCommit(run.part());
                 return result;
             }
         } catch (IOException | BtrfsFormatException e) {
@@ -100,8 +101,8 @@ final class PartTask implements Serializable {
         bytesDone.add(bytes);
     }
 
-    private PartResult runPart(int[] run) {
-        int part = run[0];
+    private PartResult runPart(PartSpec run) {
+        int part = run.part();
         TaskContext ctx = TaskContext.get();
         String attempt = ctx == null ? "local" : ctx.taskAttemptId() + "-" + ctx.attemptNumber();
         Path dir = new Path(staging);
@@ -115,7 +116,7 @@ final class PartTask implements Serializable {
                     PartWriter writer = new PartWriter(v, plan.value(), settings);
                     OutputStream out = new java.io.BufferedOutputStream(
                             OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
-                result = writer.write(part, run[1], run[2], out, this::progress);
+                result = writer.write(part, run.fromCluster(), run.toCluster(), out, this::progress);
             }
             TestHooks.beforeCommit(part);
             fs.delete(done, false);

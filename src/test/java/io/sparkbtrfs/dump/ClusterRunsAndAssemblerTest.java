@@ -71,6 +71,34 @@ class ClusterRunsAndAssemblerTest {
     }
 
     @Test
+    void streamFramesAreWholeRunsOfClustersAndPartitionsWholeFrames() {
+        Random r = new Random(12);
+        for (int items : new int[] {1, 83, 84, 2000, 10_000}) {
+            ItemPlan p = plan(items, r, false);
+            for (long frameBytes : new long[] {1, 1 << 20, 8L << 20, Long.MAX_VALUE}) {
+                int[] frames = StreamFrames.bounds(p, frameBytes);
+                assertEquals(0, frames[0]);
+                assertEquals(p.clusters(), frames[frames.length - 1]);
+                for (int f = 0; f + 1 < frames.length; f++) {
+                    assertTrue(frames[f] < frames[f + 1]);
+                    assertEquals(frames[f + 1], StreamFrames.frameEnd(p, frames[f], frameBytes));
+                    // a frame ends at the first cluster that brings it to the frame size
+                    assertTrue(frames[f + 1] == p.clusters() || p.contentBytes(frames[f], frames[f + 1]) >= frameBytes);
+                    assertTrue(p.contentBytes(frames[f], frames[f + 1] - 1) < frameBytes);
+                }
+                List<Integer> allowed = Arrays.stream(frames).boxed().toList();
+                for (int wanted : new int[] {1, 2, 7, 64}) {
+                    int[] runs = ClusterRuns.split(p, wanted, frames);
+                    assertEquals(Math.min(wanted, frames.length - 1) + 1, runs.length);
+                    for (int b : runs) {
+                        assertTrue(allowed.contains(b), "run boundary " + b + " inside a frame: " + Arrays.toString(runs));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void splitHandlesSkewedSizes() {
         // One huge cluster among tiny ones, at the start, middle and end.
         for (int hugeAt : new int[] {0, 5, 9}) {

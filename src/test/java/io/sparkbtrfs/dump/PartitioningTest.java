@@ -65,6 +65,34 @@ class PartitioningTest {
         }
     }
 
+    /**
+     * Stream images ({@code --compress zstd}): frames span runs of clusters, and where they end comes from the
+     * plan, so 1, 7 and automatic partitions give the same bytes (frames of 128 KiB here, a cluster or two each).
+     */
+    @Test
+    void zstdFramesDoNotDependOnPartitions(@TempDir Path dir) throws IOException {
+        String[] small = {"-w", "--compress", "zstd", "--conf", StreamFrames.FRAME_BYTES_PROPERTY + "=131072"};
+        byte[] one = zstd(dir, "z1.img", small, "--partitions", "1");
+        assertArrayEquals(one, zstd(dir, "z7.img", small, "--partitions", "7"));
+        assertArrayEquals(one, zstd(dir, "zauto.img", small));
+        int starts = 0;
+        try (java.io.InputStream in = new java.io.ByteArrayInputStream(one)) {
+            io.sparkbtrfs.image.ImageReader r = new io.sparkbtrfs.image.ImageReader(in, "z1");
+            for (io.sparkbtrfs.image.ImageReader.Cluster c = r.next(); c != null; c = r.next()) {
+                starts += c.marks() & io.sparkbtrfs.image.MetadumpFormat.MARK_START;
+            }
+        } catch (io.sparkbtrfs.image.ImageFormatException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(starts >= 8, "only " + starts + " frames: partitions could not differ");
+    }
+
+    private static byte[] zstd(Path dir, String name, String[] opts, String... more) throws IOException {
+        Path out = dir.resolve(name);
+        Ours.dump(fs, out, Stream.concat(Stream.of(opts), Stream.of(more)).toArray(String[]::new)).requireOk();
+        return Files.readAllBytes(out);
+    }
+
     @Test
     void localClusterWithExecutorJvmsGivesTheSameImage(@TempDir Path dir) throws IOException {
         Files.createDirectories(Path.of("target", "spark-home", "jars"));

@@ -154,6 +154,27 @@ class ChunkItemTest {
     }
 
     @Test
+    void parityStripsRotateAfterTheDataStrips() {
+        ChunkItem r5 = chunk(DATA | ChunkItem.RAID5, 3, 1);
+        assertEquals(1, r5.parityStripes());
+        assertEquals(2, r5.dataStripes());
+        assertEquals(0, r5.row(START + 2 * S - 1));
+        assertEquals(1, r5.row(START + 2 * S));
+        // row r: strip i (data 0, data 1, P) on stripe (r + i) % 3, at physical offset r·S of that stripe
+        assertEquals(new Location(dev(2), phys(2)), r5.rowStrip(0, 2)); // P of row 0
+        assertEquals(new Location(dev(0), phys(0) + S), r5.rowStrip(1, 2)); // P of row 1
+        assertEquals(new Location(dev(1), phys(1) + 2 * S), r5.rowStrip(2, 2)); // P of row 2
+        ChunkItem r6 = chunk(DATA | ChunkItem.RAID6, 4, 1);
+        assertEquals(2, r6.parityStripes());
+        assertEquals(new Location(dev(2), phys(2)), r6.rowStrip(0, 2)); // P of row 0
+        assertEquals(new Location(dev(3), phys(3)), r6.rowStrip(0, 3)); // Q of row 0
+        assertEquals(new Location(dev(0), phys(0) + 3 * S), r6.rowStrip(3, 1)); // data 1 of row 3
+        assertEquals(new Location(dev(1), phys(1) + 3 * S), r6.rowStrip(3, 2)); // P of row 3
+        assertEquals(new Location(dev(2), phys(2) + 3 * S), r6.rowStrip(3, 3)); // Q of row 3
+        assertEquals(0, chunk(DATA | ChunkItem.RAID1, 2, 1).parityStripes());
+    }
+
+    @Test
     void raid6FourStripes() {
         ChunkItem c = chunk(DATA | ChunkItem.RAID6, 4, 1);
         assertEquals(1, c.copies());

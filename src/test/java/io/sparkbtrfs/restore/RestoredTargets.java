@@ -56,10 +56,17 @@ final class RestoredTargets {
 
     /** Our restore in this JVM: {@code btrfs-image -r IMAGE TARGET}. */
     static Ours.Run ourRestore(Path image, Path target, String... extra) {
+        return ourRestore(image, List.of(target), extra);
+    }
+
+    /** {@code btrfs-image -r EXTRA IMAGE TARGET...} in this JVM (several targets with {@code -m}). */
+    static Ours.Run ourRestore(Path image, List<Path> targets, String... extra) {
         List<String> args = new ArrayList<>(List.of("-r"));
         args.addAll(List.of(extra));
         args.add(image.toString());
-        args.add(target.toString());
+        for (Path t : targets) {
+            args.add(t.toString());
+        }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int status;
@@ -127,6 +134,15 @@ final class RestoredTargets {
 
     static long le64(byte[] b, int off) {
         return ByteBuffer.wrap(b, off, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** {@code btrfs check} exits 0 and reports no error, warning or mismatch. */
+    static void assertClean(Proc.Result check) {
+        assertEquals(0, check.exitCode(), check.output());
+        String out = check.output().toLowerCase(java.util.Locale.ROOT);
+        assertFalse(out.contains("error") && !out.contains("no error found"), check.output());
+        assertFalse(out.contains("warning"), check.output());
+        assertFalse(out.contains("mismatch"), check.output());
     }
 
     /** The superblock flags as dump-super prints them ("0x400000001"). */

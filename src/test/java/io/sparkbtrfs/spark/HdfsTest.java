@@ -193,11 +193,8 @@ class HdfsTest {
         conf.set("fs.defaultFS", nn);
         try (Volume v = Volume.open(List.of(hdfsSource), conf)) {
             ItemPlan plan = Planner.plan(v, true);
-            int[] bounds = ClusterRuns.split(plan, 4);
-            List<int[]> specs = new ArrayList<>();
-            for (int i = 0; i + 1 < bounds.length; i++) {
-                specs.add(new int[] {i, bounds[i], bounds[i + 1]});
-            }
+            List<io.sparkbtrfs.dump.PartSpec> specs = io.sparkbtrfs.dump.PartSpec.split(plan, 4,
+                    new io.sparkbtrfs.dump.DumpSettings(0, io.sparkbtrfs.dump.LeafItemTransform.NONE));
             assertEquals(4, specs.size());
             List<List<String>> hosts = PartPlacement.hosts(conf, v.descriptor(), plan, specs);
             assertEquals(4, hosts.size());
@@ -210,7 +207,7 @@ class HdfsTest {
                     .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
                     .set("spark.driver.bindAddress", "127.0.0.1");
             try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
-                JavaRDD<int[]> rdd = PartPlacement.rdd(sc, conf, v.descriptor(), plan, specs);
+                JavaRDD<io.sparkbtrfs.dump.PartSpec> rdd = PartPlacement.rdd(sc, conf, v.descriptor(), plan, specs);
                 Partition[] partitions = rdd.rdd().partitions();
                 assertEquals(4, partitions.length);
                 for (Partition p : partitions) {
@@ -219,7 +216,7 @@ class HdfsTest {
                     assertFalse(preferred.isEmpty(), "partition " + p.index() + " has no preferred location");
                     assertEquals(List.of(datanode), preferred);
                 }
-                List<Integer> seen = rdd.map(s -> s[0]).collect();
+                List<Integer> seen = rdd.map(s -> s.part()).collect();
                 assertEquals(List.of(0, 1, 2, 3), seen, "one part per partition, in order");
             }
 

@@ -609,20 +609,30 @@ public final class KernelFs {
      * null), unmounted and detached.
      */
     public static Raid1 raid1(Path workDir, long sizeEach, Populator populate) {
-        Path a = workDir.resolve("raid1-dev1.img");
-        Path b = workDir.resolve("raid1-dev2.img");
+        List<Path> images = multiDevice(workDir, "raid1", 2, sizeEach, populate);
+        return new Raid1(images.get(0), images.get(1));
+    }
+
+    /**
+     * A kernel-written filesystem of {@code devices} devices with data and metadata in {@code profile}
+     * ({@code raid1}, {@code raid5}, {@code raid6}, ...): sparse backing files {@code PROFILE-devN.img} attached
+     * with losetup, {@code mkfs.btrfs -d PROFILE -m PROFILE loop...}, mounted, written (by {@code populate}, or a
+     * few files if null), unmounted and detached. Returns the backing files in devid order.
+     */
+    public static List<Path> multiDevice(Path workDir, String profile, int devices, long sizeEach, Populator populate) {
+        List<Path> images = new ArrayList<>();
+        for (int i = 1; i <= devices; i++) images.add(workDir.resolve(profile + "-dev" + i + ".img"));
         List<String> loops = new ArrayList<>();
         try {
             Files.createDirectories(workDir);
-            for (Path p : List.of(a, b)) {
+            for (Path p : images) {
                 try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
                     raf.setLength(0);
                     raf.setLength(sizeEach);
                 }
             }
-            loops.add(attachLoop(a));
-            loops.add(attachLoop(b));
-            Mkfs.devices(Path.of(loops.get(0)), Path.of(loops.get(1))).data("raid1").metadata("raid1").run();
+            for (Path p : images) loops.add(attachLoop(p));
+            Mkfs.devices(loops.stream().map(Path::of).toArray(Path[]::new)).data(profile).metadata(profile).run();
         } catch (IOException e) {
             for (String l : loops) detachLoop(l);
             throw new UncheckedIOException(e);
@@ -634,24 +644,24 @@ public final class KernelFs {
             throw e;
         }
         // from here the Mounted owns the loop devices
-        try (Mounted m = mountLoops(List.of(a, b), loops, workDir.resolve("raid1-mnt"), List.of())) {
+        try (Mounted m = mountLoops(images, loops, workDir.resolve(profile + "-mnt"), List.of())) {
             if (populate != null) {
                 populate.populate(m);
             } else {
                 byte[] data = new byte[512 * 1024];
                 new SplittableRandom(7).nextBytes(data);
-                m.writeFile("raid1/data.bin", data);
+                m.writeFile(profile + "/data.bin", data);
                 for (int i = 0; i < 50; i++) {
-                    m.writeFile("raid1/small" + i, ("raid1 file " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                    m.writeFile(profile + "/small" + i, (profile + " file " + i + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
             m.sync();
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("populating raid1 failed", e);
+            throw new IllegalStateException("populating " + profile + " failed", e);
         }
-        return new Raid1(a, b);
+        return List.copyOf(images);
     }
 
     /** The two backing files of a RAID1 filesystem (devid 1 and 2). */
