@@ -121,9 +121,9 @@ public final class ImageReader {
             if (streamed()) {
                 return payload.length;
             }
-            long n = 0;
-            for (byte[] p : payloads) {
-                n += p.length;
+            long n = 0; // from the index: a skipped payload is not held
+            for (int i = 0; i < bytenrs.length; i++) {
+                n += LittleEndian.u32(index, MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i + 8);
             }
             return n;
         }
