@@ -171,7 +171,8 @@ public final class Main {
             boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
             boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
             LeafItemTransform transform = sanitize
-                    ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
+                    ? NameSanitizer.forDump(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()),
+                            v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(), sb.logRoot(), sb.logRootLevel())
                     : LeafItemTransform.NONE;
             DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
                     options.isBestEffort(), options.getZstdLevel());

@@ -59,7 +59,7 @@ public final class DumpJob {
         LongAccumulator blocks = sc.sc().longAccumulator("tree blocks");
         LongAccumulator bytes = sc.sc().longAccumulator("content bytes");
         String direct = directTarget(sc, settings, output);
-        PartTask task = new PartTask(bVolume, bPlan, settings, new SerializableConfiguration(conf),
+        PartTask task = new PartTask(bVolume, bPlan, sc.broadcast(settings), new SerializableConfiguration(conf),
                 output.staging().toString(), blocks, bytes, direct);
         Thread poller = null;
         if (progress != null) {

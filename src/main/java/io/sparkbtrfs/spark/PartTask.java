@@ -35,7 +35,8 @@ final class PartTask implements Serializable {
 
     private final Broadcast<VolumeDescriptor> volume;
     private final Broadcast<ItemPlan> plan;
-    private final DumpSettings settings;
+    /** Broadcast: with -ss it carries the key boundaries of every tree, too big to ship with each task. */
+    private final Broadcast<DumpSettings> settings;
     private final SerializableConfiguration conf;
     private final String staging;
     private final LongAccumulator blocksDone;
@@ -43,7 +44,7 @@ final class PartTask implements Serializable {
     /** Local path of the image file that tasks write their clusters into directly, or null: parts. */
     private final String direct;
 
-    PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, DumpSettings settings,
+    PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, Broadcast<DumpSettings> settings,
             SerializableConfiguration conf, String staging, LongAccumulator blocksDone, LongAccumulator bytesDone,
             String direct) {
         this.volume = volume;
@@ -74,7 +75,7 @@ final class PartTask implements Serializable {
         try {
             TestHooks.beforeWrite();
             try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, p, settings);
+                    PartWriter writer = new PartWriter(v, p, settings.value());
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
                     OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch.position(base)),
                             1 << 20)) {
@@ -106,7 +107,7 @@ final class PartTask implements Serializable {
             TestHooks.beforeWrite();
             PartResult result;
             try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, plan.value(), settings);
+                    PartWriter writer = new PartWriter(v, plan.value(), settings.value());
                     OutputStream out = new java.io.BufferedOutputStream(fs.create(tmp, true), 1 << 20)) {
                 result = writer.write(part, run[1], run[2], out, this::progress);
             }

@@ -75,7 +75,10 @@ final class Leaves {
         return (int) TreeBlock.itemSize(b, OFF, slot);
     }
 
-    /** Applies {@code t} to every item of the leaf at {@link #OFF}, as BlockScrubber does (without the rest). */
+    /**
+     * Applies {@code t} to every item of the leaf at {@link #OFF}, then lets it finish the leaf (re-keying), as
+     * BlockScrubber does (without the rest).
+     */
     static void applyAll(NameSanitizer t, byte[] b) {
         int n = (int) TreeBlock.nritems(b, OFF);
         for (int slot = 0; slot < n; slot++) {
@@ -83,6 +86,7 @@ final class Leaves {
                 t.apply(b, OFF, slot, start(b, slot), size(b, slot));
             }
         }
+        t.finishLeaf(b, OFF, NODESIZE, n);
     }
 
     static byte[] bytes(String s) {
