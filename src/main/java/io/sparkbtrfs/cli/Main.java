@@ -170,14 +170,17 @@ public final class Main {
             Superblock sb = v.superblock();
             boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
             boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
-            LeafItemTransform transform = sanitize
-                    ? NameSanitizer.forDump(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()),
-                            v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(), sb.logRoot(), sb.logRootLevel())
-                    : LeafItemTransform.NONE;
-            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
-                    options.isBestEffort(), options.getZstdLevel());
+            long secret = options.getSeed().orElseGet(() -> new SecureRandom().nextLong());
+            // -ss reads the internal nodes of the named trees on the driver (NameSanitizer.forDump): meanwhile Spark starts
+            java.util.concurrent.CompletableFuture<LeafItemTransform> transform = sanitize
+                    ? java.util.concurrent.CompletableFuture.supplyAsync(() -> NameSanitizer.forDump(collisions, secret,
+                            v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(), sb.logRoot(), sb.logRootLevel()))
+                    : java.util.concurrent.CompletableFuture.completedFuture(LeafItemTransform.NONE);
             spark.get();
             timings.mark("spark start");
+            DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform.join(), sanitize,
+                    options.isBestEffort(), options.getZstdLevel());
+            timings.mark("sanitizing keys");
             ProgressMeter meter = options.getProgress().enabled(Terminal.isStderrTerminal())
                     ? new ProgressMeter(err, plan.metadataBlocks(sb.nodesize()), plan.contentBytes(0, plan.clusters()))
                     : null;

@@ -168,29 +168,23 @@ public final class NameSanitizer implements LeafItemTransform {
                     p = name + nameLen + dataLen;
                 }
             }
-            case Key.INODE_REF -> {
-                long dir = TreeBlock.itemKeyOffset(b, blockOffset, slot);
-                for (int p = start; p + InodeRef.REF_HEADER_SIZE <= end;) {
-                    int nameLen = LittleEndian.u16(b, p + InodeRef.REF_NAME_LEN_OFFSET);
-                    int name = p + InodeRef.REF_HEADER_SIZE;
+            case Key.INODE_REF, Key.INODE_EXTREF -> {
+                // INODE_REF: the parent is the key's offset; INODE_EXTREF: each entry's, and the key a hash
+                boolean extref = type == Key.INODE_EXTREF;
+                int header = extref ? InodeRef.EXTREF_HEADER_SIZE : InodeRef.REF_HEADER_SIZE;
+                int lenAt = extref ? InodeRef.EXTREF_NAME_LEN_OFFSET : InodeRef.REF_NAME_LEN_OFFSET;
+                long keyOffset = TreeBlock.itemKeyOffset(b, blockOffset, slot);
+                for (int p = start; p + header <= end;) {
+                    int nameLen = LittleEndian.u16(b, p + lenAt);
+                    int name = p + header;
                     if (name + nameLen > end) {
                         break;
                     }
-                    substitute(b, name, nameLen, 0, dir, Key.DIR_ITEM);
-                    p = name + nameLen;
-                }
-            }
-            case Key.INODE_EXTREF -> {
-                long hash = TreeBlock.itemKeyOffset(b, blockOffset, slot);
-                for (int p = start; p + InodeRef.EXTREF_HEADER_SIZE <= end;) {
-                    int nameLen = LittleEndian.u16(b, p + InodeRef.EXTREF_NAME_LEN_OFFSET);
-                    int name = p + InodeRef.EXTREF_HEADER_SIZE;
-                    if (name + nameLen > end) {
-                        break;
-                    }
-                    long dir = LittleEndian.u64(b, p + InodeRef.EXTREF_PARENT_OFFSET);
+                    long dir = extref ? LittleEndian.u64(b, p + InodeRef.EXTREF_PARENT_OFFSET) : keyOffset;
                     int status = substitute(b, name, nameLen, 0, dir, Key.DIR_ITEM);
-                    extrefRekeyed(status, b, blockOffset, slot, p, name, nameLen, objectid, dir, hash);
+                    if (extref) {
+                        extrefRekeyed(status, b, blockOffset, slot, p, name, nameLen, objectid, dir, keyOffset);
+                    }
                     p = name + nameLen;
                 }
             }

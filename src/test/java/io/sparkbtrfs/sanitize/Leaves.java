@@ -295,11 +295,12 @@ final class Leaves {
         return mask;
     }
 
-    private interface LeafVisitor {
+    interface LeafVisitor {
         void leaf(int off, int nritems);
     }
 
-    private static void forEachLeaf(long bytenr, byte[] content, int nodesize, LeafVisitor v) {
+    /** Calls {@code v} with each leaf of {@code content} (as {@link #names}) and its bounded item count. */
+    static void forEachLeaf(long bytenr, byte[] content, int nodesize, LeafVisitor v) {
         for (int off = 0; off + nodesize <= content.length; off += nodesize) {
             if (TreeBlock.bytenr(content, off) == bytenr + off && TreeBlock.level(content, off) == 0) {
                 v.leaf(off, (int) Math.min(TreeBlock.nritems(content, off), TreeBlock.maxItems(nodesize, 0)));

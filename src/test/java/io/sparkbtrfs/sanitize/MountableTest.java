@@ -139,19 +139,15 @@ class MountableTest {
                 continue;
             }
             byte[] c = it.content();
-            for (int off = 0; off + nodesize <= c.length; off += nodesize) {
-                if (TreeBlock.bytenr(c, off) != it.bytenr() + off || TreeBlock.level(c, off) != 0) {
-                    continue;
-                }
-                int n = (int) Math.min(TreeBlock.nritems(c, off), TreeBlock.maxItems(nodesize, 0));
+            Leaves.forEachLeaf(it.bytenr(), c, nodesize, (off, n) -> {
                 for (int slot = 0; slot < n; slot++) {
                     if (!TreeBlock.itemInBounds(c, off, nodesize, slot, n)) {
                         continue;
                     }
                     int type = TreeBlock.itemType(c, off, slot);
-                    long objectid = TreeBlock.itemObjectid(c, off, slot);
                     long keyOffset = TreeBlock.itemKeyOffset(c, off, slot);
-                    String block = (it.bytenr() + off) + "/" + TreeBlock.owner(c, off) + "/" + type + "/" + objectid + "/";
+                    String block = (it.bytenr() + off) + "/" + TreeBlock.owner(c, off) + "/" + type + "/"
+                            + TreeBlock.itemObjectid(c, off, slot) + "/";
                     for (Leaves.Entry e : Leaves.entries(c, type, TreeBlock.itemDataStart(c, off, slot),
                             (int) TreeBlock.itemSize(c, off, slot))) {
                         String id = switch (type) {
@@ -167,7 +163,7 @@ class MountableTest {
                         }
                     }
                 }
-            }
+            });
         }
         return out;
     }

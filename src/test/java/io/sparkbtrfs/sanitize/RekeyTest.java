@@ -126,6 +126,15 @@ class RekeyTest {
         }
     }
 
+    /** Sanitizes the leaf (no boundaries), checks that it is valid and that its entries agree; the task's counts. */
+    private static SanitizeStats sanitizeValid(byte[] b) {
+        NameSanitizer s = sanitizer(KeyBoundaries.NONE);
+        applyAll(s, b);
+        assertValidLeaf(b);
+        assertEntriesAgree(b);
+        return s.stats();
+    }
+
     /** A directory leaf: DIR_ITEMs at the names' hashes, DIR_INDEXes, INODE_REFs of the children 257... */
     private static byte[] directory(String... names) {
         List<Leaves.It> items = new ArrayList<>();
@@ -157,12 +166,9 @@ class RekeyTest {
     void shortNamesMoveToTheirSubstitutesHashAndTheLeafStaysValid() {
         String[] names = {"a", "bc", "def", "ghij", "a-longer-name.txt", "Z", "~~", " x "};
         byte[] b = directory(names);
-        NameSanitizer s = sanitizer(KeyBoundaries.NONE);
-        applyAll(s, b);
-        assertValidLeaf(b);
-        assertEntriesAgree(b);
-        assertEquals(7, s.stats().rekeyed, "DIR_ITEMs of the 7 short names moved");
-        assertEquals(0, s.stats().shortFallbacks);
+        SanitizeStats stats = sanitizeValid(b);
+        assertEquals(7, stats.rekeyed, "DIR_ITEMs of the 7 short names moved");
+        assertEquals(0, stats.shortFallbacks);
         for (int slot = 0; slot < TreeBlock.nritems(b, OFF); slot++) {
             if (TreeBlock.itemType(b, OFF, slot) == DIR_INDEX) {
                 int i = (int) TreeBlock.itemKeyOffset(b, OFF, slot) - 2;
@@ -226,12 +232,8 @@ class RekeyTest {
         byte[] b = leaf(FS_TREE, it(256, INODE_ITEM, 0, new byte[160]),
                 it(256, DIR_ITEM, hash(shortName), dirEntry(257, "ab"), entry(258, longName)),
                 it(256, DIR_INDEX, 2, dirEntry(257, "ab")), it(256, DIR_INDEX, 3, entry(258, longName)));
-        NameSanitizer s = sanitizer(KeyBoundaries.NONE);
-        applyAll(s, b);
-        assertValidLeaf(b);
-        assertEntriesAgree(b);
+        assertEquals(1, sanitizeValid(b).rekeyed);
         assertEquals(5, TreeBlock.nritems(b, OFF), "the DIR_ITEM split in two");
-        assertEquals(1, s.stats().rekeyed);
     }
 
     /** A short name whose substitute hashes onto another name's DIR_ITEM joins it, as btrfs stores equal hashes. */
@@ -249,10 +251,7 @@ class RekeyTest {
                     it(256, DIR_ITEM, hash("q"), dirEntry(257, "q")),
                     it(256, DIR_INDEX, 2, dirEntry(257, "q")), it(256, DIR_INDEX, 3, entry(258, other)));
         }
-        NameSanitizer s = sanitizer(KeyBoundaries.NONE);
-        applyAll(s, b);
-        assertValidLeaf(b);
-        assertEntriesAgree(b);
+        assertEquals(1, sanitizeValid(b).rekeyed);
         assertEquals(4, TreeBlock.nritems(b, OFF), "two DIR_ITEMs became one");
         assertEquals(2, entries(b, 1).size(), "entries of the merged DIR_ITEM");
     }
