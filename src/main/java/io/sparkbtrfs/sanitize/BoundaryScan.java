@@ -22,7 +22,7 @@ import io.sparkbtrfs.format.TreeBlock;
  *
  * <p>Cost: the internal nodes are about one block in 200 of those trees. The leaves read are those whose first key
  * is an INODE_EXTREF (rare), or a DIR_ITEM or {@code user.} XATTR_ITEM whose hash is the hash of a 1..4-byte
- * valid UTF-8 name (a short name, or by chance about one hash in twelve). Unreadable blocks are skipped: what they
+ * valid UTF-8 name (a short name, or by chance about one hash in thirty). Unreadable blocks are skipped: what they
  * would have bounded is left to the dump, which reports them.
  */
 public final class BoundaryScan {

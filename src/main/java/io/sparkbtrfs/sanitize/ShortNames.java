@@ -95,7 +95,7 @@ final class ShortNames {
     /**
      * Whether a name whose key bounds a leaf may be re-keyed: its parent's key changes too, and the dump finds the
      * parents to change by the hash alone, so only names that hash can be told apart from other names by are
-     * re-keyed there: valid UTF-8 without control bytes (about one 4-byte string in twelve).
+     * re-keyed there: valid UTF-8 without control bytes (the hashes of about one long name in thirty look like one).
      */
     static boolean rekeyableAtBoundary(byte[] b, int from, int to) {
         int i = from;
