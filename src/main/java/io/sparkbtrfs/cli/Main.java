@@ -23,7 +23,6 @@ import io.sparkbtrfs.dump.Timings;
 import io.sparkbtrfs.restore.RestoreException;
 import io.sparkbtrfs.restore.RestoreSummary;
 import io.sparkbtrfs.restore.Restorer;
-import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.spark.SparkExecution;
 import io.sparkbtrfs.spark.SparkSessions;
 import io.sparkbtrfs.store.ImageOutput;
@@ -165,14 +164,14 @@ public final class Main {
         Interrupts.onInterrupt(execution::cancel);
         boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
         boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
-        LeafItemTransform transform = sanitize
-                ? new NameSanitizer(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
-                : LeafItemTransform.NONE;
-        DumpSettings settings = new DumpSettings(options.getCompressLevel(), transform, sanitize,
+        Dumper.Sanitizing sanitizing = sanitize
+                ? new Dumper.Sanitizing(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
+                : null;
+        DumpSettings settings = new DumpSettings(options.getCompressLevel(), LeafItemTransform.NONE, sanitize,
                 options.isBestEffort(), options.getZstdLevel()).withFrameBytes(Long.parseLong(setting(options,
                         StreamFrames.FRAME_BYTES_PROPERTY, Long.toString(StreamFrames.FRAME_BYTES))));
         Dumper.Request request = new Dumper.Request(devices.get(0), devices, target, options.isWalkTrees(),
-                options.isBestEffort(), settings, options.getPartitions(), options.getReport(),
+                options.isBestEffort(), settings, sanitizing, options.getPartitions(), options.getReport(),
                 setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()));
         Dumper.Result result;
         try (Execution e = execution) {

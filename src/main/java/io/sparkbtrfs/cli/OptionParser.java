@@ -120,8 +120,9 @@ public final class OptionParser {
             "    --version                 print version information and exit",
             "",
             "    Sanitizing: -s writes garbage names whose hashes do not match them: such images cannot be",
-            "    mounted, and btrfs check reports every entry. -ss keeps each name's length and hash, which",
-            "    confirms a guessed name; see the README for what a sanitized image still shows.",
+            "    mounted, and btrfs check reports every entry. -ss keeps each name's length and, from 5 bytes",
+            "    on, its hash (which confirms a guessed name); shorter names move to their substitute's hash:",
+            "    -ss images check clean and mount. See the README for what a sanitized image still shows.",
             "",
             "");
 

@@ -34,8 +34,9 @@ public final class BlockScrubber {
         } else if (level == 0) {
             scrubLeaf(b, off, (int) Math.min(nritems, TreeBlock.maxItems(nodesize, 0)));
         } else {
-            long end = TreeBlock.HEADER_SIZE + TreeBlock.KEY_PTR_SIZE * Math.min(nritems, TreeBlock.maxItems(nodesize, 1));
-            Zeros.fill(b, off + (int) end, off + nodesize);
+            int n = (int) Math.min(nritems, TreeBlock.maxItems(nodesize, 1));
+            transform.node(b, off, nodesize, n);
+            Zeros.fill(b, off + TreeBlock.HEADER_SIZE + TreeBlock.KEY_PTR_SIZE * n, off + nodesize);
         }
         csum.store(b, off, nodesize);
     }
@@ -65,6 +66,7 @@ public final class BlockScrubber {
                 Zeros.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size);
             }
         }
+        transform.finishLeaf(b, off, nodesize, n);
     }
 
     /**

@@ -17,6 +17,11 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
         this(compressLevel, transform, clearLabel, bestEffort, zstdLevel, StreamFrames.FRAME_BYTES);
     }
 
+    /** The same settings with names transformed by {@code t} (built once the volume is open: -ss reads it). */
+    public DumpSettings withTransform(LeafItemTransform t) {
+        return new DumpSettings(compressLevel, t, clearLabel, bestEffort, zstdLevel, frameBytes);
+    }
+
     /** The same settings, the frames of a stream image spanning {@code bytes} of content (see {@link StreamFrames}). */
     public DumpSettings withFrameBytes(long bytes) {
         return new DumpSettings(compressLevel, transform, clearLabel, bestEffort, zstdLevel, bytes);

@@ -18,6 +18,8 @@ import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.MountTable;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.store.FileIdentity;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -30,9 +32,18 @@ import io.sparkbtrfs.store.Umask;
  * returned {@link Result}; the command line only parses and prints.
  */
 public final class Dumper {
-    /** What to dump, where, and how; built once from the command line. */
+    /** How names are sanitized: {@code -s} (garbage) or {@code -ss} (collisions), with the per-dump secret. */
+    public record Sanitizing(boolean collisions, long secret) {
+    }
+
+    /**
+     * What to dump, where, and how; built once from the command line. {@code settings} hold no name transform:
+     * with {@code sanitizing} (null for none) the dump builds it from the volume ({@code -ss} reads key
+     * boundaries).
+     */
     public record Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
-            DumpSettings settings, int parts, String report, String stagingOverride, boolean progress) {
+            DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
+            boolean progress) {
         public Request {
             devices = List.copyOf(devices);
             if (devices.isEmpty() || !devices.get(0).equals(source)) {
@@ -95,16 +106,20 @@ public final class Dumper {
                 notReport.add(new OutputFile.Guarded("the image's target", r.target()));
                 report = OutputFile.create(r.report(), hadoop, Umask.imageMode(mode), notReport, false);
             }
+            // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.
+            java.util.concurrent.CompletableFuture<LeafItemTransform> transform = transform(r, v);
             List<BlockProblem> planProblems = new ArrayList<>();
             ItemPlan plan = plan(r, v, planProblems);
             timings.mark("plan");
+            DumpSettings settings = r.settings().withTransform(join(transform));
+            timings.mark("sanitizing keys");
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
                     plan.metadataBlocks(v.superblock().nodesize()), plan.contentBytes(0, plan.clusters())) : null;
             DumpSummary summary;
             try {
-                summary = runner.write(v, plan, r.settings(), r.parts(), output, meter);
+                summary = runner.write(v, plan, settings, r.parts(), output, meter);
             } finally {
                 if (meter != null) {
                     meter.finish();
@@ -144,6 +159,32 @@ public final class Dumper {
             if (output != null) {
                 output.close();
             }
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<LeafItemTransform> transform(Request r, Volume v) {
+        if (r.sanitizing() == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(LeafItemTransform.NONE);
+        }
+        Superblock sb = v.superblock();
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> NameSanitizer.forDump(
+                r.sanitizing().collisions(), r.sanitizing().secret(), v::readTreeBlock, sb.nodesize(), sb.root(),
+                sb.rootLevel(), sb.logRoot(), sb.logRootLevel()));
+    }
+
+    private static LeafItemTransform join(java.util.concurrent.CompletableFuture<LeafItemTransform> f)
+            throws IOException {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c.getMessage(), c);
         }
     }
 

@@ -50,4 +50,15 @@ public interface LeafItemTransform extends Serializable {
 
     /** Rewrites item {@code slot}, whose data is {@code block[dataStart .. dataStart+dataSize)} (in bounds). */
     void apply(byte[] block, int blockOffset, int slot, int dataStart, int dataSize);
+
+    /**
+     * Called after {@link #apply} has seen every item of the leaf at {@code block[blockOffset ..)}: may rewrite the
+     * whole leaf (re-sorted keys, repacked data), keeping it a valid leaf.
+     */
+    default void finishLeaf(byte[] block, int blockOffset, int nodesize, int nritems) {
+    }
+
+    /** Called for each internal node (with its in-range key pointer count): may rewrite the keys of its pointers. */
+    default void node(byte[] block, int blockOffset, int nodesize, int nritems) {
+    }
 }

@@ -1,13 +1,13 @@
 package io.sparkbtrfs.format;
 
 /**
- * Offsets in an inode item (INODE_ITEM, 160 bytes; also the first 160 bytes of a ROOT_ITEM) and in a ROOT_ITEM.
+ * Offsets in an inode item (INODE_ITEM, 160 bytes; also the first 160 bytes of a ROOT_ITEM).
  *
  * <pre>
  * inode item: generation 0 | transid 8 | size 16 | nbytes 24 | block_group 32 | nlink 40 (u32) | uid 44 | gid 48
  *             | mode 52 | rdev 56 | flags 64 | sequence 72 | reserved 80 (4 × u64) | atime 112 | ctime 124
  *             | mtime 136 | otime 148 (12 each)
- * root item:  inode item 0 (160) | ... | reserved 375 (8 × u64), 439 bytes in all
+ * (a root item starts with one: {@link RootItem})
  * </pre>
  *
  * The reserved fields are written as zeros by the kernel and read by nobody.
@@ -16,8 +16,6 @@ public final class InodeItem {
     public static final int SIZE = 160;
     public static final int RESERVED_OFFSET = 80;
     public static final int RESERVED_SIZE = 32;
-    public static final int ROOT_ITEM_RESERVED_OFFSET = 375;
-    public static final int ROOT_ITEM_RESERVED_SIZE = 64;
 
     private InodeItem() {
     }

@@ -72,6 +72,32 @@ public final class TreeBlock {
         return u8(b, off + HEADER_SIZE + ITEM_SIZE * slot + 8);
     }
 
+    public static long itemObjectid(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + ITEM_SIZE * slot);
+    }
+
+    public static long itemKeyOffset(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + ITEM_SIZE * slot + 9);
+    }
+
+    /**
+     * Writes leaf item header {@code slot}: key, data offset (relative to the end of the header) and size. The
+     * caller keeps the leaf consistent (sorted keys, data packed from the block end in slot order).
+     */
+    public static void setItem(byte[] b, int off, int slot, long objectid, int type, long keyOffset, int dataOffset,
+            int size) {
+        int h = off + HEADER_SIZE + ITEM_SIZE * slot;
+        LittleEndian.put64(b, h, objectid);
+        b[h + 8] = (byte) type;
+        LittleEndian.put64(b, h + 9, keyOffset);
+        LittleEndian.put32(b, h + 17, dataOffset);
+        LittleEndian.put32(b, h + 21, size);
+    }
+
+    public static void setNritems(byte[] b, int off, int nritems) {
+        LittleEndian.put32(b, off + 96, nritems);
+    }
+
     /** Data offset relative to the end of the header (unsigned, unvalidated). */
     public static long itemOffset(byte[] b, int off, int slot) {
         return u32(b, off + HEADER_SIZE + ITEM_SIZE * slot + 17);
@@ -95,6 +121,23 @@ public final class TreeBlock {
 
     public static Key nodeKey(byte[] b, int off, int slot) {
         return Key.read(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot);
+    }
+
+    public static long nodeKeyOffset(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 9);
+    }
+
+    /** Changes the offset of key pointer {@code slot}'s key (objectid and type stay). */
+    public static void setNodeKeyOffset(byte[] b, int off, int slot, long keyOffset) {
+        LittleEndian.put64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 9, keyOffset);
+    }
+
+    public static int nodeKeyType(byte[] b, int off, int slot) {
+        return u8(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 8);
+    }
+
+    public static long nodeKeyObjectid(byte[] b, int off, int slot) {
+        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot);
     }
 
     public static long childPointer(byte[] b, int off, int slot) {

@@ -7,7 +7,8 @@ import java.util.function.LongSupplier;
 import io.sparkbtrfs.format.Crc32c;
 
 /**
- * Finds a different name of the same length and the same btrfs name hash. The CRC register update is
+ * Finds a different name of the same length and the same btrfs name hash, printable if it can, else with bytes
+ * ≥ 0x80, and with control bytes (below 0x20, 0x7F) only if the name has one too. The CRC register update is
  * linear over GF(2), so the hash of (prefix ‖ suffix) is c(prefix) ⊕ N·suffix for a matrix N that depends
  * only on the suffix length: a suffix hitting the target hash solves 32 linear equations (Gaussian
  * elimination, microseconds for a name of any length; nothing is enumerated but the few free variables).
@@ -137,7 +138,9 @@ final class CollisionSolver {
         if (!e.solvable()) {
             return null;
         }
+        byte[] clean = null;
         byte[] legal = null;
+        boolean controls = hasControl(name);
         int tries = Math.min(1 << Math.min(e.freeCount(), 16), 1 << 16);
         boolean exhaustive = e.freeCount() <= 16;
         for (int t = 0; t < tries; t++) {
@@ -151,11 +154,14 @@ final class CollisionSolver {
             if (printable(out, fixed)) {
                 return new Result(out.clone(), Kind.PRINTABLE);
             }
-            if (legal == null && legal(out)) {
+            if (clean == null && legal(out) && !hasControl(out)) {
+                clean = out.clone();
+            } else if (legal == null && controls && legal(out)) {
                 legal = out.clone();
             }
         }
-        return legal == null ? null : new Result(legal, Kind.NON_PRINTABLE);
+        byte[] best = clean != null ? clean : legal;
+        return best == null ? null : new Result(best, Kind.NON_PRINTABLE);
     }
 
     /** Fills {@code out[from .. to)} with random characters of {@link #PREFIX_ALPHABET} (64: six bits each). */
@@ -189,7 +195,9 @@ final class CollisionSolver {
         long position = order.inverse(e.gather(own));
         Reduced red = REDUCED[8][k];
         long particular = red.particular(residual);
+        byte[] clean = null;
         byte[] legal = null;
+        boolean controls = hasControl(name);
         for (long j = 1; j < order.size(); j++) {
             long x = particular ^ red.packed(order.after(position, j));
             for (int i = 0; i < k; i++) {
@@ -198,11 +206,14 @@ final class CollisionSolver {
             if (printable(out, fixed)) {
                 return new Result(out, Kind.PRINTABLE);
             }
-            if (legal == null && legal(out)) {
+            if (clean == null && legal(out) && !hasControl(out)) {
+                clean = out.clone();
+            } else if (legal == null && controls && legal(out)) {
                 legal = out.clone();
             }
         }
-        return legal == null ? null : new Result(legal, Kind.NON_PRINTABLE);
+        byte[] best = clean != null ? clean : legal;
+        return best == null ? null : new Result(best, Kind.NON_PRINTABLE);
     }
 
     static boolean printable(byte[] b, int from) {
@@ -213,6 +224,19 @@ final class CollisionSolver {
             }
         }
         return legal(b);
+    }
+
+    /**
+     * Whether {@code b} has a control byte (below 0x20, or 0x7F): a substitute gets one only if the name had one, so
+     * that scripts run over a restored image do not meet a newline in a name the source did not have.
+     */
+    static boolean hasControl(byte[] b) {
+        for (byte c : b) {
+            if ((c >= 0 && c < 0x20) || c == 0x7F) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean legal(byte[] b) {
@@ -375,6 +399,16 @@ final class CollisionSolver {
 
     /** {@link Reduced#solve} of an inconsistent system. */
     private static final long NONE = Long.MIN_VALUE;
+
+    /**
+     * The only k-byte string x (k ≤ 4, byte i in bits 8i..8i+7) whose effect on the CRC register is
+     * {@code residual}, or -1 if none: CRC-32C is injective on 4 bytes or less, so a name that short is determined by
+     * its hash (and its length and the bytes before it).
+     */
+    static long preimage(int residual, int k) {
+        long x = REDUCED[8][k].solve(residual, 0);
+        return x == NONE ? -1 : x;
+    }
 
     /** REDUCED[bits][k]: the reduced form of COLUMNS[bits][k]. */
     private static final Reduced[][] REDUCED = {null, null, null, null, null, null, reduced(COLUMNS[6]), null,

@@ -16,11 +16,17 @@ final class NameCache {
 
     private final int capacity;
     private final int mask;
-    /** Per slot: arena offset of name ‖ substitute (-1: empty), the name's length, keep and hash. */
+    /**
+     * Per slot: arena offset of name ‖ substitute (-1: empty), the name's length, keep and hash, the hash range its
+     * substitute was chosen in (short names under -ss; 0 otherwise) and what the substitute does to keys.
+     */
     private final int[] offsets;
     private final int[] lengths;
     private final int[] keeps;
     private final int[] hashes;
+    private final int[] lows;
+    private final int[] highs;
+    private final int[] statuses;
     private final byte[] arena = ARENAS.get();
     private final CRC32C crc = new CRC32C();
     private int size;
@@ -35,6 +41,9 @@ final class NameCache {
         this.lengths = new int[slots];
         this.keeps = new int[slots];
         this.hashes = new int[slots];
+        this.lows = new int[slots];
+        this.highs = new int[slots];
+        this.statuses = new int[slots];
         Arrays.fill(offsets, -1);
     }
 
@@ -46,21 +55,21 @@ final class NameCache {
         return h ^ (h >>> 16);
     }
 
-    /** Copies the substitute of {@code b[off .. off+len)} over it; false if not cached. */
-    boolean replace(byte[] b, int off, int len, int keep, int hash) {
+    /** Copies the substitute of {@code b[off .. off+len)} over it and returns its status; -1 if not cached. */
+    int replace(byte[] b, int off, int len, int keep, int low, int high, int hash) {
         for (int i = hash & mask; offsets[i] >= 0; i = (i + 1) & mask) {
             int at = offsets[i];
-            if (hashes[i] == hash && lengths[i] == len && keeps[i] == keep
+            if (hashes[i] == hash && lengths[i] == len && keeps[i] == keep && lows[i] == low && highs[i] == high
                     && Arrays.equals(arena, at, at + len, b, off, off + len)) {
                 System.arraycopy(arena, at + len, b, off, len);
-                return true;
+                return statuses[i];
             }
         }
-        return false;
+        return -1;
     }
 
-    /** Remembers {@code substitute[0 .. len)} for {@code name[0 .. len)}. */
-    void put(byte[] name, int len, int keep, int hash, byte[] substitute) {
+    /** Remembers {@code substitute[0 .. len)} (and its status) for {@code name[0 .. len)} in the given range. */
+    void put(byte[] name, int len, int keep, int low, int high, int hash, byte[] substitute, int status) {
         if (2 * len > arena.length) {
             return;
         }
@@ -79,6 +88,9 @@ final class NameCache {
         lengths[i] = len;
         keeps[i] = keep;
         hashes[i] = hash;
+        lows[i] = low;
+        highs[i] = high;
+        statuses[i] = status;
         used += 2 * len;
         size++;
     }

@@ -13,7 +13,12 @@ public final class SanitizeStats implements Serializable {
 
     long names;
     long collisions;
+    /** DIR_ITEM, XATTR_ITEM and INODE_EXTREF entries of short names moved to their substitute's hash. */
+    long rekeyed;
+    /** Such entries left under their old key: their substitute's hash does not match it. */
     long shortFallbacks;
+    /** Short printable names given bytes ≥ 0x80: no other printable name of their length hashes into their cell. */
+    long shortHigh;
     long noCollisionFallbacks;
     long nonPrintable;
     long values;
@@ -45,6 +50,8 @@ public final class SanitizeStats implements Serializable {
     public void merge(SanitizeStats other, LongHashSet distinct) {
         names += other.names;
         collisions += other.collisions;
+        rekeyed += other.rekeyed;
+        shortHigh += other.shortHigh;
         shortFallbacks += other.shortFallbacks;
         noCollisionFallbacks += other.noCollisionFallbacks;
         nonPrintable += other.nonPrintable;
@@ -62,10 +69,14 @@ public final class SanitizeStats implements Serializable {
         if (collisionsMode) {
             sb.append("; hash-preserving substitutes: ").append(collisions);
             if (nonPrintable > 0) {
-                sb.append(" (").append(nonPrintable).append(" with non-printable bytes: no printable collision exists)");
+                sb.append(" (").append(nonPrintable).append(" with bytes >= 0x80: no printable solution exists)");
             }
-            sb.append("; garbage (hash will not match): ").append(shortFallbacks).append(" names of 4 bytes or less, ")
-                    .append(noCollisionFallbacks).append(" without any collision");
+            sb.append("; short names (4 bytes or less): ").append(rekeyed).append(" entries re-keyed, ")
+                    .append(shortFallbacks).append(" not (hash will not match)");
+            if (shortHigh > 0) {
+                sb.append(", ").append(shortHigh).append(" printable names given bytes >= 0x80 (no printable name fits)");
+            }
+            sb.append("; garbage (hash will not match): ").append(noCollisionFallbacks).append(" without any collision");
         }
         return sb.toString();
     }

@@ -51,7 +51,8 @@ public final class DumpJob {
         LongAccumulator blocks = sc.sc().longAccumulator("tree blocks");
         LongAccumulator bytes = sc.sc().longAccumulator("content bytes");
         String direct = directTarget(sc, settings, output);
-        PartTask task = new PartTask(bVolume, bPlan, settings, new SerializableConfiguration(conf),
+        Broadcast<DumpSettings> bSettings = sc.broadcast(settings); // -ss carries the trees' key boundaries
+        PartTask task = new PartTask(bVolume, bPlan, bSettings, new SerializableConfiguration(conf),
                 output.staging().toString(), blocks, bytes, direct, output.target());
         Thread poller = null;
         if (progress != null) {
@@ -79,6 +80,7 @@ public final class DumpJob {
             // stop removes them anyway).
             bVolume.destroy(true);
             bPlan.destroy(true);
+            bSettings.destroy(true);
         } finally {
             if (poller != null) {
                 poller.interrupt();

@@ -37,7 +37,8 @@ final class PartTask implements Serializable {
 
     private final Broadcast<VolumeDescriptor> volume;
     private final Broadcast<ItemPlan> plan;
-    private final DumpSettings settings;
+    /** Broadcast: with -ss it carries the key boundaries of every tree, too big to ship with each task. */
+    private final Broadcast<DumpSettings> settings;
     private final SerializableConfiguration conf;
     private final String staging;
     private final LongAccumulator blocksDone;
@@ -47,7 +48,7 @@ final class PartTask implements Serializable {
     /** The image's target as the user named it, for write errors. */
     private final String target;
 
-    PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, DumpSettings settings,
+    PartTask(Broadcast<VolumeDescriptor> volume, Broadcast<ItemPlan> plan, Broadcast<DumpSettings> settings,
             SerializableConfiguration conf, String staging, LongAccumulator blocksDone, LongAccumulator bytesDone,
             String direct, String target) {
         this.volume = volume;
@@ -79,7 +80,7 @@ final class PartTask implements Serializable {
         try {
             TestHooks.beforeWrite();
             try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, p, settings);
+                    PartWriter writer = new PartWriter(v, p, settings.value());
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
                     OutputStream out = new java.io.BufferedOutputStream(
                             OutputFile.naming(Channels.newOutputStream(ch.position(base)), target), 1 << 20)) {
@@ -113,7 +114,7 @@ final class PartTask implements Serializable {
             TestHooks.beforeWrite();
             PartResult result;
             try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, plan.value(), settings);
+                    PartWriter writer = new PartWriter(v, plan.value(), settings.value());
                     OutputStream out = new java.io.BufferedOutputStream(
                             OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
                 result = writer.write(part, run.fromCluster(), run.toCluster(), out, this::progress);

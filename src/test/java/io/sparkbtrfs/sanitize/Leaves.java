@@ -75,7 +75,10 @@ final class Leaves {
         return (int) TreeBlock.itemSize(b, OFF, slot);
     }
 
-    /** Applies {@code t} to every item of the leaf at {@link #OFF}, as BlockScrubber does (without the rest). */
+    /**
+     * Applies {@code t} to every item of the leaf at {@link #OFF}, then lets it finish the leaf (re-keying), as
+     * BlockScrubber does (without the rest).
+     */
     static void applyAll(NameSanitizer t, byte[] b) {
         int n = (int) TreeBlock.nritems(b, OFF);
         for (int slot = 0; slot < n; slot++) {
@@ -83,6 +86,7 @@ final class Leaves {
                 t.apply(b, OFF, slot, start(b, slot), size(b, slot));
             }
         }
+        t.finishLeaf(b, OFF, NODESIZE, n);
     }
 
     static byte[] bytes(String s) {
@@ -291,11 +295,12 @@ final class Leaves {
         return mask;
     }
 
-    private interface LeafVisitor {
+    interface LeafVisitor {
         void leaf(int off, int nritems);
     }
 
-    private static void forEachLeaf(long bytenr, byte[] content, int nodesize, LeafVisitor v) {
+    /** Calls {@code v} with each leaf of {@code content} (as {@link #names}) and its bounded item count. */
+    static void forEachLeaf(long bytenr, byte[] content, int nodesize, LeafVisitor v) {
         for (int off = 0; off + nodesize <= content.length; off += nodesize) {
             if (TreeBlock.bytenr(content, off) == bytenr + off && TreeBlock.level(content, off) == 0) {
                 v.leaf(off, (int) Math.min(TreeBlock.nritems(content, off), TreeBlock.maxItems(nodesize, 0)));
