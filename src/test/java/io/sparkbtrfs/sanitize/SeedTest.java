@@ -73,13 +73,19 @@ class SeedTest {
     }
 
     /** (block, slot, entry) to name, over every leaf of an image. */
+    /**
+     * Names by the key of their item (tree, objectid, type, offset, entry): DIR_INDEX and INODE_REF only, whose keys
+     * do not depend on the name. DIR_ITEMs of short names are re-keyed under {@code -ss}, and leaves re-sorted, so a
+     * slot may hold another name in another run (xattr names of other namespaces are kept by design anyway).
+     */
     private static Map<String, byte[]> names(Path img) throws IOException {
         Map<String, byte[]> out = new HashMap<>();
         for (SanitizeFixtures.Item it : SanitizeFixtures.items(img)) {
             if (it.bytenr() != 65536) {
                 for (Leaves.Found f : Leaves.names(it.bytenr(), it.content(), NODESIZE)) {
-                    if (f.type() != Leaves.XATTR_ITEM) { // names of other namespaces are kept by design
-                        out.put(f.where(), f.name());
+                    if (f.type() == Leaves.DIR_INDEX || f.type() == Leaves.INODE_REF) {
+                        out.put(f.owner() + "/" + f.objectid() + "/" + f.type() + "/" + f.offset() + "/" + f.entry(),
+                                f.name());
                     }
                 }
             }
