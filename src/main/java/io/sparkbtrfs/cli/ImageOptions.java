@@ -80,6 +80,7 @@ public final class ImageOptions {
     private final boolean force;
     private final boolean masterGiven;
     private final Runner runner;
+    private final String incremental;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -114,6 +115,7 @@ public final class ImageOptions {
         this.force = b.force;
         this.masterGiven = b.masterGiven;
         this.runner = Objects.requireNonNull(b.runner, "runner");
+        this.incremental = b.incremental;
     }
 
     /** {@code --runner}: where the dump's parts run. */
@@ -124,6 +126,11 @@ public final class ImageOptions {
         IN_PROCESS,
         /** {@code --runner spark}. */
         SPARK
+    }
+
+    /** {@code --incremental BASE}: the base image of the delta to write, or null for a full image. */
+    public String getIncremental() {
+        return incremental;
     }
 
     public Runner getRunner() {
@@ -356,6 +363,13 @@ public final class ImageOptions {
         private boolean force;
         private boolean masterGiven;
         private Runner runner = Runner.AUTO;
+        private String incremental;
+
+        /** {@code --incremental BASE}: the image the delta applies to (null: a full image). */
+        public Builder incremental(String v) {
+            this.incremental = v;
+            return this;
+        }
 
         public Builder runner(Runner v) {
             this.runner = v;

@@ -172,7 +172,8 @@ public final class Main {
                         StreamFrames.FRAME_BYTES_PROPERTY, Long.toString(StreamFrames.FRAME_BYTES))));
         Dumper.Request request = new Dumper.Request(devices.get(0), devices, target, options.isWalkTrees(),
                 options.isBestEffort(), settings, sanitizing, options.getPartitions(), options.getReport(),
-                setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()));
+                setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()),
+                options.getIncremental());
         Dumper.Result result;
         try (Execution e = execution) {
             result = new Dumper(e, hadoop, err, timings, Interrupts::committed).dump(request);
@@ -188,6 +189,13 @@ public final class Main {
         warnProblems(result.problems(), err);
         if (sanitize) {
             err.println(summary.sanitizeLine(collisions));
+        }
+        if (result.delta() != null) {
+            io.sparkbtrfs.image.DeltaHeader d = result.delta();
+            err.println("delta: base generation " + Long.toUnsignedString(d.baseGeneration()) + ", generation "
+                    + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
+                    + " blocks carried, " + d.referencedUnits() + " referenced; the pruned walk read "
+                    + result.walkBlocksRead() + " blocks");
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(source, displayTarget(target)));
         return 0;

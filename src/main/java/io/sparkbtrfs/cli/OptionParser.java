@@ -49,6 +49,7 @@ public final class OptionParser {
     private static final int OPT_FORCE = OPT_HELP + 12;
     private static final int OPT_SEED_FILE = OPT_HELP + 13;
     private static final int OPT_RUNNER = OPT_HELP + 14;
+    private static final int OPT_INCREMENTAL = OPT_HELP + 15;
 
     /** Environment variable holding the sanitizing secret when neither {@code --seed} nor {@code --seed-file} is given. */
     public static final String SEED_ENV = "BTRFS_IMAGE_SEED";
@@ -70,7 +71,8 @@ public final class OptionParser {
             new LongOption("compress", true, OPT_COMPRESS),
             new LongOption("force", false, OPT_FORCE),
             new LongOption("seed-file", true, OPT_SEED_FILE),
-            new LongOption("runner", true, OPT_RUNNER));
+            new LongOption("runner", true, OPT_RUNNER),
+            new LongOption("incremental", true, OPT_INCREMENTAL));
 
     /** The reference's usage text (btrfs-progs 6.2 {@code btrfs-image --help}), byte for byte. */
     static final String REFERENCE_USAGE = String.join("\n",
@@ -116,6 +118,8 @@ public final class OptionParser {
             "                              such images are NOT readable by the reference btrfs-image, only by this",
             "                              tool's restore (zlib[:LEVEL] and none are the same as -c LEVEL and -c 0)",
             "    --force                   restore onto a block device even if it is mounted or in use",
+            "    --incremental BASE        write a delta image: what changed since BASE (an earlier image of the",
+            "                              same filesystem, full or delta); see compact, info and verify",
             "    --help                    print this help and exit",
             "    --version                 print version information and exit",
             "",
@@ -208,6 +212,7 @@ public final class OptionParser {
         private boolean report;
         private boolean bestEffort;
         private String seedOption;
+        private String incremental;
         private final List<String> devices = new ArrayList<>();
 
         private final java.util.Map<String, String> env;
@@ -244,6 +249,13 @@ public final class OptionParser {
                 if (report && !bestEffort) {
                     throw error("--report can only be used with --best-effort");
                 }
+                if (incremental != null && bestEffort) {
+                    throw error("--incremental cannot be used with --best-effort (a chain must be exact)");
+                }
+                if (incremental != null && sanitizeCount > 0 && seedOption == null && env.get(SEED_ENV) == null) {
+                    throw error("--incremental with -s needs the secret of the chain (--seed, --seed-file or "
+                            + SEED_ENV + "), so that every link sanitizes names alike");
+                }
             } else {
                 if (walkTrees || sanitizeCount > 0 || compressLevel != 0 || dumpData) {
                     errors.append("ERROR: using -w, -s, -c, -d options for restore makes no sense\n");
@@ -260,6 +272,9 @@ public final class OptionParser {
                 }
                 if (report || bestEffort) {
                     throw error("--best-effort and --report can only be used when creating an image");
+                }
+                if (incremental != null) {
+                    throw error("--incremental can only be used when creating an image");
                 }
             }
             if (errors.length() > 0) {
@@ -284,7 +299,8 @@ public final class OptionParser {
                     .source(operands.get(0))
                     .target(operands.get(1))
                     .extraTargets(operands.subList(2, operands.size()))
-                    .devices(devices);
+                    .devices(devices)
+                    .incremental(incremental);
             return ParseResult.ok(b.build());
         }
 
@@ -375,6 +391,12 @@ public final class OptionParser {
                     default -> throw error("--runner expects auto, in-process or spark, got '" + arg + "'");
                 });
                 case OPT_COMPRESS -> parseCompress(arg, b);
+                case OPT_INCREMENTAL -> {
+                    if (arg.isEmpty()) {
+                        throw error("--incremental requires the base image");
+                    }
+                    incremental = arg;
+                }
                 case OPT_REPORT -> {
                     if (arg.isEmpty()) {
                         throw error("--report requires a file name");

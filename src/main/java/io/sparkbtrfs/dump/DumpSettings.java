@@ -10,7 +10,12 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * blocks that fail validation on every copy (dumped as read, or zeroed if unreadable or when sanitizing).
  */
 public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
-        int zstdLevel, long frameBytes) implements Serializable {
+        int zstdLevel, long frameBytes, boolean delta) implements Serializable {
+
+    public DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
+            int zstdLevel, long frameBytes) {
+        this(compressLevel, transform, clearLabel, bestEffort, zstdLevel, frameBytes, false);
+    }
 
     public DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
             int zstdLevel) {
@@ -19,12 +24,20 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
 
     /** The same settings with names transformed by {@code t} (built once the volume is open: -ss reads it). */
     public DumpSettings withTransform(LeafItemTransform t) {
-        return new DumpSettings(compressLevel, t, clearLabel, bestEffort, zstdLevel, frameBytes);
+        return new DumpSettings(compressLevel, t, clearLabel, bestEffort, zstdLevel, frameBytes, delta);
     }
 
     /** The same settings, the frames of a stream image spanning {@code bytes} of content (see {@link StreamFrames}). */
     public DumpSettings withFrameBytes(long bytes) {
-        return new DumpSettings(compressLevel, transform, clearLabel, bestEffort, zstdLevel, bytes);
+        return new DumpSettings(compressLevel, transform, clearLabel, bestEffort, zstdLevel, bytes, delta);
+    }
+
+    /**
+     * The settings of a delta image of a dump with these settings: items prepared alike (same name transform,
+     * label), stored in the stream layout at zstd level {@code level} under the delta magic.
+     */
+    public DumpSettings forDelta(int level) {
+        return new DumpSettings(0, transform, clearLabel, false, level, frameBytes, true);
     }
 
     public DumpSettings(int compressLevel, LeafItemTransform transform) {
@@ -47,6 +60,9 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
         if (compressLevel < 0 || compressLevel > 9) {
             throw new IllegalArgumentException("compression level out of range: " + compressLevel);
         }
+        if (delta && zstdLevel == 0) {
+            throw new IllegalArgumentException("a delta image is a stream image");
+        }
         if (frameBytes <= 0) {
             throw new IllegalArgumentException("zstd frames of " + frameBytes + " bytes");
         }
@@ -60,6 +76,9 @@ public record DumpSettings(int compressLevel, LeafItemTransform transform, boole
     }
 
     public long magic() {
+        if (delta) {
+            return MetadumpFormat.MAGIC_DELTA;
+        }
         return zstd() ? MetadumpFormat.MAGIC_ZSTD_STREAM : MetadumpFormat.MAGIC_V0;
     }
 }

@@ -43,7 +43,14 @@ public final class Dumper {
      */
     public record Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
             DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
-            boolean progress) {
+            boolean progress, String incremental) {
+        public Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
+                DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
+                boolean progress) {
+            this(source, devices, target, walkTrees, bestEffort, settings, sanitizing, parts, report, stagingOverride,
+                    progress, null);
+        }
+
         public Request {
             devices = List.copyOf(devices);
             if (devices.isEmpty() || !devices.get(0).equals(source)) {
@@ -52,8 +59,15 @@ public final class Dumper {
         }
     }
 
-    /** What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner. */
-    public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
+    /**
+     * What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner, and for
+     * a delta its header and the blocks its pruned walk read (else null and 0).
+     */
+    public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
+            io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead) {
+        public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
+            this(summary, problems, runner, null, 0);
+        }
     }
 
     /** A failure explained by its message alone (one {@code ERROR:} line). */
@@ -108,11 +122,24 @@ public final class Dumper {
             }
             // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.
             java.util.concurrent.CompletableFuture<LeafItemTransform> transform = transform(r, v);
+            io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
+                    : Incremental.base(r.incremental(), v.superblock(), r.sanitizing());
             List<BlockProblem> planProblems = new ArrayList<>();
             ItemPlan plan = plan(r, v, planProblems);
             timings.mark("plan");
             DumpSettings settings = r.settings().withTransform(join(transform));
             timings.mark("sanitizing keys");
+            Incremental.Delta delta = null;
+            long walkRead = 0;
+            if (base != null) {
+                ChangedBlocks.Found found = changed(r, v, base.generation());
+                walkRead = found.blocksRead();
+                delta = Incremental.plan(plan, found.carried(), base, v.superblock(), r.walkTrees(), settings,
+                        r.sanitizing());
+                plan = delta.plan();
+                settings = settings.forDelta(settings.zstd() ? settings.zstdLevel() : Incremental.DEFAULT_DELTA_LEVEL);
+                timings.mark("pruned walk");
+            }
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
@@ -140,7 +167,8 @@ public final class Dumper {
             }
             onCommitted.run();
             timings.mark("write and merge");
-            return new Result(summary, problems.values(), runner.describe());
+            return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
+                    walkRead);
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {
@@ -227,6 +255,14 @@ public final class Dumper {
         try {
             return r.bestEffort() ? Planner.planBestEffort(v, r.walkTrees(), problems, scanner)
                     : Planner.plan(v, r.walkTrees(), scanner);
+        } catch (BtrfsFormatException | BlockReadException e) {
+            throw new DumpException(r.source() + ": " + e.getMessage());
+        }
+    }
+
+    private static ChangedBlocks.Found changed(Request r, Volume v, long baseGeneration) throws DumpException {
+        try {
+            return ChangedBlocks.since(v, baseGeneration);
         } catch (BtrfsFormatException | BlockReadException e) {
             throw new DumpException(r.source() + ": " + e.getMessage());
         }

@@ -47,6 +47,17 @@ public final class InProcessRunner implements PartRunner {
     @Override
     public DumpSummary write(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts,
             ImageOutput output, ProgressListener progress) throws IOException {
+        return write(() -> new VolumeItems(volume, plan, settings), volume.superblock().nodesize(), plan, settings,
+                wantedParts, output, progress);
+    }
+
+    /**
+     * Writes the image of {@code plan} whose item contents come from the sources {@code sources} opens (one per
+     * part): the same clusters, compression and layout as a dump's, whatever the contents' origin (a compaction
+     * takes them from the images of a chain).
+     */
+    public DumpSummary write(ItemSource.Factory sources, int nodesize, ItemPlan plan, DumpSettings settings,
+            int wantedParts, ImageOutput output, ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         int parts = wantedParts > 0 ? wantedParts : autoParts(plan);
         List<PartSpec> specs = PartSpec.split(plan, parts, settings);
@@ -68,8 +79,9 @@ public final class InProcessRunner implements PartRunner {
             return t;
         });
         try {
-            List<PartResult> results = inPlace ? inPlace(volume, plan, settings, specs, file, meter, pool)
-                    : inOrder(volume, plan, settings, specs, output, meter, pool);
+            Writers writers = () -> new PartWriter(sources.open(), plan, settings, nodesize);
+            List<PartResult> results = inPlace ? inPlace(writers, plan, specs, file, meter, pool)
+                    : inOrder(writers, plan, settings, specs, output, meter, pool);
             return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000);
         } finally {
             pool.shutdownNow();
@@ -77,14 +89,20 @@ public final class InProcessRunner implements PartRunner {
     }
 
     /** Uncompressed, to a local file: each part writes its clusters at their final offsets. */
-    private static List<PartResult> inPlace(Volume volume, ItemPlan plan, DumpSettings settings, List<PartSpec> specs,
+    /** A part writer for one task. */
+    @FunctionalInterface
+    private interface Writers {
+        PartWriter open() throws IOException;
+    }
+
+    private static List<PartResult> inPlace(Writers writers, ItemPlan plan, List<PartSpec> specs,
             OutputFile file, PartWriter.Progress meter, ExecutorService pool) throws IOException {
         RawLayout layout = RawLayout.of(plan);
         List<Future<PartResult>> futures = new ArrayList<>();
         for (PartSpec spec : specs) {
             futures.add(pool.submit(() -> {
                 long base = layout.clusterOffset(spec.fromCluster());
-                try (PartWriter writer = new PartWriter(volume, plan, settings);
+                try (PartWriter writer = writers.open();
                         FileChannel ch = FileChannel.open(file.localTemporary(), StandardOpenOption.WRITE);
                         OutputStream out = new java.io.BufferedOutputStream(
                                 OutputFile.naming(Channels.newOutputStream(ch.position(base)), file.spec()), 1 << 20)) {
@@ -112,7 +130,7 @@ public final class InProcessRunner implements PartRunner {
      * Parts written into memory by the workers, appended to the output in order by this thread, which submits a
      * part only when it is at most the window ahead of the one it writes: at most that many parts are held.
      */
-    private List<PartResult> inOrder(Volume volume, ItemPlan plan, DumpSettings settings, List<PartSpec> specs,
+    private List<PartResult> inOrder(Writers writers, ItemPlan plan, DumpSettings settings, List<PartSpec> specs,
             ImageOutput output, PartWriter.Progress meter, ExecutorService pool) throws IOException {
         int window = WINDOW_PER_THREAD * threads;
         List<Future<Produced>> futures = new ArrayList<>();
@@ -124,7 +142,7 @@ public final class InProcessRunner implements PartRunner {
             for (int i = 0; i < specs.size(); i++) {
                 while (futures.size() < specs.size() && futures.size() < i + window) {
                     PartSpec spec = specs.get(futures.size());
-                    futures.add(pool.submit(() -> produce(volume, plan, settings, spec, meter)));
+                    futures.add(pool.submit(() -> produce(writers, plan, settings, spec, meter)));
                 }
                 Produced p = await(futures.get(i));
                 futures.set(i, null);
@@ -143,12 +161,12 @@ public final class InProcessRunner implements PartRunner {
         return results;
     }
 
-    private static Produced produce(Volume volume, ItemPlan plan, DumpSettings settings, PartSpec spec,
+    private static Produced produce(Writers writers, ItemPlan plan, DumpSettings settings, PartSpec spec,
             PartWriter.Progress meter) throws IOException {
         long content = plan.contentBytes(spec.fromCluster(), spec.toCluster());
         boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
         Buffer buf = new Buffer((int) Math.min(Integer.MAX_VALUE - 8, (raw ? content : content / 4) + (1 << 16)));
-        try (PartWriter writer = new PartWriter(volume, plan, settings)) {
+        try (PartWriter writer = writers.open()) {
             return new Produced(writer.write(spec.part(), spec.fromCluster(), spec.toCluster(), buf, meter), buf);
         }
     }

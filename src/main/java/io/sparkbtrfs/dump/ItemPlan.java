@@ -16,15 +16,38 @@ public final class ItemPlan implements Serializable {
     public static final byte SUPERBLOCK = 0;
     public static final byte METADATA = 1;
     public static final byte DATA = 2;
+    /** A record of a delta image (its start is the record's ordinal): content held by the plan itself. */
+    public static final byte RECORD = 3;
 
     private final long[] starts;
     private final int[] lengths;
     private final byte[] kinds;
+    /** The contents of the RECORD items, by ordinal (none outside delta images). */
+    private final byte[][] records;
 
     ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count) {
+        this(starts, lengths, kinds, count, new byte[0][]);
+    }
+
+    ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count, byte[][] records) {
         this.starts = Arrays.copyOf(starts, count);
         this.lengths = Arrays.copyOf(lengths, count);
         this.kinds = Arrays.copyOf(kinds, count);
+        this.records = records.clone();
+        for (int i = 0; i < count; i++) {
+            if (kinds[i] == RECORD && (starts[i] < 0 || starts[i] >= this.records.length
+                    || this.records[(int) starts[i]].length != lengths[i])) {
+                throw new IllegalArgumentException("record item " + i + " has no content of its length");
+            }
+        }
+    }
+
+    /** The content of RECORD item {@code item}. */
+    public byte[] record(int item) {
+        if (kinds[item] != RECORD) {
+            throw new IllegalArgumentException("item " + item + " is not a record");
+        }
+        return records[(int) starts[item]];
     }
 
     public int items() {

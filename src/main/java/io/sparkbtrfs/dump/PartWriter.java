@@ -4,46 +4,40 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.zip.Deflater;
 
-import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
-import io.sparkbtrfs.format.Superblock;
-import io.sparkbtrfs.format.TreeBlock;
-import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.image.ClusterWriter;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.image.ZlibCodec;
 
 /**
- * Produces the bytes of clusters [from, to) of a plan: reads each item's content, scrubs tree blocks,
- * compresses, and writes clusters with offsets relative to the start of the part. Not thread-safe; one
- * per task.
+ * Produces the bytes of clusters [from, to) of a plan: takes each item's content from its {@link ItemSource}
+ * (the source filesystem, read and scrubbed; or the images of a chain), compresses, and writes clusters with
+ * offsets relative to the start of the part. Not thread-safe; one per task.
  */
 public final class PartWriter implements AutoCloseable {
-    private static final int LABEL_OFFSET = 299;
-    private static final int LABEL_SIZE = 256;
     /** zstd window: 8 MiB, as level 19 uses anyway; a frame spans about {@link StreamFrames#FRAME_BYTES}. */
     private static final int WINDOW_LOG = 23;
 
-    private final Volume volume;
+    private final ItemSource source;
     private final ItemPlan plan;
     private final DumpSettings settings;
-    private final BlockScrubber scrubber;
-    private final LeafItemTransform transform;
     private final int nodesize;
     private final Deflater deflater;
     private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
-    private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
-    private byte[] scratch = new byte[0];
     /** Reused zlib output. */
     private byte[] compressed = new byte[0];
 
+    /** Writes the items of {@code plan} as read from {@code volume} (scrubbed, sanitized: {@link VolumeItems}). */
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
-        this.volume = volume;
+        this(new VolumeItems(volume, plan, settings), plan, settings, volume.superblock().nodesize());
+    }
+
+    /** Writes the items of {@code plan} whose contents {@code source} gives (and closes it). */
+    public PartWriter(ItemSource source, ItemPlan plan, DumpSettings settings, int nodesize) {
+        this.source = source;
         this.plan = plan;
         this.settings = settings;
-        this.nodesize = volume.superblock().nodesize();
-        this.transform = settings.transform().forTask();
-        this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
+        this.nodesize = nodesize;
         this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
         this.zstd = settings.zstd() ? new io.sparkbtrfs.image.ZstdStream.Encoder(settings.zstdLevel(), WINDOW_LOG) : null;
     }
@@ -133,7 +127,7 @@ public final class PartWriter implements AutoCloseable {
             }
         }
         return new PartResult(part, writer.offset() - startOffset, offsets, writer.lastIndex(), blocks, bytesIn,
-                transform.taskStats(), java.util.List.copyOf(problems));
+                source.taskStats(), java.util.List.copyOf(source.problems()));
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
@@ -141,90 +135,18 @@ public final class PartWriter implements AutoCloseable {
         return java.util.Arrays.copyOf(contentInto(i), plan.length(i));
     }
 
-    /**
-     * Item {@code i}'s content in the first {@code plan.length(i)} bytes of the returned array, which is
-     * this writer's reused buffer (valid until the next call) or, for the superblock, a new array.
-     */
     private byte[] contentInto(int i) throws IOException {
-        long start = plan.start(i);
-        int length = plan.length(i);
-        switch (plan.kind(i)) {
-            case ItemPlan.SUPERBLOCK: {
-                byte[] sb = volume.rawPrimarySuperblock();
-                if (sb.length != length) {
-                    throw new BlockReadException(start, "superblock item of " + length + " bytes");
-                }
-                if (settings.clearLabel()) {
-                    java.util.Arrays.fill(sb, LABEL_OFFSET, LABEL_OFFSET + LABEL_SIZE, (byte) 0);
-                    volume.superblock().checksumType().store(sb, 0, sb.length);
-                }
-                return sb;
-            }
-            case ItemPlan.METADATA: {
-                byte[] buf = scratch = atLeast(scratch, length);
-                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
-                for (int b = 0, off = 0; off < length; b++, off += nodesize) {
-                    if (failures[b] != null) {
-                        if (!settings.bestEffort()) {
-                            throw failures[b];
-                        }
-                        Zeros.fill(buf, off, off + nodesize);
-                        salvage(start + off, failures[b].getMessage(), buf, off);
-                        continue;
-                    }
-                    scrubber.scrub(buf, off);
-                }
-                return buf;
-            }
-            case ItemPlan.DATA: {
-                byte[] buf = scratch = atLeast(scratch, length);
-                volume.readLogical(start, buf, 0, length);
-                return buf;
-            }
-            default:
-                throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
-        }
+        return source.contentInto(i);
     }
 
     /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */
-    private static byte[] atLeast(byte[] b, int n) {
+    static byte[] atLeast(byte[] b, int n) {
         return b.length >= n ? b : new byte[Math.max(n, b.length * 2)];
-    }
-
-    /**
-     * A block that fails on every copy: kept as read so that the damage stays visible (never re-checksummed),
-     * or left zero if unreadable, or when names must not leak (sanitizing: an unparsable block cannot be
-     * scrubbed).
-     */
-    private void salvage(long logical, String reason, byte[] buf, int off) {
-        byte[] raw = volume.readRawBlock(logical);
-        String tree = raw == null ? "unknown tree" : treeOf(TreeBlock.owner(raw, 0));
-        String action;
-        Superblock sb = volume.superblock();
-        if (raw == null) {
-            action = "not readable: zeroed in the image";
-        } else if (TreeBlock.validate(raw, 0, nodesize, logical, sb.checksumType(), sb.metadataFsid()) == null) {
-            // Only too new (the source changed): a sound block, scrubbed (and sanitized) like any other.
-            System.arraycopy(raw, 0, buf, off, nodesize);
-            scrubber.scrub(buf, off);
-            action = "dumped as read (scrubbed)";
-        } else if (settings.clearLabel()) {
-            action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
-        } else {
-            System.arraycopy(raw, 0, buf, off, nodesize);
-            action = "dumped as read";
-        }
-        problems.add(new BlockProblem(logical, tree, reason, action));
-    }
-
-    /** The owner field of a damaged block, if it is plausible at all. */
-    private static String treeOf(long owner) {
-        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
-        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
     }
 
     @Override
     public void close() {
+        source.close();
         if (deflater != null) {
             deflater.end();
         }

@@ -31,7 +31,11 @@ public final class PlanBuilder {
     }
 
     public void add(long start, long size, boolean data) {
-        byte kind = data ? ItemPlan.DATA : ItemPlan.METADATA;
+        add(start, size, data ? ItemPlan.DATA : ItemPlan.METADATA);
+    }
+
+    /** Adds an extent of {@code kind} (METADATA or DATA), merged as the reference merges. */
+    public void add(long start, long size, byte kind) {
         if (kind != pendingKind || pendingSize + size > maxPending || pendingStart + pendingSize != start) {
             flush();
             pendingStart = start;
@@ -78,8 +82,22 @@ public final class PlanBuilder {
         count++;
     }
 
+    /** Appends record {@code ordinal} of {@code size} bytes as an item of its own (delta images). */
+    public void addRecord(int ordinal, int size) {
+        flush();
+        append(ordinal, size, ItemPlan.RECORD);
+        pendingStart = ordinal + size;
+        pendingKind = ItemPlan.RECORD;
+    }
+
     public ItemPlan build() {
         flush();
         return new ItemPlan(starts, lengths, kinds, count);
+    }
+
+    /** The plan, its RECORD items' contents {@code records} by ordinal. */
+    public ItemPlan build(byte[][] records) {
+        flush();
+        return new ItemPlan(starts, lengths, kinds, count, records);
     }
 }

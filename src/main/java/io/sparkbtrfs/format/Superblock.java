@@ -20,6 +20,9 @@ import java.util.List;
  * remap_root 595, remap_root_level 611 (with the REMAP_TREE feature), sys_chunk_array 811 (2048).
  */
 public final class Superblock {
+    /** The label: NUL-terminated, at most {@link #LABEL_SIZE} bytes. */
+    public static final int LABEL_OFFSET = 299;
+    public static final int LABEL_SIZE = 256;
     public static final long PRIMARY_OFFSET = 65536;
     public static final int SIZE = 4096;
     public static final long MAGIC = 0x4D5F53665248425FL; // "_BHRfS_M"
@@ -218,11 +221,11 @@ public final class Superblock {
     }
 
     public String label() {
-        int end = 299;
-        while (end < 299 + 256 && bytes[end] != 0) {
+        int end = LABEL_OFFSET;
+        while (end < LABEL_OFFSET + LABEL_SIZE && bytes[end] != 0) {
             end++;
         }
-        return new String(bytes, 299, end - 299, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(bytes, LABEL_OFFSET, end - LABEL_OFFSET, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

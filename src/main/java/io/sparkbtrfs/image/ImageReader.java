@@ -251,7 +251,7 @@ public final class ImageReader {
         long m = LittleEndian.u64(index, 0);
         if (offset == 0) {
             if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1 && m != MetadumpFormat.MAGIC_ZSTD
-                    && m != MetadumpFormat.MAGIC_ZSTD_STREAM) {
+                    && m != MetadumpFormat.MAGIC_ZSTD_STREAM && m != MetadumpFormat.MAGIC_DELTA) {
                 throw new ImageFormatException(name + ": unrecognized header format at offset 0");
             }
             magic = m;
@@ -287,7 +287,7 @@ public final class ImageReader {
         if (magic == MetadumpFormat.MAGIC_ZSTD) {
             return MetadumpFormat.COMPRESS_ZSTD;
         }
-        if (magic == MetadumpFormat.MAGIC_ZSTD_STREAM) {
+        if (magic == MetadumpFormat.MAGIC_ZSTD_STREAM || magic == MetadumpFormat.MAGIC_DELTA) {
             return MetadumpFormat.COMPRESS_ZSTD_STREAM;
         }
         return flag == MetadumpFormat.COMPRESS_ZSTD || flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? -1 : flag;

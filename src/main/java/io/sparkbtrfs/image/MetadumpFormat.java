@@ -56,6 +56,13 @@ public final class MetadumpFormat {
     public static final long MAGIC_ZSTD = 0x305f7473_7a42535fL; // "_SBzst_0"
     /** The stream flavour: clusters' payloads are the slices of zstd frames spanning clusters (compress flag 3). */
     public static final long MAGIC_ZSTD_STREAM = 0x315f7473_7a42535fL; // "_SBzst_1"
+    /**
+     * A delta (incremental) image: the stream layout (compress flag 3) under its own magic, which the reference
+     * rejects; its first items are records (see the grammar above), then the blocks it carries.
+     */
+    public static final long MAGIC_DELTA = 0x315f746c_6442535fL; // "_SBdlt_1"
+    /** In a delta image, an item whose bytenr is below this is a record (its ordinal), not filesystem content. */
+    public static final long RECORD_LIMIT = 4096;
     public static final long MAX_PENDING_V0 = 256 * 1024;
     public static final long MAX_PENDING_V1 = 256L * 1024 * 1024;
 

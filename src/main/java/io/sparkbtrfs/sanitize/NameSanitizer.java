@@ -84,6 +84,15 @@ public final class NameSanitizer implements LeafItemTransform {
                 logRootLevel, secret));
     }
 
+    /**
+     * A keyed fingerprint of the sanitizing secret, which a delta image carries so that a chain made with another
+     * secret is refused: it identifies the secret without revealing it (SipHash keyed by the secret itself).
+     */
+    public static long fingerprint(long secret) {
+        byte[] m = "spark-btrfs-image chain secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return SipHash.hash(secret, ~secret, m, 0, m.length);
+    }
+
     @Override
     public LeafItemTransform forTask() {
         return new NameSanitizer(collisions, secret, boundaries);

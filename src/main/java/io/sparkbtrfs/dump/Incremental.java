@@ -1,0 +1,156 @@
+package io.sparkbtrfs.dump;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import io.sparkbtrfs.device.LongHashSet;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.image.DeltaHeader;
+import io.sparkbtrfs.image.DeltaRecords;
+import io.sparkbtrfs.image.ImageFormatException;
+import io.sparkbtrfs.image.ImageHead;
+import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.sanitize.NameSanitizer;
+
+/**
+ * A delta image's plan: its records (header, then the full dump's plan), the superblock, every tree block the
+ * pruned walk found ({@link ChangedBlocks}) in the full plan's order, and every data item (v1 space cache,
+ * rewritten in place without a new generation) whole.
+ */
+public final class Incremental {
+    /** zstd level of a delta's own storage when the dump asks for no zstd level. */
+    public static final int DEFAULT_DELTA_LEVEL = 3;
+
+    private Incremental() {
+    }
+
+    /** The delta's plan and what its header says. */
+    public record Delta(ItemPlan plan, DeltaHeader header) {
+    }
+
+    /** The base image's head, checked against the source and the options of this dump; refusals as messages. */
+    public static ImageHead base(String base, Superblock source, Dumper.Sanitizing sanitizing)
+            throws Dumper.DumpException {
+        Path path = Path.of(base);
+        ImageHead head;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            head = ImageHead.read(in, base, false);
+        } catch (NoSuchFileException e) {
+            throw new Dumper.DumpException("cannot open base image " + base + ": no such file");
+        } catch (IOException | ImageFormatException e) {
+            throw new Dumper.DumpException("base image " + e.getMessage().replaceFirst("^" + java.util.regex.Pattern
+                    .quote(base) + ": ", base + ": "));
+        }
+        if (!Arrays.equals(head.superblock().fsid(), source.fsid())) {
+            throw new Dumper.DumpException("base image " + base + " is of another filesystem (fsid "
+                    + hex(head.superblock().fsid()) + ", the source's is " + hex(source.fsid()) + ")");
+        }
+        if (Long.compareUnsigned(head.generation(), source.generation()) > 0) {
+            throw new Dumper.DumpException("base image " + base + " is newer than the source (generation "
+                    + Long.toUnsignedString(head.generation()) + ", the source is at "
+                    + Long.toUnsignedString(source.generation()) + ")");
+        }
+        if (head.isDelta()) {
+            int mode = sanitizeMode(sanitizing);
+            if (head.header().sanitize() != mode) {
+                throw new Dumper.DumpException("base image " + base + " was made with " + modeName(head.header()
+                        .sanitize()) + ", this dump with " + modeName(mode) + ": the chain would not be consistent");
+            }
+            if (head.header().seedFingerprint() != fingerprint(sanitizing)) {
+                throw new Dumper.DumpException("base image " + base + " was sanitized with another secret (seed): "
+                        + "the chain would not be consistent");
+            }
+        }
+        return head;
+    }
+
+    static int sanitizeMode(Dumper.Sanitizing s) {
+        return s == null ? DeltaHeader.SANITIZE_NONE
+                : s.collisions() ? DeltaHeader.SANITIZE_COLLISIONS : DeltaHeader.SANITIZE_GARBAGE;
+    }
+
+    static long fingerprint(Dumper.Sanitizing s) {
+        return s == null ? 0 : NameSanitizer.fingerprint(s.secret());
+    }
+
+    private static String modeName(int mode) {
+        return switch (mode) {
+            case DeltaHeader.SANITIZE_NONE -> "no sanitizing";
+            case DeltaHeader.SANITIZE_GARBAGE -> "-s";
+            default -> "-ss";
+        };
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x));
+        }
+        return s.toString();
+    }
+
+    /**
+     * The delta of {@code full} (the plan of a full dump of the source now) against a base at {@code base}'s
+     * generation, carrying {@code carried}.
+     */
+    public static Delta plan(ItemPlan full, LongHashSet carried, ImageHead base, Superblock source, boolean walk,
+            DumpSettings settings, Dumper.Sanitizing sanitizing) {
+        int nodesize = source.nodesize();
+        PlanBuilder content = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
+        long planUnits = 0;
+        long carriedUnits = 0;
+        for (int i = 0; i < full.items(); i++) {
+            long start = full.start(i);
+            int length = full.length(i);
+            switch (full.kind(i)) {
+                case ItemPlan.SUPERBLOCK -> {
+                    content.addSuperblock(start, length);
+                    planUnits++;
+                    carriedUnits++;
+                }
+                case ItemPlan.METADATA -> {
+                    for (int off = 0; off < length; off += nodesize) {
+                        planUnits++;
+                        if (carried.contains(start + off)) {
+                            content.add(start + off, nodesize, ItemPlan.METADATA);
+                            carriedUnits++;
+                        }
+                    }
+                }
+                default -> {
+                    content.add(start, length, full.kind(i));
+                    planUnits++;
+                    carriedUnits++;
+                }
+            }
+        }
+        ItemPlan carriedPlan = content.build();
+        byte[] planBytes = PlanCodec.encode(full);
+        DeltaHeader header = new DeltaHeader(nodesize, source.fsid(), source.generation(), base.generation(),
+                base.superblockCrc(), walk, !walk, settings.compressLevel(), sanitizeMode(sanitizing),
+                settings.zstdLevel(), settings.frameBytes(), fingerprint(sanitizing), full.items(), planUnits,
+                carriedUnits, carriedPlan.items(), DeltaRecords.planRecords(planBytes.length), planBytes.length,
+                DeltaRecords.crc(planBytes, 0, planBytes.length));
+        List<byte[]> records = DeltaRecords.all(header, planBytes);
+        if (records.size() > MetadumpFormat.RECORD_LIMIT) {
+            throw new IllegalArgumentException("a plan of " + full.items() + " items is too large for a delta");
+        }
+        PlanBuilder b = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
+        for (int r = 0; r < records.size(); r++) {
+            b.addRecord(r, records.get(r).length);
+        }
+        for (int i = 0; i < carriedPlan.items(); i++) {
+            if (carriedPlan.kind(i) == ItemPlan.SUPERBLOCK) {
+                b.addSuperblock(carriedPlan.start(i), carriedPlan.length(i));
+            } else {
+                b.add(carriedPlan.start(i), carriedPlan.length(i), carriedPlan.kind(i));
+            }
+        }
+        return new Delta(b.build(records.toArray(new byte[0][])), header);
+    }
+}

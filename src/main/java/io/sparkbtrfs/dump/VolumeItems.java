@@ -1,0 +1,123 @@
+package io.sparkbtrfs.dump;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.sparkbtrfs.device.BlockReadException;
+import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.format.Zeros;
+
+/**
+ * Items as a dump reads them from the source: tree blocks scrubbed (and their names sanitized), the superblock as
+ * opened (label cleared when sanitizing), data extents as read, records of a delta image from the plan itself.
+ * With best effort, a block that fails on every copy is salvaged and reported.
+ */
+final class VolumeItems implements ItemSource {
+    private final Volume volume;
+    private final ItemPlan plan;
+    private final DumpSettings settings;
+    private final BlockScrubber scrubber;
+    private final LeafItemTransform transform;
+    private final int nodesize;
+    private final List<BlockProblem> problems = new ArrayList<>();
+    private byte[] scratch = new byte[0];
+
+    VolumeItems(Volume volume, ItemPlan plan, DumpSettings settings) {
+        this.volume = volume;
+        this.plan = plan;
+        this.settings = settings;
+        this.nodesize = volume.superblock().nodesize();
+        this.transform = settings.transform().forTask();
+        this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
+    }
+
+    @Override
+    public Object taskStats() {
+        return transform.taskStats();
+    }
+
+    @Override
+    public List<BlockProblem> problems() {
+        return problems;
+    }
+
+    @Override
+    public byte[] contentInto(int i) throws IOException {
+        long start = plan.start(i);
+        int length = plan.length(i);
+        switch (plan.kind(i)) {
+            case ItemPlan.SUPERBLOCK: {
+                byte[] sb = volume.rawPrimarySuperblock();
+                if (sb.length != length) {
+                    throw new BlockReadException(start, "superblock item of " + length + " bytes");
+                }
+                if (settings.clearLabel()) {
+                    java.util.Arrays.fill(sb, Superblock.LABEL_OFFSET, Superblock.LABEL_OFFSET + Superblock.LABEL_SIZE,
+                            (byte) 0);
+                    volume.superblock().checksumType().store(sb, 0, sb.length);
+                }
+                return sb;
+            }
+            case ItemPlan.METADATA: {
+                byte[] buf = scratch = PartWriter.atLeast(scratch, length);
+                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
+                for (int b = 0, off = 0; off < length; b++, off += nodesize) {
+                    if (failures[b] != null) {
+                        if (!settings.bestEffort()) {
+                            throw failures[b];
+                        }
+                        Zeros.fill(buf, off, off + nodesize);
+                        salvage(start + off, failures[b].getMessage(), buf, off);
+                        continue;
+                    }
+                    scrubber.scrub(buf, off);
+                }
+                return buf;
+            }
+            case ItemPlan.DATA: {
+                byte[] buf = scratch = PartWriter.atLeast(scratch, length);
+                volume.readLogical(start, buf, 0, length);
+                return buf;
+            }
+            case ItemPlan.RECORD:
+                return plan.record(i);
+            default:
+                throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
+        }
+    }
+
+    /**
+     * A block that fails on every copy: kept as read so that the damage stays visible (never re-checksummed),
+     * or left zero if unreadable, or when names must not leak (sanitizing: an unparsable block cannot be
+     * scrubbed).
+     */
+    private void salvage(long logical, String reason, byte[] buf, int off) {
+        byte[] raw = volume.readRawBlock(logical);
+        String tree = raw == null ? "unknown tree" : treeOf(TreeBlock.owner(raw, 0));
+        String action;
+        Superblock sb = volume.superblock();
+        if (raw == null) {
+            action = "not readable: zeroed in the image";
+        } else if (TreeBlock.validate(raw, 0, nodesize, logical, sb.checksumType(), sb.metadataFsid()) == null) {
+            // Only too new (the source changed): a sound block, scrubbed (and sanitized) like any other.
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            scrubber.scrub(buf, off);
+            action = "dumped as read (scrubbed)";
+        } else if (settings.clearLabel()) {
+            action = "zeroed in the image (sanitizing: an invalid block cannot be scrubbed)";
+        } else {
+            System.arraycopy(raw, 0, buf, off, nodesize);
+            action = "dumped as read";
+        }
+        problems.add(new BlockProblem(logical, tree, reason, action));
+    }
+
+    /** The owner field of a damaged block, if it is plausible at all. */
+    private static String treeOf(long owner) {
+        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
+        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
+    }
+}

@@ -1,0 +1,167 @@
+package io.sparkbtrfs.image;
+
+import java.util.Arrays;
+
+import io.sparkbtrfs.format.LittleEndian;
+
+/**
+ * Record 0 of a delta image ({@link DeltaRecords}): which filesystem and moment it describes, which image it
+ * applies to, the options of the full dump it completes (those a compaction reproduces), and its counts.
+ *
+ * <pre>
+ * header := version u32 (1) @0 | nodesize u32 @4 | fsid [16] @8 | generation u64 @24
+ *           | base generation u64 @32 | base superblock crc32c u32 @40 | flags u32 @44 (bit 0: -w plan,
+ *           bit 1: the plan holds the extent tree's layout) | compress level u8 @48 | sanitize u8 @49
+ *           (0 none, 1 -s, 2 -ss) | zstd level u8 @50 | 0 u8 @51 | frame bytes u64 @52
+ *           | seed fingerprint u64 @60 | plan items u32 @68 | plan units u64 @72 | carried units u64 @80
+ *           | carried items u32 @88 | plan records u32 @92 | plan bytes u64 @96 | plan crc32c u32 @104
+ * </pre>
+ *
+ * A unit is a tree block of a metadata item, or a whole superblock or data item. The base superblock crc32c is
+ * that of the superblock item the base image holds (its content, as stored), which ties the delta to one image
+ * of its base moment; the seed fingerprint is a keyed hash of the sanitizing secret, never the secret (0 when not
+ * sanitizing).
+ */
+public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseGeneration, int baseSuperblockCrc,
+        boolean walk, boolean layout, int compressLevel, int sanitize, int zstdLevel, long frameBytes,
+        long seedFingerprint, int planItems, long planUnits, long carriedUnits, int carriedItems, int planRecords,
+        long planBytes, int planCrc) {
+    public static final int VERSION = 1;
+    public static final int SIZE = 108;
+    public static final int SANITIZE_NONE = 0;
+    public static final int SANITIZE_GARBAGE = 1;
+    public static final int SANITIZE_COLLISIONS = 2;
+
+    private static final int VERSION_OFFSET = 0;
+    private static final int NODESIZE_OFFSET = 4;
+    private static final int FSID_OFFSET = 8;
+    private static final int FSID_SIZE = 16;
+    private static final int GENERATION_OFFSET = 24;
+    private static final int BASE_GENERATION_OFFSET = 32;
+    private static final int BASE_CRC_OFFSET = 40;
+    private static final int FLAGS_OFFSET = 44;
+    private static final int COMPRESS_OFFSET = 48;
+    private static final int SANITIZE_OFFSET = 49;
+    private static final int ZSTD_OFFSET = 50;
+    private static final int RESERVED_OFFSET = 51;
+    private static final int FRAME_BYTES_OFFSET = 52;
+    private static final int SEED_OFFSET = 60;
+    private static final int PLAN_ITEMS_OFFSET = 68;
+    private static final int PLAN_UNITS_OFFSET = 72;
+    private static final int CARRIED_UNITS_OFFSET = 80;
+    private static final int CARRIED_ITEMS_OFFSET = 88;
+    private static final int PLAN_RECORDS_OFFSET = 92;
+    private static final int PLAN_BYTES_OFFSET = 96;
+    private static final int PLAN_CRC_OFFSET = 104;
+    private static final int FLAG_WALK = 1;
+    private static final int FLAG_LAYOUT = 2;
+    /** A plan larger than this is not one we wrote (a billion items). */
+    static final long MAX_PLAN_BYTES = 1L << 36;
+
+    public DeltaHeader {
+        fsid = fsid.clone();
+        if (fsid.length != FSID_SIZE) {
+            throw new IllegalArgumentException("fsid of " + fsid.length + " bytes");
+        }
+    }
+
+    @Override
+    public byte[] fsid() {
+        return fsid.clone();
+    }
+
+    /** Plan units that earlier links of the chain hold. */
+    public long referencedUnits() {
+        return planUnits - carriedUnits;
+    }
+
+    public byte[] encode() {
+        byte[] b = new byte[SIZE];
+        LittleEndian.put32(b, VERSION_OFFSET, VERSION);
+        LittleEndian.put32(b, NODESIZE_OFFSET, nodesize);
+        System.arraycopy(fsid, 0, b, FSID_OFFSET, FSID_SIZE);
+        LittleEndian.put64(b, GENERATION_OFFSET, generation);
+        LittleEndian.put64(b, BASE_GENERATION_OFFSET, baseGeneration);
+        LittleEndian.put32(b, BASE_CRC_OFFSET, baseSuperblockCrc);
+        LittleEndian.put32(b, FLAGS_OFFSET, (walk ? FLAG_WALK : 0) | (layout ? FLAG_LAYOUT : 0));
+        b[COMPRESS_OFFSET] = (byte) compressLevel;
+        b[SANITIZE_OFFSET] = (byte) sanitize;
+        b[ZSTD_OFFSET] = (byte) zstdLevel;
+        LittleEndian.put64(b, FRAME_BYTES_OFFSET, frameBytes);
+        LittleEndian.put64(b, SEED_OFFSET, seedFingerprint);
+        LittleEndian.put32(b, PLAN_ITEMS_OFFSET, planItems);
+        LittleEndian.put64(b, PLAN_UNITS_OFFSET, planUnits);
+        LittleEndian.put64(b, CARRIED_UNITS_OFFSET, carriedUnits);
+        LittleEndian.put32(b, CARRIED_ITEMS_OFFSET, carriedItems);
+        LittleEndian.put32(b, PLAN_RECORDS_OFFSET, planRecords);
+        LittleEndian.put64(b, PLAN_BYTES_OFFSET, planBytes);
+        LittleEndian.put32(b, PLAN_CRC_OFFSET, planCrc);
+        return b;
+    }
+
+    /** Parses and checks a header record's body; {@code where} names it in messages. */
+    public static DeltaHeader decode(DeltaRecords.Body body, String where) throws ImageFormatException {
+        if (body.length() != SIZE) {
+            throw new ImageFormatException(where + ": delta header of " + body.length() + " bytes (expected " + SIZE
+                    + ")");
+        }
+        byte[] b = body.copy();
+        long version = LittleEndian.u32(b, VERSION_OFFSET);
+        if (version != VERSION) {
+            throw new ImageFormatException(where + ": delta version " + version + " (this tool reads " + VERSION + ")");
+        }
+        long nodesize = LittleEndian.u32(b, NODESIZE_OFFSET);
+        long flags = LittleEndian.u32(b, FLAGS_OFFSET);
+        int compress = LittleEndian.u8(b, COMPRESS_OFFSET);
+        int sanitize = LittleEndian.u8(b, SANITIZE_OFFSET);
+        int zstd = LittleEndian.u8(b, ZSTD_OFFSET);
+        long frameBytes = LittleEndian.u64(b, FRAME_BYTES_OFFSET);
+        long planItems = LittleEndian.u32(b, PLAN_ITEMS_OFFSET);
+        long planUnits = LittleEndian.u64(b, PLAN_UNITS_OFFSET);
+        long carriedUnits = LittleEndian.u64(b, CARRIED_UNITS_OFFSET);
+        long carriedItems = LittleEndian.u32(b, CARRIED_ITEMS_OFFSET);
+        long planRecords = LittleEndian.u32(b, PLAN_RECORDS_OFFSET);
+        long planBytes = LittleEndian.u64(b, PLAN_BYTES_OFFSET);
+        long generation = LittleEndian.u64(b, GENERATION_OFFSET);
+        long baseGeneration = LittleEndian.u64(b, BASE_GENERATION_OFFSET);
+        String bad = null;
+        if (nodesize < 4096 || nodesize > 65536 || Long.bitCount(nodesize) != 1) {
+            bad = "nodesize " + nodesize;
+        } else if ((flags & ~(long) (FLAG_WALK | FLAG_LAYOUT)) != 0 || b[RESERVED_OFFSET] != 0) {
+            bad = "unknown flags 0x" + Long.toHexString(flags);
+        } else if (compress > 9 || sanitize > SANITIZE_COLLISIONS || zstd > 22 || (zstd != 0 && frameBytes <= 0)) {
+            bad = "options out of range (compress " + compress + ", sanitize " + sanitize + ", zstd " + zstd + ")";
+        } else if (planItems == 0 || planItems > Integer.MAX_VALUE - 8 || planUnits < planItems || planUnits < 0
+                || carriedUnits < 0 || carriedUnits > planUnits || carriedItems > carriedUnits) {
+            bad = "counts out of range (" + planItems + " items, " + planUnits + " units, " + carriedUnits + " carried)";
+        } else if (planBytes <= 0 || planBytes > MAX_PLAN_BYTES || planRecords != DeltaRecords.planRecords(planBytes)) {
+            bad = "plan of " + planBytes + " bytes in " + planRecords + " records";
+        } else if (Long.compareUnsigned(baseGeneration, generation) > 0) {
+            bad = "base generation " + Long.toUnsignedString(baseGeneration) + " is newer than generation "
+                    + Long.toUnsignedString(generation);
+        }
+        if (bad != null) {
+            throw new ImageFormatException(where + ": invalid delta header: " + bad);
+        }
+        return new DeltaHeader((int) nodesize, Arrays.copyOfRange(b, FSID_OFFSET, FSID_OFFSET + FSID_SIZE), generation,
+                baseGeneration, (int) LittleEndian.u32(b, BASE_CRC_OFFSET), (flags & FLAG_WALK) != 0,
+                (flags & FLAG_LAYOUT) != 0, compress, sanitize, zstd, frameBytes, LittleEndian.u64(b, SEED_OFFSET),
+                (int) planItems, planUnits, carriedUnits, (int) carriedItems, (int) planRecords, planBytes,
+                (int) LittleEndian.u32(b, PLAN_CRC_OFFSET));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DeltaHeader h && Arrays.equals(h.encode(), encode());
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(encode());
+    }
+
+    @Override
+    public String toString() {
+        return "DeltaHeader[generation " + generation + ", base " + baseGeneration + "]";
+    }
+}
