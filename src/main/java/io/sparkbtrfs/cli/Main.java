@@ -51,6 +51,9 @@ public final class Main {
 
     /** Runs the command; returns the exit status. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (io.sparkbtrfs.chain.ChainCommand.handles(args)) {
+            return io.sparkbtrfs.chain.ChainCommand.run(args, out, err);
+        }
         if (io.sparkbtrfs.inspect.InspectCommand.handles(args)) {
             return io.sparkbtrfs.inspect.InspectCommand.run(args, out, err);
         }

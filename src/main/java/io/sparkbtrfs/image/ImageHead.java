@@ -39,7 +39,7 @@ public record ImageHead(long magic, DeltaHeader header, byte[] plan, byte[] supe
         ImageReader reader = new ImageReader(in, name);
         DeltaHeader header = null;
         ByteArrayOutputStream plan = null;
-        int planCrc = 0;
+        java.util.zip.CRC32C planCrc = new java.util.zip.CRC32C();
         long planBytesSeen = 0;
         int record = 0;
         ImageReader.Cluster c;
@@ -70,8 +70,7 @@ public record ImageHead(long magic, DeltaHeader header, byte[] plan, byte[] supe
                             throw new ImageFormatException(where + ": plan records hold more than the header's "
                                     + header.planBytes() + " bytes");
                         }
-                        planCrc = io.sparkbtrfs.format.Crc32c.update(planCrc, body.content(), body.offset(),
-                                body.length());
+                        planCrc.update(body.content(), body.offset(), body.length());
                         if (withPlan) {
                             plan.write(body.content(), body.offset(), body.length());
                         }
@@ -84,7 +83,7 @@ public record ImageHead(long magic, DeltaHeader header, byte[] plan, byte[] supe
                     throw new ImageFormatException(where + ": the plan records hold " + planBytesSeen + " of "
                             + header.planBytes() + " bytes");
                 }
-                if (delta && planCrc != header.planCrc()) {
+                if (delta && (int) planCrc.getValue() != header.planCrc()) {
                     throw new ImageFormatException(where + ": plan checksum mismatch (damaged delta)");
                 }
                 if (bytenr != Superblock.PRIMARY_OFFSET || content.length != Superblock.SIZE) {

@@ -1,0 +1,195 @@
+package io.sparkbtrfs.chain;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+
+import io.sparkbtrfs.dump.DumpSummary;
+import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.image.DeltaHeader;
+import io.sparkbtrfs.image.ImageFormatException;
+import io.sparkbtrfs.image.ImageHead;
+import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.restore.RestoreException;
+import io.sparkbtrfs.restore.RestoreSummary;
+import io.sparkbtrfs.restore.Restorer;
+
+/**
+ * The chain subcommands: {@code compact BASE DELTA... TARGET}, {@code restore-chain BASE DELTA... TARGET},
+ * {@code verify BASE DELTA...} (two images or more) and {@code info DELTA}. Parses, runs, prints; every failure is
+ * one {@code ERROR:} line and exit status 1.
+ */
+public final class ChainCommand {
+    private ChainCommand() {
+    }
+
+    /** Whether {@code args} ask for a chain subcommand (info and verify of a single full image are not). */
+    public static boolean handles(String[] args) {
+        if (args.length == 0) {
+            return false;
+        }
+        return switch (args[0]) {
+            case "compact", "restore-chain" -> true;
+            case "verify" -> operands(args).size() >= 2;
+            case "info" -> operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0)));
+            default -> false;
+        };
+    }
+
+    private static List<String> operands(String[] args) {
+        List<String> ops = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("-t") && i + 1 < args.length) {
+                i++;
+            } else if (!args[i].startsWith("-") || args[i].equals("-")) {
+                ops.add(args[i]);
+            }
+        }
+        return ops;
+    }
+
+    private static int threads(String[] args) {
+        for (int i = 1; i + 1 < args.length; i++) {
+            if (args[i].equals("-t")) {
+                try {
+                    int t = Integer.parseInt(args[i + 1]);
+                    if (t >= 1 && t <= 32) {
+                        return t;
+                    }
+                } catch (NumberFormatException e) {
+                    // below
+                }
+                throw new IllegalArgumentException("-t expects a number of threads from 1 to 32");
+            }
+        }
+        return Math.min(32, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static boolean isDelta(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] m = in.readNBytes(8);
+            return m.length == 8 && LittleEndian.u64(m, 0) == MetadumpFormat.MAGIC_DELTA;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            List<String> ops = operands(args);
+            for (int i = 1; i < args.length; i++) {
+                if (args[i].startsWith("-") && !args[i].equals("-") && !args[i].equals("-t")
+                        && !(i > 1 && args[i - 1].equals("-t"))) {
+                    return fail(err, args[0] + ": unexpected option '" + args[i] + "'");
+                }
+            }
+            int threads = threads(args);
+            switch (args[0]) {
+                case "compact" -> {
+                    if (ops.size() < 3) {
+                        return fail(err, "usage: btrfs-image compact [-t N] BASE DELTA... TARGET");
+                    }
+                    long started = System.nanoTime();
+                    List<String> images = ops.subList(0, ops.size() - 1);
+                    String target = ops.get(ops.size() - 1);
+                    DumpSummary s = Compactor.compact(images, target, threads);
+                    err.println(s.withMillis((System.nanoTime() - started) / 1_000_000).line(
+                            String.join(" + ", images), target));
+                    return 0;
+                }
+                case "restore-chain" -> {
+                    if (ops.size() < 3) {
+                        return fail(err, "usage: btrfs-image restore-chain [-t N] BASE DELTA... TARGET");
+                    }
+                    return restore(ops.subList(0, ops.size() - 1), ops.get(ops.size() - 1), threads, err);
+                }
+                case "verify" -> {
+                    Chain chain = Chain.open(ops);
+                    try (ChainContent c = ChainContent.gather(chain, Path.of(System.getProperty("java.io.tmpdir")))) {
+                        out.println("chain of " + ops.size() + " links: generation " + Long.toUnsignedString(chain
+                                .header().generation()) + ", " + chain.plan().items() + " items, every block present "
+                                + "and sound");
+                    }
+                    return 0;
+                }
+                default -> {
+                    return info(Path.of(ops.get(0)), out, err);
+                }
+            }
+        } catch (ChainException | IllegalArgumentException e) {
+            return fail(err, e.getMessage());
+        } catch (IOException e) {
+            return fail(err, e.getMessage());
+        }
+    }
+
+    private static int info(Path path, PrintStream out, PrintStream err) throws IOException {
+        ImageHead head;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            head = ImageHead.read(in, path.toString(), false);
+        } catch (ImageFormatException e) {
+            return fail(err, e.getMessage());
+        }
+        DeltaHeader h = head.header();
+        StringBuilder s = new StringBuilder();
+        s.append("image:            ").append(path).append('\n');
+        s.append("format:           delta (spark-btrfs-image only, not readable by btrfs-image)\n");
+        s.append("fsid:             ").append(uuid(h.fsid())).append('\n');
+        s.append("base generation:  ").append(Long.toUnsignedString(h.baseGeneration())).append('\n');
+        s.append("generation:       ").append(Long.toUnsignedString(h.generation())).append('\n');
+        s.append("blocks carried:   ").append(h.carriedUnits()).append('\n');
+        s.append("blocks referenced:").append(' ').append(h.referencedUnits()).append('\n');
+        s.append("full plan:        ").append(h.planItems()).append(" items, ").append(h.planUnits())
+                .append(" blocks\n");
+        s.append("full dump options:").append(h.zstdLevel() != 0 ? " --compress zstd:" + h.zstdLevel()
+                : " -c " + h.compressLevel()).append(h.walk() ? " -w" : "")
+                .append(h.sanitize() == DeltaHeader.SANITIZE_NONE ? ""
+                        : h.sanitize() == DeltaHeader.SANITIZE_GARBAGE ? " -s" : " -ss")
+                .append('\n');
+        out.print(s);
+        return 0;
+    }
+
+    private static String uuid(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < b.length; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                s.append('-');
+            }
+            s.append(String.format("%02x", b[i]));
+        }
+        return s.toString();
+    }
+
+    /** Compacts into an uncompressed image next to the target, restores it, removes it. */
+    private static int restore(List<String> images, String target, int threads, PrintStream err)
+            throws ChainException, IOException {
+        long started = System.nanoTime();
+        Chain chain = Chain.open(images);
+        Path dir = Compactor.spillDirectory(target);
+        Path tmp = Files.createTempFile(dir, ".btrfs-image-chain-", ".img");
+        try {
+            Files.delete(tmp); // the output contract creates it anew
+            Compactor.compact(chain, images, tmp.toString(), threads, true);
+            RestoreSummary s = new Restorer(threads, err).restore(tmp.toString(), target, Configuration::new, null);
+            err.println(s.withMillis((System.nanoTime() - started) / 1_000_000).line(String.join(" + ", images),
+                    target));
+            return 0;
+        } catch (RestoreException e) {
+            return fail(err, e.getMessage());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static int fail(PrintStream err, String message) {
+        err.println("ERROR: " + message);
+        return 1;
+    }
+}
