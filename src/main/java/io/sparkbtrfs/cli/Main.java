@@ -197,8 +197,9 @@ public final class Main {
             io.sparkbtrfs.image.DeltaHeader d = result.delta();
             err.println("delta: base generation " + Long.toUnsignedString(d.baseGeneration()) + ", generation "
                     + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
-                    + " blocks carried, " + d.referencedUnits() + " referenced; the pruned walk read "
-                    + result.walkBlocksRead() + " blocks");
+                    + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read: "
+                    + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
+                    + result.walkBlocksRead() + " by the pruned walk)");
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(source, displayTarget(target)));
         return 0;

@@ -212,12 +212,20 @@ public final class Volume implements Closeable {
         return superblockOverride != null ? superblockOverride.clone() : superblock.bytes();
     }
 
+    /** Tree blocks this volume has read (each copy tried counts once), for a run's figures. */
+    public long treeBlocksRead() {
+        return treeBlocksRead.sum();
+    }
+
+    private final java.util.concurrent.atomic.LongAdder treeBlocksRead = new java.util.concurrent.atomic.LongAdder();
+
     /**
      * Reads and validates the tree block at {@code logical}, trying every copy in mirror order.
      *
      * @throws BlockReadException naming the block and the reason of the last failing copy
      */
     public byte[] readTreeBlock(long logical) throws BlockReadException {
+        treeBlocksRead.increment();
         ChunkItem chunk = chunkMap.find(logical);
         if (chunk == null) {
             throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
@@ -254,6 +262,9 @@ public final class Volume implements Closeable {
         ChunkItem chunk = chunkMap.find(logical);
         boolean bulk = chunk != null && chunk.contiguousFrom(logical) >= length
                 && readCopy(chunk, logical, 0, out, 0, length) == null;
+        if (bulk) {
+            treeBlocksRead.add(blocks);
+        }
         for (int i = 0; i < blocks; i++) {
             int off = i * nodesize;
             if (bulk && check(out, off, logical + off) == null) {

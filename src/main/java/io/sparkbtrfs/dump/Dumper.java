@@ -64,9 +64,9 @@ public final class Dumper {
      * a delta its header and the blocks its pruned walk read (else null and 0).
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
-            io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead) {
+            io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0);
+            this(summary, problems, runner, null, 0, 0, 0);
         }
     }
 
@@ -127,6 +127,7 @@ public final class Dumper {
             List<BlockProblem> planProblems = new ArrayList<>();
             ItemPlan plan = plan(r, v, planProblems);
             timings.mark("plan");
+            long planRead = v.treeBlocksRead();
             DumpSettings settings = r.settings().withTransform(join(transform));
             timings.mark("sanitizing keys");
             Incremental.Delta delta = null;
@@ -167,8 +168,9 @@ public final class Dumper {
             }
             onCommitted.run();
             timings.mark("write and merge");
+            timings.note("tree blocks read by the driver", v.treeBlocksRead());
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
-                    walkRead);
+                    walkRead, planRead, v.treeBlocksRead());
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {
