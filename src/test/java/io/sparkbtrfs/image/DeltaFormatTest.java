@@ -1,0 +1,86 @@
+package io.sparkbtrfs.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.sparkbtrfs.format.LittleEndian;
+
+/** The records of a delta image: header round trip, and every hostile field refused with where it was. */
+class DeltaFormatTest {
+    private static final byte[] FSID = new byte[16];
+
+    private static DeltaHeader header(long planBytes) {
+        return new DeltaHeader(16384, FSID, 40, 30, 0x1234abcd, false, true, 9, 2, 0, 8 << 20, 77L, 100, 500, 60, 12,
+                DeltaRecords.planRecords(planBytes), planBytes, 5);
+    }
+
+    private static DeltaHeader decode(byte[] record) throws ImageFormatException {
+        return DeltaHeader.decode(DeltaRecords.decode(record, DeltaRecords.TYPE_HEADER, "d.img: item 0"),
+                "d.img: item 0");
+    }
+
+    @Test
+    void headerRoundTrip() throws ImageFormatException {
+        DeltaHeader h = header(1300);
+        List<byte[]> records = DeltaRecords.all(h, new byte[1300]);
+        assertEquals(2, records.size());
+        DeltaHeader back = decode(records.get(0));
+        assertEquals(h, back);
+        assertEquals(440, back.referencedUnits());
+        assertEquals(77L, back.seedFingerprint());
+    }
+
+    @Test
+    void planSpansRecordsOfBoundedSize() {
+        int big = DeltaRecords.MAX_BODY * 2 + 5;
+        List<byte[]> records = DeltaRecords.all(header(big), new byte[big]);
+        assertEquals(4, records.size());
+        for (byte[] r : records) {
+            assertTrue(r.length <= MetadumpFormat.MAX_PENDING_V0);
+        }
+    }
+
+    private static String refused(byte[] record) {
+        return assertThrows(ImageFormatException.class, () -> decode(record)).getMessage();
+    }
+
+    /** The header record with field {@code off} set to {@code v} (u32 or u64) and its crc made right again. */
+    private static byte[] with(int off, long v, boolean wide) {
+        byte[] body = header(1300).encode();
+        if (wide) {
+            LittleEndian.put64(body, off, v);
+        } else {
+            LittleEndian.put32(body, off, v);
+        }
+        return DeltaRecords.encode(DeltaRecords.TYPE_HEADER, body, 0, body.length);
+    }
+
+    @Test
+    void hostileHeadersAreRefusedWithTheirReason() {
+        assertTrue(refused(with(0, 2, false)).contains("d.img: item 0: delta version 2"));
+        assertTrue(refused(with(4, 3000, false)).contains("nodesize 3000"));
+        assertTrue(refused(with(32, 41, true)).contains("base generation 41 is newer than generation 40"));
+        assertTrue(refused(with(80, 501, true)).contains("counts out of range"));
+        assertTrue(refused(with(96, 1L << 40, true)).contains("plan of"));
+        assertTrue(refused(with(92, 7, false)).contains("in 7 records"));
+        assertTrue(refused(with(44, 8, false)).contains("unknown flags"));
+    }
+
+    @Test
+    void damagedRecordsAreRefused() {
+        byte[] r = DeltaRecords.all(header(1300), new byte[1300]).get(0);
+        byte[] flipped = r.clone();
+        flipped[DeltaRecords.PREFIX + 30] ^= 1;
+        assertTrue(refused(flipped).contains("record checksum mismatch"));
+        byte[] cut = java.util.Arrays.copyOf(r, r.length - 1);
+        assertTrue(refused(cut).contains("declares"));
+        assertTrue(refused(new byte[5]).contains("a record of 5 bytes"));
+        byte[] plan = DeltaRecords.all(header(1300), new byte[1300]).get(1);
+        assertTrue(refused(plan).contains("record of type 2 where type 1 belongs"));
+    }
+}
