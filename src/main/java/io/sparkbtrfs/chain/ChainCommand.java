@@ -36,7 +36,8 @@ public final class ChainCommand {
         }
         return switch (args[0]) {
             case "compact", "restore-chain" -> true;
-            case "verify" -> operands(args).size() >= 2;
+            case "verify" -> operands(args).size() >= 2
+                    || operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0)));
             case "info" -> operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0)));
             default -> false;
         };
@@ -110,6 +111,9 @@ public final class ChainCommand {
                     return restore(ops.subList(0, ops.size() - 1), ops.get(ops.size() - 1), threads, err);
                 }
                 case "verify" -> {
+                    if (ops.size() == 1) {
+                        return fail(err, ops.get(0) + " is a delta: verify it with its chain (verify BASE DELTA...)");
+                    }
                     Chain chain = Chain.open(ops);
                     try (ChainContent c = ChainContent.gather(chain, Path.of(System.getProperty("java.io.tmpdir")))) {
                         out.println("chain of " + ops.size() + " links: generation " + Long.toUnsignedString(chain

@@ -197,7 +197,7 @@ public final class Main {
             io.sparkbtrfs.image.DeltaHeader d = result.delta();
             err.println("delta: base generation " + Long.toUnsignedString(d.baseGeneration()) + ", generation "
                     + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
-                    + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read: "
+                    + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read by the driver: "
                     + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
                     + result.walkBlocksRead() + " by the pruned walk)");
         }

@@ -37,9 +37,10 @@ import io.sparkbtrfs.testing.RefTool;
  */
 class IncrementalChainTest {
     private static final long SEED = 0x5eed_1234_abcdL;
-    /** Full dump options of each link's delta (the base is a plain full image). */
-    private static final List<List<String>> OPTIONS = List.of(List.of("-c", "0"), List.of("-c", "9"), List.of("-w"),
-            List.of("--compress", "zstd"), List.of("-c", "0"), List.of("-c", "9", "-w"), List.of("-c", "0"));
+    /** Full dump options of each link's delta (the base is a plain full image); one link's parts run on Spark. */
+    private static final List<List<String>> OPTIONS = List.of(List.of("-c", "0"),
+            List.of("-c", "9", "--runner", "spark"), List.of("-w"), List.of("--compress", "zstd"), List.of("-c", "0"),
+            List.of("-c", "9", "-w"), List.of("-c", "0"));
 
     @TempDir
     Path tmp;
