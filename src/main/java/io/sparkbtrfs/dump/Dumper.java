@@ -133,6 +133,11 @@ public final class Dumper {
             Incremental.Delta delta = null;
             long walkRead = 0;
             if (base != null) {
+                if (Incremental.sameTreatment(r.incremental(), v, settings, base.generation(), plan) == 0
+                        && !base.isDelta()) {
+                    err.println("WARNING: none of the first blocks of base image " + r.incremental() + " is unchanged "
+                            + "in the source: whether it was made with the same sanitizing options is not checked");
+                }
                 ChangedBlocks.Found found = changed(r, v, base.generation());
                 walkRead = found.blocksRead();
                 delta = Incremental.plan(plan, found.carried(), base, v.superblock(), r.walkTrees(), settings,

@@ -69,6 +69,81 @@ public final class Incremental {
         return head;
     }
 
+    /** At most this much of the base's content is decoded by {@link #sameTreatment}, and so many blocks compared. */
+    private static final long SAMPLE_BYTES = 8L << 20;
+    private static final int SAMPLE_BLOCKS = 256;
+
+    /**
+     * Checks that the base was written as this dump writes: the tree blocks among the base's first items that the
+     * full plan still holds unchanged (same address, same generation: freed addresses are not reused within a
+     * transaction) must come out of this dump's scrubbing and sanitizing byte for byte as the base holds them.
+     * A full image records no options, so this is how a base made with another sanitizing mode or secret (or by
+     * a tool that sanitizes at random) is refused. Blocks freed since are left out: their bytes may still be on
+     * disk, but {@code -ss} re-keys a leaf by its place in its tree, which they no longer have. The sample is
+     * bounded, and so is its cost. Returns the number of blocks compared.
+     */
+    public static int sameTreatment(String base, io.sparkbtrfs.device.Volume volume, DumpSettings settings,
+            long baseGeneration, ItemPlan full) throws Dumper.DumpException {
+        Superblock sb = volume.superblock();
+        int nodesize = sb.nodesize();
+        java.util.TreeMap<Long, byte[]> sample = new java.util.TreeMap<>(Long::compareUnsigned);
+        long decoded = 0;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(Path.of(base)), 1 << 16)) {
+            io.sparkbtrfs.image.ImageReader reader = new io.sparkbtrfs.image.ImageReader(in, base);
+            io.sparkbtrfs.image.ImageReader.Cluster c;
+            while (sample.size() < SAMPLE_BLOCKS && decoded < SAMPLE_BYTES && (c = reader.next()) != null) {
+                for (int i = 0; i < c.size(); i++) {
+                    byte[] content = c.content(i, MetadumpFormat.itemLimit(reader.magic()));
+                    decoded += content.length;
+                    long start = c.bytenrs()[i];
+                    if (Long.compareUnsigned(start, MetadumpFormat.RECORD_LIMIT) < 0
+                            || start == Superblock.PRIMARY_OFFSET || content.length % nodesize != 0) {
+                        continue;
+                    }
+                    for (int off = 0; off < content.length && sample.size() < SAMPLE_BLOCKS; off += nodesize) {
+                        if (io.sparkbtrfs.format.TreeBlock.bytenr(content, off) == start + off
+                                && Long.compareUnsigned(io.sparkbtrfs.format.TreeBlock.generation(content, off),
+                                        baseGeneration) <= 0) {
+                            sample.put(start + off, Arrays.copyOfRange(content, off, off + nodesize));
+                        }
+                    }
+                }
+            }
+        } catch (IOException | ImageFormatException | java.util.zip.DataFormatException e) {
+            throw new Dumper.DumpException("base image " + base + ": " + e.getMessage());
+        }
+        BlockScrubber scrubber = new BlockScrubber(nodesize, sb.checksumType(), settings.transform().forTask());
+        int compared = 0;
+        for (int i = 0; i < full.items() && !sample.isEmpty(); i++) {
+            if (full.kind(i) != ItemPlan.METADATA) {
+                continue;
+            }
+            long start = full.start(i);
+            for (Long at : List.copyOf(sample.subMap(start, true, start + full.length(i), false).keySet())) {
+                byte[] then = sample.remove(at);
+                byte[] now;
+                try {
+                    now = volume.readTreeBlock(at);
+                } catch (io.sparkbtrfs.device.BlockReadException e) {
+                    continue; // the dump itself reports it
+                }
+                if (io.sparkbtrfs.format.TreeBlock.generation(now, 0) != io.sparkbtrfs.format.TreeBlock
+                        .generation(then, 0)) {
+                    continue; // rewritten since
+                }
+                scrubber.scrub(now, 0);
+                if (!Arrays.equals(now, then)) {
+                    throw new Dumper.DumpException("base image " + base + " holds the unchanged tree block at "
+                            + Long.toUnsignedString(at) + " otherwise than this dump writes it: it was made with "
+                            + "other sanitizing options or another secret (or by another tool); the chain would not "
+                            + "be consistent");
+                }
+                compared++;
+            }
+        }
+        return compared;
+    }
+
     static int sanitizeMode(Dumper.Sanitizing s) {
         return s == null ? DeltaHeader.SANITIZE_NONE
                 : s.collisions() ? DeltaHeader.SANITIZE_COLLISIONS : DeltaHeader.SANITIZE_GARBAGE;

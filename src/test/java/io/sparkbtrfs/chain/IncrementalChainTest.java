@@ -108,6 +108,7 @@ class IncrementalChainTest {
         for (int step = 1; step <= OPTIONS.size(); step++) {
             Path source = workload(step, fs, mnt, rnd);
             if (step == 1) {
+                fullBaseOptions(fs, chain.get(0), chainSs.get(0));
                 Proc.run(List.of("cp", "--sparse=always", fs.toString(), tmp.resolve("early.img").toString()),
                         Proc.DEFAULT_TIMEOUT).requireOk();
             }
@@ -240,6 +241,20 @@ class IncrementalChainTest {
             }
         }
         return fs;
+    }
+
+    /**
+     * A full base records no options: the blocks it shares with the source show how it was made (while it
+     * shares some: after the balance of step 5, nothing is left unchanged on this small filesystem).
+     */
+    private void fullBaseOptions(Path fs, String base, String baseSs) {
+        Path target = tmp.resolve("refused.img");
+        refused(ours(args(with(List.of("-ss", "--seed", Long.toString(SEED)), "--incremental", base), fs, target)),
+                "otherwise than this dump writes it", target);
+        refused(ours(args(with(List.of(), "--incremental", baseSs), fs, target)), "otherwise than this dump writes it",
+                target);
+        refused(ours(args(with(List.of("-ss", "--seed", "43"), "--incremental", baseSs), fs, target)),
+                "otherwise than this dump writes it", target);
     }
 
     private void attacks(Path fs, List<String> chain, List<String> chainSs) throws IOException {
