@@ -36,8 +36,8 @@ public final class ChainCommand {
         }
         return switch (args[0]) {
             case "compact", "restore-chain" -> true;
-            case "verify" -> operands(args).size() >= 2
-                    || operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0)));
+            case "verify" -> !java.util.Arrays.asList(args).contains("--against") && (operands(args).size() >= 2
+                    || operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0))));
             case "info" -> operands(args).size() == 1 && isDelta(Path.of(operands(args).get(0)));
             default -> false;
         };

@@ -16,7 +16,7 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * Item 0 is the superblock; tree-block items hold whole nodes; every length is within the v0 item limit.
  */
 public final class PlanCodec {
-    public static final int ITEM_BYTES = 13;
+    public static final int ITEM_BYTES = io.sparkbtrfs.image.DeltaHeader.PLAN_ITEM_BYTES;
     private static final int START_OFFSET = 0;
     private static final int LENGTH_OFFSET = 8;
     private static final int KIND_OFFSET = 12;

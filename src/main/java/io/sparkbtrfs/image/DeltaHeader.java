@@ -55,8 +55,8 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
     private static final int PLAN_CRC_OFFSET = 104;
     private static final int FLAG_WALK = 1;
     private static final int FLAG_LAYOUT = 2;
-    /** A plan larger than this is not one we wrote (a billion items). */
-    static final long MAX_PLAN_BYTES = 1L << 36;
+    /** Bytes of one item of the stored plan ({@code PlanCodec}). */
+    public static final int PLAN_ITEM_BYTES = 13;
 
     public DeltaHeader {
         fsid = fsid.clone();
@@ -134,7 +134,8 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
         } else if (planItems == 0 || planItems > Integer.MAX_VALUE - 8 || planUnits < planItems || planUnits < 0
                 || carriedUnits < 0 || carriedUnits > planUnits || carriedItems > carriedUnits) {
             bad = "counts out of range (" + planItems + " items, " + planUnits + " units, " + carriedUnits + " carried)";
-        } else if (planBytes <= 0 || planBytes > MAX_PLAN_BYTES || planRecords != DeltaRecords.planRecords(planBytes)) {
+        } else if (planBytes != planItems * PLAN_ITEM_BYTES || planRecords != DeltaRecords.planRecords(planBytes)
+                || planRecords >= MetadumpFormat.RECORD_LIMIT) {
             bad = "plan of " + planBytes + " bytes in " + planRecords + " records";
         } else if (Long.compareUnsigned(baseGeneration, generation) > 0) {
             bad = "base generation " + Long.toUnsignedString(baseGeneration) + " is newer than generation "

@@ -103,12 +103,15 @@ class IncrementalChainTest {
         Path baseSs = tmp.resolve("base-ss.img");
         ok(ours(args(with(List.of()), fs, base)));
         ok(ours(args(with(List.of("-ss", "--seed", Long.toString(SEED))), fs, baseSs)));
+        Path baseS = tmp.resolve("base-s.img");
+        ok(ours(args(with(List.of("-s", "--seed", Long.toString(SEED))), fs, baseS)));
         List<String> chain = new ArrayList<>(List.of(base.toString()));
         List<String> chainSs = new ArrayList<>(List.of(baseSs.toString()));
         for (int step = 1; step <= OPTIONS.size(); step++) {
             Path source = workload(step, fs, mnt, rnd);
             if (step == 1) {
                 fullBaseOptions(fs, chain.get(0), chainSs.get(0));
+                garbageNames(fs, baseS);
                 Proc.run(List.of("cp", "--sparse=always", fs.toString(), tmp.resolve("early.img").toString()),
                         Proc.DEFAULT_TIMEOUT).requireOk();
             }
@@ -255,6 +258,18 @@ class IncrementalChainTest {
                 target);
         refused(ours(args(with(List.of("-ss", "--seed", "43"), "--incremental", baseSs), fs, target)),
                 "otherwise than this dump writes it", target);
+    }
+
+    /** -s with a seed names alike in every link too: base + delta compacts to the full -s dump. */
+    private void garbageNames(Path fs, Path baseS) throws IOException {
+        List<String> opts = List.of("-s", "--seed", Long.toString(SEED));
+        Path delta = tmp.resolve("delta-s.img");
+        Path full = tmp.resolve("full-s.img");
+        Path compact = tmp.resolve("compact-s.img");
+        ok(ours(args(with(opts, "--incremental", baseS.toString()), fs, delta)));
+        ok(ours(args(with(opts), fs, full)));
+        ok(ours("compact", baseS.toString(), delta.toString(), compact.toString()));
+        assertEquals(-1L, Files.mismatch(full, compact), "-s: compact differs from the full dump");
     }
 
     private void attacks(Path fs, List<String> chain, List<String> chainSs) throws IOException {

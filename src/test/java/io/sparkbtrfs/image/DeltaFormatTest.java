@@ -15,8 +15,9 @@ class DeltaFormatTest {
     private static final byte[] FSID = new byte[16];
 
     private static DeltaHeader header(long planBytes) {
-        return new DeltaHeader(16384, FSID, 40, 30, 0x1234abcd, false, true, 9, 2, 0, 8 << 20, 77L, 100, 500, 60, 12,
-                DeltaRecords.planRecords(planBytes), planBytes, 5);
+        int items = (int) (planBytes / DeltaHeader.PLAN_ITEM_BYTES);
+        return new DeltaHeader(16384, FSID, 40, 30, 0x1234abcd, false, true, 9, 2, 0, 8 << 20, 77L, items, 50_000, 60,
+                12, DeltaRecords.planRecords(planBytes), planBytes, 5);
     }
 
     private static DeltaHeader decode(byte[] record) throws ImageFormatException {
@@ -31,13 +32,13 @@ class DeltaFormatTest {
         assertEquals(2, records.size());
         DeltaHeader back = decode(records.get(0));
         assertEquals(h, back);
-        assertEquals(440, back.referencedUnits());
+        assertEquals(49_940, back.referencedUnits());
         assertEquals(77L, back.seedFingerprint());
     }
 
     @Test
     void planSpansRecordsOfBoundedSize() {
-        int big = DeltaRecords.MAX_BODY * 2 + 5;
+        int big = (DeltaRecords.MAX_BODY * 2 + 39) / 13 * 13; // three plan records
         List<byte[]> records = DeltaRecords.all(header(big), new byte[big]);
         assertEquals(4, records.size());
         for (byte[] r : records) {
@@ -65,8 +66,9 @@ class DeltaFormatTest {
         assertTrue(refused(with(0, 2, false)).contains("d.img: item 0: delta version 2"));
         assertTrue(refused(with(4, 3000, false)).contains("nodesize 3000"));
         assertTrue(refused(with(32, 41, true)).contains("base generation 41 is newer than generation 40"));
-        assertTrue(refused(with(80, 501, true)).contains("counts out of range"));
+        assertTrue(refused(with(80, 50_001, true)).contains("counts out of range"));
         assertTrue(refused(with(96, 1L << 40, true)).contains("plan of"));
+        assertTrue(refused(with(96, 1301, true)).contains("plan of 1301 bytes"));
         assertTrue(refused(with(92, 7, false)).contains("in 7 records"));
         assertTrue(refused(with(44, 8, false)).contains("unknown flags"));
     }
