@@ -17,6 +17,7 @@ import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.ImageVersion;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.restore.ChunkMapBuilder;
 import io.sparkbtrfs.restore.ImageCompleteness;
@@ -133,7 +134,7 @@ public final class ImageInspector {
         private long item(ImageReader.Cluster c, int i, long magic) {
             long bytenr = c.bytenrs()[i];
             boolean treeBlocks = bytenr != Superblock.PRIMARY_OFFSET && sb != null && !isDataOnly(chunks, bytenr);
-            int limit = header != null ? Restorer.itemLimit(header, bytenr) : MetadumpFormat.itemLimit(magic);
+            int limit = header != null ? Restorer.itemLimit(header, bytenr) : ImageVersion.of(magic).itemLimit();
             long[] w = {c.offset(), i, bytenr};
             List<String> found = new ArrayList<>();
             try {

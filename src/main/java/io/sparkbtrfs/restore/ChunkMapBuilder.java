@@ -17,7 +17,6 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
-import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
  * Phase 1 of a default restore (spec §5.2): find the superblock item, then collect the CHUNK_ITEMs of
@@ -61,7 +60,7 @@ public final class ChunkMapBuilder {
         }
         validateForRestore(sb, sbWhere);
         long[][] system = systemRanges(sb);
-        int limit = MetadumpFormat.itemLimit(reader.magic());
+        int limit = reader.version().itemLimit();
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();
         byte[] fsid = sb.metadataFsid();

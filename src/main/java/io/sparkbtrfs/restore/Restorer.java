@@ -22,7 +22,6 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
-import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.store.FileIdentity;
 import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.Umask;
@@ -292,19 +291,15 @@ public final class Restorer {
     }
 
     /**
-     * Largest content item {@code bytenr} may inflate to: twice the version's merge limit, or more in a data
-     * chunk: a v1 space-cache extent is never split by the dumper, and the kernel sizes a block group's cache
-     * at 16 sectors (at most 64 KiB each) per 256 MiB of block group, so block groups over 2 GiB give valid
-     * items over 512 KiB (the reference has no limit in this phase).
+     * Largest content item {@code bytenr} may inflate to: the version's item limit, or more in a data chunk
+     * ({@link io.sparkbtrfs.image.ImageVersion#itemLimitInDataChunk}).
      */
     public static int itemLimit(ImageHeader header, long bytenr) {
-        int limit = header.itemLimit();
         Placement p = header.map().find(bytenr);
         if (p != null && (p.type() & io.sparkbtrfs.format.ChunkItem.TYPE_DATA) != 0) {
-            long cache = Math.max(1, Long.divideUnsigned(p.length(), 256L << 20)) * 16 * 65536;
-            limit = (int) Math.max(limit, Math.min(Integer.MAX_VALUE - 8, cache));
+            return header.version().itemLimitInDataChunk(p.length());
         }
-        return limit;
+        return header.version().itemLimit();
     }
 
     /** Inflates item {@code i} piece by piece and writes each piece; returns its content length. */
