@@ -19,8 +19,6 @@ import io.sparkbtrfs.image.ZlibCodec;
  * per task.
  */
 public final class PartWriter implements AutoCloseable {
-    private static final int LABEL_OFFSET = 299;
-    private static final int LABEL_SIZE = 256;
     /** zstd window: 8 MiB, as level 19 uses anyway; a frame spans about {@link StreamFrames#FRAME_BYTES}. */
     private static final int WINDOW_LOG = 23;
 
@@ -155,7 +153,7 @@ public final class PartWriter implements AutoCloseable {
                     throw new BlockReadException(start, "superblock item of " + length + " bytes");
                 }
                 if (settings.clearLabel()) {
-                    java.util.Arrays.fill(sb, LABEL_OFFSET, LABEL_OFFSET + LABEL_SIZE, (byte) 0);
+                    Superblock.clearLabel(sb);
                     volume.superblock().checksumType().store(sb, 0, sb.length);
                 }
                 return sb;

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
+import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
@@ -164,7 +165,7 @@ public final class ImageInspector {
                 long at = logical + off;
                 blocks++;
                 String why = TreeBlock.validate(data, off, nodesize, at, sb.checksumType(), sb.metadataFsid());
-                if (why == null && !zero(data, off + sb.checksumType().size(), off + 32)) {
+                if (why == null && !zero(data, off + sb.checksumType().size(), off + ChecksumType.FIELD_SIZE)) {
                     why = "non-zero bytes in the unused part of the checksum field";
                 }
                 if (why != null) {

@@ -12,6 +12,7 @@ import java.util.zip.Inflater;
 
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.format.DevItem;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
@@ -25,11 +26,8 @@ import io.sparkbtrfs.image.ImageReader;
  * physical offsets) are moved past the highest end used so far.
  */
 public final class ChunkMapBuilder {
-    private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
     /** Items are inflated in pieces of this size (a multiple of every nodesize): memory stays bounded. */
     private static final int PIECE = 512 * 1024;
-    private static final int DEV_ITEM_KEY = 216;
-    static final int DEV_ITEM_SIZE = 98;
 
     private ChunkMapBuilder() {
     }
@@ -169,11 +167,11 @@ public final class ChunkMapBuilder {
         }
         for (int slot = 0; slot < n; slot++) {
             int type = TreeBlock.itemType(b, off, slot);
-            if (type == DEV_ITEM_KEY && TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)
-                    && TreeBlock.itemSize(b, off, slot) >= DEV_ITEM_SIZE) {
+            if (type == Key.DEV_ITEM && TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)
+                    && TreeBlock.itemSize(b, off, slot) >= DevItem.SIZE) {
                 int data = TreeBlock.itemDataStart(b, off, slot);
                 devItems.put(TreeBlock.itemKey(b, off, slot).offset(),
-                        java.util.Arrays.copyOfRange(b, data, data + DEV_ITEM_SIZE));
+                        java.util.Arrays.copyOfRange(b, data, data + DevItem.SIZE));
                 continue;
             }
             if (type != Key.CHUNK_ITEM) {
@@ -230,7 +228,7 @@ public final class ChunkMapBuilder {
         }
         boolean clearCache = false;
         for (Placement p : overlapping) {
-            for (long mirror : MIRRORS) {
+            for (long mirror : Superblock.COPY_OFFSETS) {
                 if (Long.compareUnsigned(mirror - p.physical(), p.length()) < 0) {
                     clearCache = true;
                 }

@@ -17,7 +17,7 @@ import java.util.zip.Inflater;
 import org.apache.hadoop.conf.Configuration;
 
 import io.sparkbtrfs.format.ChunkItem;
-import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.DevItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
@@ -35,8 +35,6 @@ import io.sparkbtrfs.store.Umask;
  */
 public final class Restorer {
     private static final int PIECE = 512 * 1024;
-    private static final long[] MIRRORS = {64L << 20, 256L << 30};
-    private static final int DEV_ITEM_TOTAL_BYTES = 201 + 8;
 
     private final int threads;
     private final PrintStream err;
@@ -330,11 +328,11 @@ public final class Restorer {
 
     /** Superblock and its mirrors, then the size. Returns the final target size. */
     static long finish(Target target, Superblock sb, byte[] superblock) throws RestoreException {
-        long devSize = LittleEndian.u64(superblock, DEV_ITEM_TOTAL_BYTES);
+        long devSize = DevItem.totalBytes(superblock, Superblock.DEV_ITEM_OFFSET);
         target.extendTo(devSize);
         long size = target.size();
         target.write(Superblock.PRIMARY_OFFSET, superblock, 0, Superblock.SIZE);
-        for (long mirror : MIRRORS) {
+        for (long mirror : Superblock.MIRROR_OFFSETS) {
             if (mirror + Superblock.SIZE <= size) {
                 target.write(mirror, SuperblockPatcher.mirror(superblock, mirror, sb.checksumType()), 0,
                         Superblock.SIZE);

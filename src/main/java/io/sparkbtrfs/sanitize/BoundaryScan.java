@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.TreeBlock;
 
@@ -101,12 +100,11 @@ public final class BoundaryScan {
         for (int slot = 0; slot < n; slot++) {
             if (TreeBlock.itemType(b, 0, slot) != Key.ROOT_ITEM || !RootItem.holdsNames(TreeBlock.itemObjectid(b, 0, slot))
                     || !TreeBlock.itemInBounds(b, 0, nodesize, slot, n)
-                    || TreeBlock.itemSize(b, 0, slot) <= RootItem.LEVEL_OFFSET) {
+                    || !RootItem.hasLevel(TreeBlock.itemSize(b, 0, slot))) {
                 continue;
             }
             int data = TreeBlock.itemDataStart(b, 0, slot);
-            out.add(new long[] {LittleEndian.u64(b, data + RootItem.BYTENR_OFFSET),
-                LittleEndian.u8(b, data + RootItem.LEVEL_OFFSET)});
+            out.add(new long[] {RootItem.bytenr(b, data), RootItem.level(b, data)});
         }
     }
 
