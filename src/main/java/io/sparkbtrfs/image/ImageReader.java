@@ -31,6 +31,7 @@ public final class ImageReader {
     private long magic;
     private int compress = -1;
     private boolean decodeStreams = true;
+    private boolean skipStored;
     private StreamCursor cursor;
     /** Offset of the first cluster of the open frame of a stream image, or -1 between frames. */
     private long frameStart = -1;
@@ -43,6 +44,15 @@ public final class ImageReader {
     /** Whether {@link Cluster#content} decodes stream clusters (default) or the caller does. */
     public ImageReader decodeStreams(boolean decode) {
         this.decodeStreams = decode;
+        return this;
+    }
+
+    /**
+     * Whether the payloads of uncompressed clusters are skipped (null in {@link Cluster#payloads()}): a caller
+     * that reads them itself, from the image file at {@link Cluster#payloadOffset}, into buffers of its own.
+     */
+    public ImageReader skipStoredPayloads(boolean skip) {
+        this.skipStored = skip;
         return this;
     }
 
@@ -116,6 +126,20 @@ public final class ImageReader {
             return index[MetadumpFormat.MARKS_OFFSET] & 0xFF;
         }
 
+        /** The stored size of item {@code i} (an item cluster). */
+        public long storedSize(int i) {
+            return LittleEndian.u32(index, MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i + 8);
+        }
+
+        /** Where item {@code i}'s payload begins in the image (an item cluster). */
+        public long payloadOffset(int i) {
+            long at = offset + MetadumpFormat.INDEX_SIZE;
+            for (int j = 0; j < i; j++) {
+                at += storedSize(j);
+            }
+            return at;
+        }
+
         /** Payload bytes this cluster occupies in the image. */
         public long storedBytes() {
             if (streamed()) {
@@ -123,7 +147,7 @@ public final class ImageReader {
             }
             long n = 0; // from the index: a skipped payload is not held
             for (int i = 0; i < bytenrs.length; i++) {
-                n += LittleEndian.u32(index, MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i + 8);
+                n += storedSize(i);
             }
             return n;
         }
@@ -276,8 +300,9 @@ public final class ImageReader {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }
         compress = flag;
+        java.util.function.LongPredicate kept = skipStored && flag == MetadumpFormat.COMPRESS_NONE ? b -> false : keep;
         Cluster c = flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? readStreamed(index, (int) n)
-                : readItems(index, (int) n, flag, keep);
+                : readItems(index, (int) n, flag, kept);
         offset = MetadumpFormat.alignUp(offset + MetadumpFormat.INDEX_SIZE + c.storedBytes());
         return c;
     }
