@@ -210,6 +210,43 @@ public final class ImageReader {
             return total;
         }
 
+        /**
+         * As {@link #forEachPiece(int, int, byte[], Inflater, PieceSink)} for a zlib item, inflated into
+         * {@code piece} (a direct buffer: the pieces then reach a file without a copy through the heap); each piece
+         * is handed over as {@code piece}'s remaining bytes.
+         */
+        public <E extends Exception> long forEachZlibPiece(int i, int limit, java.nio.ByteBuffer piece,
+                Inflater inflater, BufferSink<E> sink) throws DataFormatException, E {
+            inflater.reset();
+            inflater.setInput(payloads[i]);
+            long total = 0;
+            while (!inflater.finished()) {
+                piece.clear();
+                while (piece.hasRemaining() && !inflater.finished()) {
+                    int n;
+                    try {
+                        n = inflater.inflate(piece);
+                    } catch (DataFormatException e) {
+                        throw new DataFormatException("corrupted zlib payload (" + e.getMessage() + ")");
+                    }
+                    if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new DataFormatException("truncated or corrupted zlib payload");
+                    }
+                }
+                piece.flip();
+                if (total + piece.remaining() > limit) {
+                    throw new DataFormatException("payload inflates past " + limit + " bytes");
+                }
+                int filled = piece.remaining();
+                sink.piece(total, piece);
+                total += filled;
+            }
+            if (inflater.getRemaining() > 0) {
+                throw new DataFormatException(inflater.getRemaining() + " stray bytes after the zlib stream");
+            }
+            return total;
+        }
+
         /** Inflates until {@code piece} is full or the stream ends; returns how many bytes it holds. */
         private static int fill(Inflater inflater, byte[] piece) throws DataFormatException {
             int filled = 0;
@@ -227,6 +264,12 @@ public final class ImageReader {
             }
             return filled;
         }
+    }
+
+    /** Receives the pieces of an item's content, in order, as a buffer's remaining bytes. */
+    @FunctionalInterface
+    public interface BufferSink<E extends Exception> {
+        void piece(long offset, java.nio.ByteBuffer buf) throws E;
     }
 
     /** Receives the pieces of an item's content, in order. */

@@ -363,6 +363,10 @@ public final class Restorer {
             throws RestoreException {
         long bytenr = c.bytenrs()[i];
         try {
+            if (c.compress() == MetadumpFormat.COMPRESS_ZLIB) {
+                return c.forEachZlibPiece(i, limit, DIRECT_PIECES.get(), INFLATERS.get(),
+                        (offset, piece) -> sink.write(bytenr + offset, piece));
+            }
             return c.forEachPiece(i, limit, PIECES.get(), INFLATERS.get(),
                     (offset, piece, len) -> sink.write(bytenr + offset, piece, len));
         } catch (DataFormatException e) {
