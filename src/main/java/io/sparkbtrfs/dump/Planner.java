@@ -7,6 +7,7 @@ import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.image.MetadumpFormat;
@@ -18,8 +19,6 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * trees; then the v1 space-cache file extents.
  */
 public final class Planner {
-    private static final int ROOT_ITEM_BYTENR_OFFSET = 176;
-    private static final int ROOT_ITEM_LEVEL_OFFSET = 238;
     /** Larger v1 space-cache extents than this are not credible; refuse rather than allocate. */
     private static final long MAX_DATA_EXTENT = MetadumpFormat.MAX_PENDING_V1;
 
@@ -124,12 +123,12 @@ public final class Planner {
                 Key key = TreeBlock.itemKey(leaf, 0, slot);
                 if (key.objectid() == objectid && key.type() == Key.ROOT_ITEM) {
                     if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
-                            || TreeBlock.itemSize(leaf, 0, slot) <= ROOT_ITEM_LEVEL_OFFSET) {
+                            || TreeBlock.itemSize(leaf, 0, slot) <= RootItem.LEVEL_OFFSET) {
                         throw new BtrfsFormatException("root item " + key + " is truncated or outside its block");
                     }
                     int data = TreeBlock.itemDataStart(leaf, 0, slot);
-                    found[0] = LittleEndian.u64(leaf, data + ROOT_ITEM_BYTENR_OFFSET);
-                    found[1] = LittleEndian.u8(leaf, data + ROOT_ITEM_LEVEL_OFFSET);
+                    found[0] = LittleEndian.u64(leaf, data + RootItem.BYTENR_OFFSET);
+                    found[1] = LittleEndian.u8(leaf, data + RootItem.LEVEL_OFFSET);
                     hit[0] = true;
                 }
             }
@@ -192,7 +191,7 @@ public final class Planner {
             }
             Key key = TreeBlock.itemKey(block, 0, slot);
             if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, n)
-                    || TreeBlock.itemSize(block, 0, slot) < ROOT_ITEM_BYTENR_OFFSET + 8) {
+                    || TreeBlock.itemSize(block, 0, slot) < RootItem.BYTENR_OFFSET + 8) {
                 String why = "root item " + key + " in block " + Long.toUnsignedString(bytenr)
                         + " is truncated or outside its block";
                 if (!bestEffort()) {
@@ -201,7 +200,7 @@ public final class Planner {
                 problems.add(new BlockProblem(bytenr, tree, why, "that tree is left out"));
                 continue;
             }
-            long child = LittleEndian.u64(block, TreeBlock.itemDataStart(block, 0, slot) + ROOT_ITEM_BYTENR_OFFSET);
+            long child = LittleEndian.u64(block, TreeBlock.itemDataStart(block, 0, slot) + RootItem.BYTENR_OFFSET);
             walk(child, -1, false, "tree " + Long.toUnsignedString(key.objectid()));
         }
     }
