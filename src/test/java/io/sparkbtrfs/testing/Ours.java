@@ -32,6 +32,7 @@ public final class Ours {
 
     /** As {@link #dump(Path, Path, String...)} with source and target as the user would type them (paths or URIs). */
     public static Run dump(String src, String out, String... opts) {
+        Tier.requireIntegration("our btrfs-image with Spark in this JVM");
         List<String> args = new ArrayList<>(List.of("--no-progress"));
         args.addAll(List.of(opts));
         args.add(src);
@@ -66,6 +67,7 @@ public final class Ours {
 
     /** The command line that starts our btrfs-image in a child JVM (append the tool's arguments). */
     public static List<String> command() {
+        Tier.requireIntegration("a child JVM");
         return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+IgnoreUnrecognizedVMOptions", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
