@@ -32,7 +32,7 @@ public final class Ours {
 
     /** As {@link #dump(Path, Path, String...)} with source and target as the user would type them (paths or URIs). */
     public static Run dump(String src, String out, String... opts) {
-        Tier.requireIntegration("our btrfs-image with Spark in this JVM");
+        Tier.requireIntegration("our btrfs-image in this JVM");
         List<String> args = new ArrayList<>(List.of("--no-progress"));
         args.addAll(List.of(opts));
         args.add(src);
