@@ -6,6 +6,7 @@ import java.util.zip.Deflater;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.Zeros;
@@ -28,6 +29,7 @@ public final class PartWriter implements AutoCloseable {
     private final BlockScrubber scrubber;
     private final LeafItemTransform transform;
     private final int nodesize;
+    private final io.sparkbtrfs.format.SystemRanges system;
     private final Deflater deflater;
     private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
@@ -40,6 +42,7 @@ public final class PartWriter implements AutoCloseable {
         this.plan = plan;
         this.settings = settings;
         this.nodesize = volume.superblock().nodesize();
+        this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
         this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
@@ -170,6 +173,9 @@ public final class PartWriter implements AutoCloseable {
                         salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
                     }
+                    if (system.intersects(start + off, nodesize) && TreeBlock.owner(buf, off) != Key.CHUNK_TREE_OBJECTID) {
+                        misplaced(start + off, TreeBlock.owner(buf, off));
+                    }
                     scrubber.scrub(buf, off);
                 }
                 return buf;
@@ -182,6 +188,22 @@ public final class PartWriter implements AutoCloseable {
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /**
+     * A sound block of another tree inside a system chunk (the chunk map is damaged: a fuzzed system chunk
+     * that overlaps the others). Every restore takes such a block for a chunk-tree block and fails, so the
+     * default dump refuses rather than exit 0 with an image that cannot be restored; best effort keeps it
+     * and says so.
+     */
+    private void misplaced(long logical, long owner) throws BlockReadException {
+        String reason = "lies in a system chunk: a restore reads every block of a system chunk as part of the chunk tree";
+        if (!settings.bestEffort()) {
+            throw new BlockReadException(logical, "metadata block " + Long.toUnsignedString(logical) + " of tree " + owner
+                    + " " + reason + ", so the image would not restore; the chunk map is damaged (dump with "
+                    + "--best-effort to keep the block anyway)");
+        }
+        problems.add(new BlockProblem(logical, "tree " + owner, reason, "dumped as read: the image will not restore"));
     }
 
     /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */

@@ -31,6 +31,7 @@ public final class ImageReader {
     private ImageVersion version;
     private int compress = -1;
     private boolean decodeStreams = true;
+    private boolean skipStored;
     private StreamCursor cursor;
     /** Offset of the first cluster of the open frame of a stream image, or -1 between frames. */
     private long frameStart = -1;
@@ -43,6 +44,15 @@ public final class ImageReader {
     /** Whether {@link Cluster#content} decodes stream clusters (default) or the caller does. */
     public ImageReader decodeStreams(boolean decode) {
         this.decodeStreams = decode;
+        return this;
+    }
+
+    /**
+     * Whether the payloads of uncompressed clusters are skipped (null in {@link Cluster#payloads()}): a caller
+     * that reads them itself, from the image file at {@link Cluster#payloadOffset}, into buffers of its own.
+     */
+    public ImageReader skipStoredPayloads(boolean skip) {
+        this.skipStored = skip;
         return this;
     }
 
@@ -116,6 +126,20 @@ public final class ImageReader {
             return MetadumpFormat.marks(index);
         }
 
+        /** The stored size of item {@code i} (an item cluster). */
+        public long storedSize(int i) {
+            return MetadumpFormat.entrySize(index, i);
+        }
+
+        /** Where item {@code i}'s payload begins in the image (an item cluster). */
+        public long payloadOffset(int i) {
+            long at = offset + MetadumpFormat.INDEX_SIZE;
+            for (int j = 0; j < i; j++) {
+                at += storedSize(j);
+            }
+            return at;
+        }
+
         /** Payload bytes this cluster occupies in the image. */
         public long storedBytes() {
             if (streamed()) {
@@ -123,7 +147,7 @@ public final class ImageReader {
             }
             long n = 0; // from the index: a skipped payload is not held
             for (int i = 0; i < bytenrs.length; i++) {
-                n += MetadumpFormat.entrySize(index, i);
+                n += storedSize(i);
             }
             return n;
         }
@@ -186,6 +210,43 @@ public final class ImageReader {
             return total;
         }
 
+        /**
+         * As {@link #forEachPiece(int, int, byte[], Inflater, PieceSink)} for a zlib item, inflated into
+         * {@code piece} (a direct buffer: the pieces then reach a file without a copy through the heap); each piece
+         * is handed over as {@code piece}'s remaining bytes.
+         */
+        public <E extends Exception> long forEachZlibPiece(int i, int limit, java.nio.ByteBuffer piece,
+                Inflater inflater, BufferSink<E> sink) throws DataFormatException, E {
+            inflater.reset();
+            inflater.setInput(payloads[i]);
+            long total = 0;
+            while (!inflater.finished()) {
+                piece.clear();
+                while (piece.hasRemaining() && !inflater.finished()) {
+                    int n;
+                    try {
+                        n = inflater.inflate(piece);
+                    } catch (DataFormatException e) {
+                        throw new DataFormatException("corrupted zlib payload (" + e.getMessage() + ")");
+                    }
+                    if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new DataFormatException("truncated or corrupted zlib payload");
+                    }
+                }
+                piece.flip();
+                if (total + piece.remaining() > limit) {
+                    throw new DataFormatException("payload inflates past " + limit + " bytes");
+                }
+                int filled = piece.remaining();
+                sink.piece(total, piece);
+                total += filled;
+            }
+            if (inflater.getRemaining() > 0) {
+                throw new DataFormatException(inflater.getRemaining() + " stray bytes after the zlib stream");
+            }
+            return total;
+        }
+
         /** Inflates until {@code piece} is full or the stream ends; returns how many bytes it holds. */
         private static int fill(Inflater inflater, byte[] piece) throws DataFormatException {
             int filled = 0;
@@ -203,6 +264,12 @@ public final class ImageReader {
             }
             return filled;
         }
+    }
+
+    /** Receives the pieces of an item's content, in order, as a buffer's remaining bytes. */
+    @FunctionalInterface
+    public interface BufferSink<E extends Exception> {
+        void piece(long offset, java.nio.ByteBuffer buf) throws E;
     }
 
     /** Receives the pieces of an item's content, in order. */
@@ -281,8 +348,9 @@ public final class ImageReader {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }
         compress = flag;
+        java.util.function.LongPredicate kept = skipStored && flag == MetadumpFormat.COMPRESS_NONE ? b -> false : keep;
         Cluster c = flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? readStreamed(index, (int) n)
-                : readItems(index, (int) n, flag, keep);
+                : readItems(index, (int) n, flag, kept);
         offset = MetadumpFormat.alignUp(offset + MetadumpFormat.INDEX_SIZE + c.storedBytes());
         return c;
     }

@@ -57,7 +57,7 @@ public final class ChunkMapBuilder {
             throw new RestoreException(e.getMessage());
         }
         validateForRestore(sb, sbWhere);
-        long[][] system = systemRanges(sb);
+        io.sparkbtrfs.format.SystemRanges system = io.sparkbtrfs.format.SystemRanges.of(sb);
         int limit = reader.version().itemLimit();
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();
@@ -67,11 +67,11 @@ public final class ChunkMapBuilder {
         Inflater inflater = new Inflater();
         try {
             // Only items that reach into a system chunk are read; the others are skipped, not copied.
-            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && intersects(system, b, limit);
+            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && system.intersects(b, limit);
             for (ImageReader.Cluster c = first; c != null; c = reader.next(wanted)) {
                 for (int i = 0; i < c.size(); i++) {
                     long bytenr = c.bytenrs()[i];
-                    if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {
+                    if (bytenr == Superblock.PRIMARY_OFFSET || !system.intersects(bytenr, limit)) {
                         continue;
                     }
                     String item = name + ": item " + i + " of cluster at offset " + c.offset();
@@ -79,7 +79,7 @@ public final class ChunkMapBuilder {
                         c.forEachPiece(i, limit, piece, inflater, (offset, content, len) -> {
                             for (int off = 0; off + nodesize <= len; off += nodesize) {
                                 long logical = bytenr + offset + off;
-                                if (!intersects(system, logical, nodesize)) {
+                                if (!system.intersects(logical, nodesize)) {
                                     continue;
                                 }
                                 String where = item + ", block " + Long.toUnsignedString(logical) + " in a system chunk";
@@ -121,28 +121,6 @@ public final class ChunkMapBuilder {
             throw new RestoreException(name + ": item " + i + " of cluster at offset " + c.offset() + ": "
                     + e.getMessage());
         }
-    }
-
-    private static long[][] systemRanges(Superblock sb) {
-        List<long[]> out = new ArrayList<>();
-        for (ChunkItem c : sb.systemChunks()) {
-            if ((c.type() & ChunkItem.TYPE_SYSTEM) != 0) {
-                out.add(new long[] {c.start(), c.length()});
-            }
-        }
-        return out.toArray(new long[0][]);
-    }
-
-    private static boolean intersects(long[][] ranges, long start, long length) {
-        for (long[] r : ranges) {
-            // unsigned interval intersection of [start, start+length) and [r0, r0+r1)
-            boolean startsBeforeEnd = Long.compareUnsigned(start - r[0], r[1]) < 0;
-            boolean rangeStartsInside = Long.compareUnsigned(r[0] - start, length) < 0;
-            if (startsBeforeEnd || rangeStartsInside) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void checkChunkTreeBlock(byte[] b, int off, long logical, byte[] fsid, String where)

@@ -28,7 +28,17 @@ final class OldRestore {
         long length = (end + ChunkItem.STRIPE_LEN - 1) / ChunkItem.STRIPE_LEN * ChunkItem.STRIPE_LEN;
         byte[] superblock = superblock(header, length);
         try (Target target = restorer.openTarget(targetSpec)) {
-            Restorer.Written written = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
+            Restorer.Written written = restorer.writeItems(input, header, new Restorer.Sink() {
+                @Override
+                public void write(long logical, byte[] buf, int len) throws RestoreException {
+                    target.write(logical, buf, 0, len);
+                }
+
+                @Override
+                public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                    target.write(logical, buf);
+                }
+            });
             long size = Restorer.finish(target, sb, superblock);
             target.commit();
             return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,

@@ -22,6 +22,7 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.store.FileIdentity;
 import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.Umask;
@@ -122,11 +123,23 @@ public final class Restorer {
                                 header.superblock().checksumType())
                         : null;
                 Placer placer = new Placer(header.map(), target, err);
-                Written written = writeItems(input, header, (logical, buf, len) -> {
-                    if (fixer != null) {
-                        fixer.fix(buf, len, logical);
+                Written written = writeItems(input, header, new Sink() {
+                    @Override
+                    public void write(long logical, byte[] buf, int len) throws RestoreException {
+                        if (fixer != null) {
+                            fixer.fix(buf, len, logical);
+                        }
+                        placer.write(logical, buf, len);
                     }
-                    placer.write(logical, buf, len);
+
+                    @Override
+                    public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                        if (fixer != null) {
+                            Sink.super.write(logical, buf); // chunk tree blocks are patched on the heap
+                        } else {
+                            placer.write(logical, buf);
+                        }
+                    }
                 });
                 if (header.multiDevice()) {
                     superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
@@ -143,6 +156,16 @@ public final class Restorer {
     @FunctionalInterface
     interface Sink {
         void write(long logical, byte[] buf, int len) throws RestoreException;
+
+        /**
+         * The same for {@code buf}'s remaining bytes, a direct buffer read straight from the image (stored items);
+         * a sink that can write it as it is avoids two copies through the heap. By default, through a heap copy.
+         */
+        default void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+            byte[] b = new byte[buf.remaining()];
+            buf.get(buf.position(), b);
+            write(logical, b, b.length);
+        }
     }
 
     /** What {@link #writeItems} wrote: items, content bytes, and notes for the summary (a re-checksum). */
@@ -159,14 +182,29 @@ public final class Restorer {
     Written writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
         ImageCompleteness completeness = new ImageCompleteness(header.superblock());
         ChecksumRepair repair = ChecksumRepair.forFilesystem(header.superblock());
-        Sink sink = (logical, buf, len) -> {
-            if (holdsTreeBlocks(header.map(), logical)) {
-                completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+        Sink sink = new Sink() {
+            @Override
+            public void write(long logical, byte[] buf, int len) throws RestoreException {
+                if (holdsTreeBlocks(header.map(), logical)) {
+                    completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+                }
+                if (repair != null) {
+                    repair.repair(buf, len, logical);
+                }
+                target.write(logical, buf, len);
             }
-            if (repair != null) {
-                repair.repair(buf, len, logical);
+
+            @Override
+            public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                if (repair != null) {
+                    Sink.super.write(logical, buf); // patched on the heap
+                    return;
+                }
+                if (holdsTreeBlocks(header.map(), logical)) {
+                    completeness.blocks(logical, buf);
+                }
+                target.write(logical, buf);
             }
-            target.write(logical, buf, len);
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "restore-worker");
@@ -198,9 +236,13 @@ public final class Restorer {
                 }
             });
         };
+        // Closed once the workers are done (below), not with the reading loop.
+        java.nio.channels.FileChannel channel = input.channel();
         try (InputStream in = input.stream();
                 StreamedFrames frames = new StreamedFrames(input.name(), header, sink, items, bytes, jobs)) {
-            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false);
+            // Stored items of a local image are read by the workers themselves, into direct buffers.
+            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false)
+                    .skipStoredPayloads(channel != null);
             for (ImageReader.Cluster c = reader.next(); c != null && failure.get() == null; c = reader.next()) {
                 if (c.streamed()) {
                     frames.add(c);
@@ -215,7 +257,10 @@ public final class Restorer {
                     ImageReader.Cluster cluster = c;
                     int index = i;
                     jobs.submit("item " + index + " of cluster at offset " + cluster.offset(), () -> {
-                        long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
+                        int limit = itemLimit(header, cluster.bytenrs()[index]);
+                        long n = cluster.payloads()[index] == null
+                                ? writeStored(channel, cluster, index, limit, sink, input.name())
+                                : writeItem(cluster, index, limit, sink, input.name());
                         items.incrementAndGet();
                         bytes.addAndGet(n);
                     });
@@ -237,6 +282,13 @@ public final class Restorer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 pool.shutdownNow();
+            }
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // read-only
+                }
             }
         }
         if (failure.get() != null) {
@@ -264,7 +316,7 @@ public final class Restorer {
     /** Whether {@code logical} lies in a chunk that holds tree blocks (metadata, system, or mixed). */
     static boolean holdsTreeBlocks(RestoreMap map, long logical) {
         Placement p = map.find(logical);
-        return p != null && (p.type() & (ChunkItem.TYPE_METADATA | ChunkItem.TYPE_SYSTEM)) != 0;
+        return p != null && (p.type() & ChunkItem.TREE_BLOCK_KINDS) != 0;
     }
 
     private Thread startMeter(AtomicLong items, AtomicLong bytes) {
@@ -305,6 +357,10 @@ public final class Restorer {
             throws RestoreException {
         long bytenr = c.bytenrs()[i];
         try {
+            if (c.compress() == MetadumpFormat.COMPRESS_ZLIB) {
+                return c.forEachZlibPiece(i, limit, DIRECT_PIECES.get(), INFLATERS.get(),
+                        (offset, piece) -> sink.write(bytenr + offset, piece));
+            }
             return c.forEachPiece(i, limit, PIECES.get(), INFLATERS.get(),
                     (offset, piece, len) -> sink.write(bytenr + offset, piece, len));
         } catch (DataFormatException e) {
@@ -317,6 +373,39 @@ public final class Restorer {
     static byte[] piece() {
         return PIECES.get();
     }
+
+    /** Item {@code i}, stored uncompressed, read from the image in pieces into this thread's direct buffer. */
+    private static long writeStored(java.nio.channels.FileChannel channel, ImageReader.Cluster c, int i, int limit,
+            Sink sink, String name) throws RestoreException {
+        long size = c.storedSize(i);
+        String where = name + ": item " + i + " of cluster at offset " + c.offset();
+        if (size > limit) {
+            throw new RestoreException(where + ": " + size + " bytes, more than the " + limit + " an item may hold");
+        }
+        java.nio.ByteBuffer piece = DIRECT_PIECES.get();
+        long at = c.payloadOffset(i);
+        long bytenr = c.bytenrs()[i];
+        for (long done = 0; done < size;) {
+            int n = (int) Math.min(piece.capacity(), size - done);
+            piece.clear().limit(n);
+            try {
+                while (piece.hasRemaining()) {
+                    if (channel.read(piece, at + done + piece.position()) < 0) {
+                        throw new RestoreException(where + ": the image ends inside its payload");
+                    }
+                }
+            } catch (IOException e) {
+                throw new RestoreException(where + ": read error: " + e.getMessage(), e);
+            }
+            piece.flip();
+            sink.write(bytenr + done, piece);
+            done += n;
+        }
+        return size;
+    }
+
+    private static final ThreadLocal<java.nio.ByteBuffer> DIRECT_PIECES = ThreadLocal.withInitial(
+            () -> java.nio.ByteBuffer.allocateDirect(PIECE));
 
     /*
      * Each worker thread reuses one piece buffer and one inflater: sinks write (and patch) a piece before

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.sparkbtrfs.format.DirItem;
+import io.sparkbtrfs.format.InodeRef;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.TreeBlock;
@@ -159,6 +161,9 @@ public final class BoundaryScan {
         long before = TreeBlock.itemKeyOffset(b, 0, 0);
         long objectid = TreeBlock.itemObjectid(b, 0, 0);
         int type = TreeBlock.itemType(b, 0, 0);
+        if (!onlyShortNames(b)) {
+            return -1; // an entry of the first item stays under its key, and nothing moves below it
+        }
         sanitizer.sanitizeLeaf(b, nodesize);
         if (TreeBlock.nritems(b, 0) == 0 || TreeBlock.itemObjectid(b, 0, 0) != objectid
                 || TreeBlock.itemType(b, 0, 0) != type) {
@@ -166,6 +171,37 @@ public final class BoundaryScan {
         }
         long after = TreeBlock.itemKeyOffset(b, 0, 0);
         return after == before ? -1 : after;
+    }
+
+    /**
+     * Whether every entry of the leaf's first item has a name of 1..4 sanitized bytes (after {@code user.} for
+     * xattrs): only then can the first key move (an entry that stays keeps the key, and moved entries stay in its
+     * cell, at or above it). Most leaves read here start with a long name whose hash merely looks like a short one's.
+     */
+    private boolean onlyShortNames(byte[] b) {
+        int n = (int) TreeBlock.nritems(b, 0);
+        if (!TreeBlock.itemInBounds(b, 0, nodesize, 0, n)) {
+            return false;
+        }
+        int type = TreeBlock.itemType(b, 0, 0);
+        int start = TreeBlock.itemDataStart(b, 0, 0);
+        int end = start + (int) TreeBlock.itemSize(b, 0, 0);
+        boolean extref = type == Key.INODE_EXTREF;
+        int header = extref ? InodeRef.EXTREF_HEADER_SIZE : DirItem.HEADER_SIZE;
+        int entries = 0;
+        for (int p = start; p + header <= end; entries++) {
+            int nameLen = extref ? InodeRef.extrefNameLen(b, p) : DirItem.nameLen(b, p);
+            int free = type == Key.XATTR_ITEM && startsWithUser(b, p + header, nameLen) ? nameLen - USER.length : nameLen;
+            if (free < 1 || free > ShortNames.MAX_FREE || (type == Key.XATTR_ITEM && free == nameLen)) {
+                return false;
+            }
+            p += header + nameLen + (extref ? 0 : DirItem.dataLen(b, p));
+        }
+        return entries > 0;
+    }
+
+    private static boolean startsWithUser(byte[] b, int name, int len) {
+        return len >= USER.length && java.util.Arrays.equals(b, name, name + USER.length, USER, 0, USER.length);
     }
 
     /** The block at {@code bytenr} if it reads and has the expected level, else null. */

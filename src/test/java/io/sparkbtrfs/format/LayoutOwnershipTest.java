@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.sparkbtrfs.testing.Fast;
+
 /**
  * Guards issue 12's rule that {@code format} owns the on-disk layout: an offset or size of a btrfs structure, or of
  * the metadump index block, is written as a named constant or reached through a view accessor in {@code format} (the
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.Test;
  * ordinary arithmetic). {@link #patternsCatchTheOldCode} pins each pattern on lines the project had before
  * {@code format} owned the layout, and on ordinary code it must leave alone.
  */
+@Fast
 class LayoutOwnershipTest {
     private static final Path MAIN = Path.of("src", "main", "java", "io", "sparkbtrfs");
     /** The image layout's owner: the metadump index block's grammar and accessors. */

@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * The chained offset constants of the views ({@code X_OFFSET = PREV_OFFSET + size of PREV}) against the offsets of
@@ -14,6 +15,7 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * a chain, or a wrong size, moves every offset after it. The superblock's setters are checked against btrfs-progs in
  * {@link SuperblockTest}, the leaf views by the byte-identity tests of dump and restore.
  */
+@Fast
 class LayoutTest {
     @Test
     void superblock() {

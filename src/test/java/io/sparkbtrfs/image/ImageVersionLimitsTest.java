@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import io.sparkbtrfs.testing.Fast;
+
 /**
  * The item-size limits of every image version, in one place ({@link ImageVersion}), at the values the readers and
  * restore used before they were gathered there (MetadumpFormat.itemLimit, ImageReader.maxItemSize,
  * Restorer.itemLimit's data-chunk rule, SourceComparison's 512 MiB).
  */
+@Fast
 class ImageVersionLimitsTest {
     private static final int KIB = 1024;
     private static final int MIB = 1024 * KIB;
