@@ -239,8 +239,7 @@ public final class PartWriter implements AutoCloseable {
 
     /** The owner field of a damaged block, if it is plausible at all. */
     private static String treeOf(long owner) {
-        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
-        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
+        return TreeBlock.plausibleOwner(owner) ? "tree " + owner + " (per its header)" : "unknown tree";
     }
 
     @Override

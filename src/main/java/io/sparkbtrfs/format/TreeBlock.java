@@ -44,8 +44,24 @@ public final class TreeBlock {
     public static final int MAX_LEVEL = 8;
     /** Owner of every log tree block (the log root tree's and each subvolume's log). */
     public static final long TREE_LOG_OBJECTID = -6;
+    /** The last of the trees btrfs numbers from 1 (the root tree) up: the raid stripe tree. */
+    private static final long LAST_FIXED_TREE_OBJECTID = 12;
+    /** Subvolume ids (from 256) stay below this: a qgroup id keeps its level in the top 16 bits. */
+    private static final long SUBVOLUME_ID_LIMIT = 1L << 48;
+    /** The last of the trees btrfs numbers down from the log tree (-6): the free space cache (-11). */
+    private static final long LAST_NEGATIVE_TREE_OBJECTID = -11;
 
     private TreeBlock() {
+    }
+
+    /**
+     * Whether a header's owner names a tree btrfs could have written: a tree of its own (1 to 12), a subvolume
+     * (256 up to 2^48) or a log, relocation or cache tree (-6 to -11). Only for describing a damaged block.
+     */
+    public static boolean plausibleOwner(long owner) {
+        return (owner >= Key.ROOT_TREE_OBJECTID && owner <= LAST_FIXED_TREE_OBJECTID)
+                || (owner >= RootItem.FIRST_FREE_OBJECTID && owner < SUBVOLUME_ID_LIMIT)
+                || (owner >= LAST_NEGATIVE_TREE_OBJECTID && owner <= TREE_LOG_OBJECTID);
     }
 
     public static long bytenr(byte[] b, int off) {

@@ -1,6 +1,8 @@
 package io.sparkbtrfs.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -83,6 +85,17 @@ class LayoutTest {
         assertEquals(101, TreeBlock.HEADER_SIZE);
         assertEquals(25, TreeBlock.ITEM_SIZE);
         assertEquals(33, TreeBlock.KEY_PTR_SIZE);
+    }
+
+    /** The owners a damaged block's report names (the ranges PartWriter used before they moved here). */
+    @Test
+    void plausibleOwners() {
+        for (long owner : new long[] {1, 5, 12, 256, (1L << 48) - 1, -6, -9, -11}) {
+            assertTrue(TreeBlock.plausibleOwner(owner), Long.toString(owner));
+        }
+        for (long owner : new long[] {0, 13, 255, 1L << 48, -1, -5, -12, Long.MIN_VALUE}) {
+            assertFalse(TreeBlock.plausibleOwner(owner), Long.toString(owner));
+        }
     }
 
     @Test
