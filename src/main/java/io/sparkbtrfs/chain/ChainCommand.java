@@ -11,7 +11,6 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 
 import io.sparkbtrfs.dump.DumpSummary;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.DeltaHeader;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageHead;
@@ -75,7 +74,7 @@ public final class ChainCommand {
     private static boolean isDelta(Path p) {
         try (InputStream in = Files.newInputStream(p)) {
             byte[] m = in.readNBytes(8);
-            return m.length == 8 && LittleEndian.u64(m, 0) == MetadumpFormat.MAGIC_DELTA;
+            return m.length == 8 && MetadumpFormat.magic(m) == MetadumpFormat.MAGIC_DELTA;
         } catch (IOException e) {
             return false;
         }

@@ -112,7 +112,7 @@ public final class ChainContent implements AutoCloseable {
                 if (c == null) {
                     break;
                 }
-                int limit = MetadumpFormat.itemLimit(reader.magic());
+                int limit = reader.version().itemLimit();
                 for (int i = 0; i < c.size(); i++, item++) {
                     byte[] content;
                     try {

@@ -93,7 +93,7 @@ public final class Incremental {
             io.sparkbtrfs.image.ImageReader.Cluster c;
             while (sample.size() < SAMPLE_BLOCKS && decoded < SAMPLE_BYTES && (c = reader.next()) != null) {
                 for (int i = 0; i < c.size(); i++) {
-                    byte[] content = c.content(i, MetadumpFormat.itemLimit(reader.magic()));
+                    byte[] content = c.content(i, reader.version().itemLimit());
                     decoded += content.length;
                     long start = c.bytenrs()[i];
                     if (Long.compareUnsigned(start, MetadumpFormat.RECORD_LIMIT) < 0

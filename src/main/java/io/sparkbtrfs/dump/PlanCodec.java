@@ -1,6 +1,5 @@
 package io.sparkbtrfs.dump;
 
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.image.MetadumpFormat;
 
@@ -17,9 +16,9 @@ import io.sparkbtrfs.image.MetadumpFormat;
  */
 public final class PlanCodec {
     public static final int ITEM_BYTES = io.sparkbtrfs.image.DeltaHeader.PLAN_ITEM_BYTES;
-    private static final int START_OFFSET = 0;
-    private static final int LENGTH_OFFSET = 8;
-    private static final int KIND_OFFSET = 12;
+    private static final int START_OFFSET = MetadumpFormat.Delta.ITEM_START_OFFSET;
+    private static final int LENGTH_OFFSET = MetadumpFormat.Delta.ITEM_LENGTH_OFFSET;
+    private static final int KIND_OFFSET = MetadumpFormat.Delta.ITEM_KIND_OFFSET;
 
     private PlanCodec() {
     }
@@ -35,8 +34,8 @@ public final class PlanCodec {
                 throw new IllegalArgumentException("a full dump's plan holds no records");
             }
             int at = i * ITEM_BYTES;
-            LittleEndian.put64(b, at + START_OFFSET, plan.start(i));
-            LittleEndian.put32(b, at + LENGTH_OFFSET, plan.length(i));
+            MetadumpFormat.Delta.put64(b, at + START_OFFSET, plan.start(i));
+            MetadumpFormat.Delta.put32(b, at + LENGTH_OFFSET, plan.length(i));
             b[at + KIND_OFFSET] = plan.kind(i);
         }
         return b;
@@ -51,11 +50,11 @@ public final class PlanCodec {
         long[] starts = new long[n];
         int[] lengths = new int[n];
         byte[] kinds = new byte[n];
-        long limit = MetadumpFormat.itemLimit(MetadumpFormat.MAGIC_V0);
+        long limit = io.sparkbtrfs.image.ImageVersion.V0.itemLimit();
         for (int i = 0; i < n; i++) {
             int at = i * ITEM_BYTES;
-            starts[i] = LittleEndian.u64(b, at + START_OFFSET);
-            long length = LittleEndian.u32(b, at + LENGTH_OFFSET);
+            starts[i] = MetadumpFormat.Delta.u64(b, at + START_OFFSET);
+            long length = MetadumpFormat.Delta.u32(b, at + LENGTH_OFFSET);
             byte kind = b[at + KIND_OFFSET];
             String bad = null;
             if ((i == 0) != (kind == ItemPlan.SUPERBLOCK)) {

@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.Zeros;
@@ -22,6 +23,7 @@ final class VolumeItems implements ItemSource {
     private final BlockScrubber scrubber;
     private final LeafItemTransform transform;
     private final int nodesize;
+    private final io.sparkbtrfs.format.SystemRanges system;
     private final List<BlockProblem> problems = new ArrayList<>();
     private byte[] scratch = new byte[0];
 
@@ -30,6 +32,7 @@ final class VolumeItems implements ItemSource {
         this.plan = plan;
         this.settings = settings;
         this.nodesize = volume.superblock().nodesize();
+        this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
     }
@@ -55,8 +58,7 @@ final class VolumeItems implements ItemSource {
                     throw new BlockReadException(start, "superblock item of " + length + " bytes");
                 }
                 if (settings.clearLabel()) {
-                    java.util.Arrays.fill(sb, Superblock.LABEL_OFFSET, Superblock.LABEL_OFFSET + Superblock.LABEL_SIZE,
-                            (byte) 0);
+                    Superblock.clearLabel(sb);
                     volume.superblock().checksumType().store(sb, 0, sb.length);
                 }
                 return sb;
@@ -73,6 +75,9 @@ final class VolumeItems implements ItemSource {
                         salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
                     }
+                    if (system.intersects(start + off, nodesize) && TreeBlock.owner(buf, off) != Key.CHUNK_TREE_OBJECTID) {
+                        misplaced(start + off, TreeBlock.owner(buf, off));
+                    }
                     scrubber.scrub(buf, off);
                 }
                 return buf;
@@ -87,6 +92,22 @@ final class VolumeItems implements ItemSource {
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /**
+     * A sound block of another tree inside a system chunk (the chunk map is damaged: a fuzzed system chunk
+     * that overlaps the others). Every restore takes such a block for a chunk-tree block and fails, so the
+     * default dump refuses rather than exit 0 with an image that cannot be restored; best effort keeps it
+     * and says so.
+     */
+    private void misplaced(long logical, long owner) throws BlockReadException {
+        String reason = "lies in a system chunk: a restore reads every block of a system chunk as part of the chunk tree";
+        if (!settings.bestEffort()) {
+            throw new BlockReadException(logical, "metadata block " + Long.toUnsignedString(logical) + " of tree " + owner
+                    + " " + reason + ", so the image would not restore; the chunk map is damaged (dump with "
+                    + "--best-effort to keep the block anyway)");
+        }
+        problems.add(new BlockProblem(logical, "tree " + owner, reason, "dumped as read: the image will not restore"));
     }
 
     /**
@@ -117,7 +138,6 @@ final class VolumeItems implements ItemSource {
 
     /** The owner field of a damaged block, if it is plausible at all. */
     private static String treeOf(long owner) {
-        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
-        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
+        return TreeBlock.plausibleOwner(owner) ? "tree " + owner + " (per its header)" : "unknown tree";
     }
 }

@@ -2,7 +2,6 @@ package io.sparkbtrfs.image;
 
 import java.util.Arrays;
 
-import io.sparkbtrfs.format.LittleEndian;
 
 /**
  * Record 0 of a delta image ({@link DeltaRecords}): which filesystem and moment it describes, which image it
@@ -27,36 +26,36 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
         long seedFingerprint, int planItems, long planUnits, long carriedUnits, int carriedItems, int planRecords,
         long planBytes, int planCrc) {
     public static final int VERSION = 1;
-    public static final int SIZE = 108;
+    public static final int SIZE = MetadumpFormat.Delta.HEADER_SIZE;
     public static final int SANITIZE_NONE = 0;
     public static final int SANITIZE_GARBAGE = 1;
     public static final int SANITIZE_COLLISIONS = 2;
 
-    private static final int VERSION_OFFSET = 0;
-    private static final int NODESIZE_OFFSET = 4;
-    private static final int FSID_OFFSET = 8;
-    private static final int FSID_SIZE = 16;
-    private static final int GENERATION_OFFSET = 24;
-    private static final int BASE_GENERATION_OFFSET = 32;
-    private static final int BASE_CRC_OFFSET = 40;
-    private static final int FLAGS_OFFSET = 44;
-    private static final int COMPRESS_OFFSET = 48;
-    private static final int SANITIZE_OFFSET = 49;
-    private static final int ZSTD_OFFSET = 50;
-    private static final int RESERVED_OFFSET = 51;
-    private static final int FRAME_BYTES_OFFSET = 52;
-    private static final int SEED_OFFSET = 60;
-    private static final int PLAN_ITEMS_OFFSET = 68;
-    private static final int PLAN_UNITS_OFFSET = 72;
-    private static final int CARRIED_UNITS_OFFSET = 80;
-    private static final int CARRIED_ITEMS_OFFSET = 88;
-    private static final int PLAN_RECORDS_OFFSET = 92;
-    private static final int PLAN_BYTES_OFFSET = 96;
-    private static final int PLAN_CRC_OFFSET = 104;
+    private static final int VERSION_OFFSET = MetadumpFormat.Delta.VERSION_OFFSET;
+    private static final int NODESIZE_OFFSET = MetadumpFormat.Delta.NODESIZE_OFFSET;
+    private static final int FSID_OFFSET = MetadumpFormat.Delta.FSID_OFFSET;
+    private static final int FSID_SIZE = MetadumpFormat.Delta.FSID_SIZE;
+    private static final int GENERATION_OFFSET = MetadumpFormat.Delta.GENERATION_OFFSET;
+    private static final int BASE_GENERATION_OFFSET = MetadumpFormat.Delta.BASE_GENERATION_OFFSET;
+    private static final int BASE_CRC_OFFSET = MetadumpFormat.Delta.BASE_CRC_OFFSET;
+    private static final int FLAGS_OFFSET = MetadumpFormat.Delta.FLAGS_OFFSET;
+    private static final int COMPRESS_OFFSET = MetadumpFormat.Delta.COMPRESS_OFFSET;
+    private static final int SANITIZE_OFFSET = MetadumpFormat.Delta.SANITIZE_OFFSET;
+    private static final int ZSTD_OFFSET = MetadumpFormat.Delta.ZSTD_OFFSET;
+    private static final int RESERVED_OFFSET = MetadumpFormat.Delta.RESERVED_OFFSET;
+    private static final int FRAME_BYTES_OFFSET = MetadumpFormat.Delta.FRAME_BYTES_OFFSET;
+    private static final int SEED_OFFSET = MetadumpFormat.Delta.SEED_OFFSET;
+    private static final int PLAN_ITEMS_OFFSET = MetadumpFormat.Delta.PLAN_ITEMS_OFFSET;
+    private static final int PLAN_UNITS_OFFSET = MetadumpFormat.Delta.PLAN_UNITS_OFFSET;
+    private static final int CARRIED_UNITS_OFFSET = MetadumpFormat.Delta.CARRIED_UNITS_OFFSET;
+    private static final int CARRIED_ITEMS_OFFSET = MetadumpFormat.Delta.CARRIED_ITEMS_OFFSET;
+    private static final int PLAN_RECORDS_OFFSET = MetadumpFormat.Delta.PLAN_RECORDS_OFFSET;
+    private static final int PLAN_BYTES_OFFSET = MetadumpFormat.Delta.PLAN_BYTES_OFFSET;
+    private static final int PLAN_CRC_OFFSET = MetadumpFormat.Delta.PLAN_CRC_OFFSET;
     private static final int FLAG_WALK = 1;
     private static final int FLAG_LAYOUT = 2;
     /** Bytes of one item of the stored plan ({@code PlanCodec}). */
-    public static final int PLAN_ITEM_BYTES = 13;
+    public static final int PLAN_ITEM_BYTES = MetadumpFormat.Delta.ITEM_SIZE;
 
     public DeltaHeader {
         fsid = fsid.clone();
@@ -77,25 +76,25 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
 
     public byte[] encode() {
         byte[] b = new byte[SIZE];
-        LittleEndian.put32(b, VERSION_OFFSET, VERSION);
-        LittleEndian.put32(b, NODESIZE_OFFSET, nodesize);
+        MetadumpFormat.Delta.put32(b, VERSION_OFFSET, VERSION);
+        MetadumpFormat.Delta.put32(b, NODESIZE_OFFSET, nodesize);
         System.arraycopy(fsid, 0, b, FSID_OFFSET, FSID_SIZE);
-        LittleEndian.put64(b, GENERATION_OFFSET, generation);
-        LittleEndian.put64(b, BASE_GENERATION_OFFSET, baseGeneration);
-        LittleEndian.put32(b, BASE_CRC_OFFSET, baseSuperblockCrc);
-        LittleEndian.put32(b, FLAGS_OFFSET, (walk ? FLAG_WALK : 0) | (layout ? FLAG_LAYOUT : 0));
+        MetadumpFormat.Delta.put64(b, GENERATION_OFFSET, generation);
+        MetadumpFormat.Delta.put64(b, BASE_GENERATION_OFFSET, baseGeneration);
+        MetadumpFormat.Delta.put32(b, BASE_CRC_OFFSET, baseSuperblockCrc);
+        MetadumpFormat.Delta.put32(b, FLAGS_OFFSET, (walk ? FLAG_WALK : 0) | (layout ? FLAG_LAYOUT : 0));
         b[COMPRESS_OFFSET] = (byte) compressLevel;
         b[SANITIZE_OFFSET] = (byte) sanitize;
         b[ZSTD_OFFSET] = (byte) zstdLevel;
-        LittleEndian.put64(b, FRAME_BYTES_OFFSET, frameBytes);
-        LittleEndian.put64(b, SEED_OFFSET, seedFingerprint);
-        LittleEndian.put32(b, PLAN_ITEMS_OFFSET, planItems);
-        LittleEndian.put64(b, PLAN_UNITS_OFFSET, planUnits);
-        LittleEndian.put64(b, CARRIED_UNITS_OFFSET, carriedUnits);
-        LittleEndian.put32(b, CARRIED_ITEMS_OFFSET, carriedItems);
-        LittleEndian.put32(b, PLAN_RECORDS_OFFSET, planRecords);
-        LittleEndian.put64(b, PLAN_BYTES_OFFSET, planBytes);
-        LittleEndian.put32(b, PLAN_CRC_OFFSET, planCrc);
+        MetadumpFormat.Delta.put64(b, FRAME_BYTES_OFFSET, frameBytes);
+        MetadumpFormat.Delta.put64(b, SEED_OFFSET, seedFingerprint);
+        MetadumpFormat.Delta.put32(b, PLAN_ITEMS_OFFSET, planItems);
+        MetadumpFormat.Delta.put64(b, PLAN_UNITS_OFFSET, planUnits);
+        MetadumpFormat.Delta.put64(b, CARRIED_UNITS_OFFSET, carriedUnits);
+        MetadumpFormat.Delta.put32(b, CARRIED_ITEMS_OFFSET, carriedItems);
+        MetadumpFormat.Delta.put32(b, PLAN_RECORDS_OFFSET, planRecords);
+        MetadumpFormat.Delta.put64(b, PLAN_BYTES_OFFSET, planBytes);
+        MetadumpFormat.Delta.put32(b, PLAN_CRC_OFFSET, planCrc);
         return b;
     }
 
@@ -106,24 +105,24 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
                     + ")");
         }
         byte[] b = body.copy();
-        long version = LittleEndian.u32(b, VERSION_OFFSET);
+        long version = MetadumpFormat.Delta.u32(b, VERSION_OFFSET);
         if (version != VERSION) {
             throw new ImageFormatException(where + ": delta version " + version + " (this tool reads " + VERSION + ")");
         }
-        long nodesize = LittleEndian.u32(b, NODESIZE_OFFSET);
-        long flags = LittleEndian.u32(b, FLAGS_OFFSET);
-        int compress = LittleEndian.u8(b, COMPRESS_OFFSET);
-        int sanitize = LittleEndian.u8(b, SANITIZE_OFFSET);
-        int zstd = LittleEndian.u8(b, ZSTD_OFFSET);
-        long frameBytes = LittleEndian.u64(b, FRAME_BYTES_OFFSET);
-        long planItems = LittleEndian.u32(b, PLAN_ITEMS_OFFSET);
-        long planUnits = LittleEndian.u64(b, PLAN_UNITS_OFFSET);
-        long carriedUnits = LittleEndian.u64(b, CARRIED_UNITS_OFFSET);
-        long carriedItems = LittleEndian.u32(b, CARRIED_ITEMS_OFFSET);
-        long planRecords = LittleEndian.u32(b, PLAN_RECORDS_OFFSET);
-        long planBytes = LittleEndian.u64(b, PLAN_BYTES_OFFSET);
-        long generation = LittleEndian.u64(b, GENERATION_OFFSET);
-        long baseGeneration = LittleEndian.u64(b, BASE_GENERATION_OFFSET);
+        long nodesize = MetadumpFormat.Delta.u32(b, NODESIZE_OFFSET);
+        long flags = MetadumpFormat.Delta.u32(b, FLAGS_OFFSET);
+        int compress = MetadumpFormat.Delta.u8(b, COMPRESS_OFFSET);
+        int sanitize = MetadumpFormat.Delta.u8(b, SANITIZE_OFFSET);
+        int zstd = MetadumpFormat.Delta.u8(b, ZSTD_OFFSET);
+        long frameBytes = MetadumpFormat.Delta.u64(b, FRAME_BYTES_OFFSET);
+        long planItems = MetadumpFormat.Delta.u32(b, PLAN_ITEMS_OFFSET);
+        long planUnits = MetadumpFormat.Delta.u64(b, PLAN_UNITS_OFFSET);
+        long carriedUnits = MetadumpFormat.Delta.u64(b, CARRIED_UNITS_OFFSET);
+        long carriedItems = MetadumpFormat.Delta.u32(b, CARRIED_ITEMS_OFFSET);
+        long planRecords = MetadumpFormat.Delta.u32(b, PLAN_RECORDS_OFFSET);
+        long planBytes = MetadumpFormat.Delta.u64(b, PLAN_BYTES_OFFSET);
+        long generation = MetadumpFormat.Delta.u64(b, GENERATION_OFFSET);
+        long baseGeneration = MetadumpFormat.Delta.u64(b, BASE_GENERATION_OFFSET);
         String bad = null;
         if (nodesize < 4096 || nodesize > 65536 || Long.bitCount(nodesize) != 1) {
             bad = "nodesize " + nodesize;
@@ -145,10 +144,10 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
             throw new ImageFormatException(where + ": invalid delta header: " + bad);
         }
         return new DeltaHeader((int) nodesize, Arrays.copyOfRange(b, FSID_OFFSET, FSID_OFFSET + FSID_SIZE), generation,
-                baseGeneration, (int) LittleEndian.u32(b, BASE_CRC_OFFSET), (flags & FLAG_WALK) != 0,
-                (flags & FLAG_LAYOUT) != 0, compress, sanitize, zstd, frameBytes, LittleEndian.u64(b, SEED_OFFSET),
+                baseGeneration, (int) MetadumpFormat.Delta.u32(b, BASE_CRC_OFFSET), (flags & FLAG_WALK) != 0,
+                (flags & FLAG_LAYOUT) != 0, compress, sanitize, zstd, frameBytes, MetadumpFormat.Delta.u64(b, SEED_OFFSET),
                 (int) planItems, planUnits, carriedUnits, (int) carriedItems, (int) planRecords, planBytes,
-                (int) LittleEndian.u32(b, PLAN_CRC_OFFSET));
+                (int) MetadumpFormat.Delta.u32(b, PLAN_CRC_OFFSET));
     }
 
     @Override

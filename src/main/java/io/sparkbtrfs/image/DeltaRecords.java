@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
-import io.sparkbtrfs.format.LittleEndian;
 
 /**
  * The records of a delta image ({@link MetadumpFormat#MAGIC_DELTA}): items whose bytenr is the record's ordinal
@@ -21,10 +20,10 @@ import io.sparkbtrfs.format.LittleEndian;
 public final class DeltaRecords {
     public static final int TYPE_HEADER = 1;
     public static final int TYPE_PLAN = 2;
-    public static final int PREFIX = 12;
-    private static final int TYPE_OFFSET = 0;
-    private static final int LENGTH_OFFSET = 4;
-    private static final int CRC_OFFSET = 8;
+    public static final int PREFIX = MetadumpFormat.Delta.RECORD_PREFIX;
+    private static final int TYPE_OFFSET = MetadumpFormat.Delta.RECORD_TYPE_OFFSET;
+    private static final int LENGTH_OFFSET = MetadumpFormat.Delta.RECORD_LENGTH_OFFSET;
+    private static final int CRC_OFFSET = MetadumpFormat.Delta.RECORD_CRC_OFFSET;
     /** Body bytes of one record: the record (prefix included) is at most the v0 merge limit. */
     public static final int MAX_BODY = (int) MetadumpFormat.MAX_PENDING_V0 - PREFIX;
 
@@ -44,9 +43,9 @@ public final class DeltaRecords {
             throw new IllegalArgumentException("record body of " + len + " bytes");
         }
         byte[] r = new byte[PREFIX + len];
-        LittleEndian.put32(r, TYPE_OFFSET, type);
-        LittleEndian.put32(r, LENGTH_OFFSET, len);
-        LittleEndian.put32(r, CRC_OFFSET, crc(body, off, len));
+        MetadumpFormat.Delta.put32(r, TYPE_OFFSET, type);
+        MetadumpFormat.Delta.put32(r, LENGTH_OFFSET, len);
+        MetadumpFormat.Delta.put32(r, CRC_OFFSET, crc(body, off, len));
         System.arraycopy(body, off, r, PREFIX, len);
         return r;
     }
@@ -76,8 +75,8 @@ public final class DeltaRecords {
             throw new ImageFormatException(where + ": a record of " + content.length + " bytes (at least " + PREFIX
                     + ")");
         }
-        long t = LittleEndian.u32(content, TYPE_OFFSET);
-        long len = LittleEndian.u32(content, LENGTH_OFFSET);
+        long t = MetadumpFormat.Delta.u32(content, TYPE_OFFSET);
+        long len = MetadumpFormat.Delta.u32(content, LENGTH_OFFSET);
         if (t != type) {
             throw new ImageFormatException(where + ": record of type " + t + " where type " + type + " belongs");
         }
@@ -85,7 +84,7 @@ public final class DeltaRecords {
             throw new ImageFormatException(where + ": record declares " + len + " bytes of body, holds "
                     + (content.length - PREFIX));
         }
-        if (crc(content, PREFIX, (int) len) != (int) LittleEndian.u32(content, CRC_OFFSET)) {
+        if (crc(content, PREFIX, (int) len) != (int) MetadumpFormat.Delta.u32(content, CRC_OFFSET)) {
             throw new ImageFormatException(where + ": record checksum mismatch (damaged delta)");
         }
         return new Body((int) t, content, PREFIX, (int) len);

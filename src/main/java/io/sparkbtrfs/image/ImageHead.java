@@ -50,7 +50,7 @@ public record ImageHead(long magic, DeltaHeader header, byte[] plan, byte[] supe
                 String where = name + ": cluster at offset " + c.offset() + ", item " + i;
                 byte[] content;
                 try {
-                    content = c.content(i, MetadumpFormat.itemLimit(reader.magic()));
+                    content = c.content(i, reader.version().itemLimit());
                 } catch (DataFormatException e) {
                     throw new ImageFormatException(where + ": " + e.getMessage());
                 }
