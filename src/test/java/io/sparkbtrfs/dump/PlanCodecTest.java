@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.Fast;
 
 /** The full dump's plan as a delta stores it: round trip, and hostile plans refused with the item at fault. */
+@Fast
 class PlanCodecTest {
     private static final int N = 16384;
 

@@ -9,8 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.testing.Fast;
 
 /** The records of a delta image: header round trip, and every hostile field refused with where it was. */
+@Fast
 class DeltaFormatTest {
     private static final byte[] FSID = new byte[16];
 
