@@ -15,27 +15,62 @@ import io.sparkbtrfs.format.TreeBlock;
  * that skips each pointer (node pointer, root item, superblock root) whose generation is at most the base's,
  * since copy-on-write gives a rewritten block a new address and its parents new generations; and the chunk tree
  * and log trees whole, which a delta always carries. Header and pointer generations are trusted, never the extent
- * tree's (its generations can be 0 or stale after a repair). Cost: the blocks found, plus the pointers to the
- * unchanged subtrees next to them.
+ * tree's (its generations can be 0 or stale after a repair). Only blocks of the full dump's plan are visited: a
+ * tree being dropped after a subvolume deletion still points to children already freed, whose space may hold
+ * anything by now. Cost: the blocks found, plus the pointers to the unchanged subtrees next to them.
  */
 public final class ChangedBlocks {
     private final Volume volume;
     private final long baseGeneration;
     private final LongHashSet carried = new LongHashSet();
     private final LongHashSet seen = new LongHashSet();
+    /** The plan's tree-block items, by start (ascending), and their lengths. */
+    private final long[] liveStarts;
+    private final int[] liveLengths;
     private long read;
 
-    private ChangedBlocks(Volume volume, long baseGeneration) {
+    private ChangedBlocks(Volume volume, long baseGeneration, ItemPlan full) {
         this.volume = volume;
         this.baseGeneration = baseGeneration;
+        int n = 0;
+        for (int i = 0; i < full.items(); i++) {
+            n += full.kind(i) == ItemPlan.METADATA ? 1 : 0;
+        }
+        long[] sorted = new long[n];
+        int[] index = new int[n];
+        long[] starts = new long[n];
+        for (int i = 0, k = 0; i < full.items(); i++) {
+            if (full.kind(i) == ItemPlan.METADATA) {
+                starts[k] = full.start(i);
+                sorted[k] = full.start(i);
+                index[k++] = i;
+            }
+        }
+        java.util.Arrays.sort(sorted);
+        liveStarts = sorted;
+        liveLengths = new int[n];
+        for (int k = 0; k < n; k++) {
+            liveLengths[java.util.Arrays.binarySearch(sorted, starts[k])] = full.length(index[k]);
+        }
+    }
+
+    /** Whether a tree-block item of the plan holds {@code bytenr}. */
+    private boolean live(long bytenr) {
+        int k = java.util.Arrays.binarySearch(liveStarts, bytenr);
+        if (k < 0) {
+            k = -k - 2;
+        }
+        return k >= 0 && bytenr - liveStarts[k] < liveLengths[k];
     }
 
     /** What the walk found: the addresses to carry, and how many blocks it read. */
     public record Found(LongHashSet carried, long blocksRead) {
     }
 
-    public static Found since(Volume volume, long baseGeneration) throws BtrfsFormatException, BlockReadException {
-        ChangedBlocks w = new ChangedBlocks(volume, baseGeneration);
+    /** The blocks of {@code full} (the plan of a full dump now) to carry in a delta against {@code baseGeneration}. */
+    public static Found since(Volume volume, long baseGeneration, ItemPlan full)
+            throws BtrfsFormatException, BlockReadException {
+        ChangedBlocks w = new ChangedBlocks(volume, baseGeneration, full);
         Superblock sb = volume.superblock();
         w.walk(sb.chunkRoot(), sb.chunkRootGeneration(), true, false, "chunk tree");
         w.walk(sb.root(), sb.generation(), false, true, "root tree");
@@ -55,7 +90,8 @@ public final class ChangedBlocks {
      */
     private void walk(long bytenr, long generation, boolean whole, boolean roots, String tree)
             throws BtrfsFormatException, BlockReadException {
-        if (bytenr == 0 || (!whole && Long.compareUnsigned(generation, baseGeneration) <= 0) || !seen.add(bytenr)) {
+        if (bytenr == 0 || (!whole && Long.compareUnsigned(generation, baseGeneration) <= 0) || !live(bytenr)
+                || !seen.add(bytenr)) {
             return;
         }
         byte[] block = Trees.read(volume::readTreeBlock, bytenr, tree);

@@ -138,7 +138,7 @@ public final class Dumper {
                     err.println("WARNING: none of the first blocks of base image " + r.incremental() + " is unchanged "
                             + "in the source: whether it was made with the same sanitizing options is not checked");
                 }
-                ChangedBlocks.Found found = changed(r, v, base.generation());
+                ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
                 walkRead = found.blocksRead();
                 delta = Incremental.plan(plan, found.carried(), base, v.superblock(), r.walkTrees(), settings,
                         r.sanitizing());
@@ -267,9 +267,10 @@ public final class Dumper {
         }
     }
 
-    private static ChangedBlocks.Found changed(Request r, Volume v, long baseGeneration) throws DumpException {
+    private static ChangedBlocks.Found changed(Request r, Volume v, long baseGeneration, ItemPlan full)
+            throws DumpException {
         try {
-            return ChangedBlocks.since(v, baseGeneration);
+            return ChangedBlocks.since(v, baseGeneration, full);
         } catch (BtrfsFormatException | BlockReadException e) {
             throw new DumpException(r.source() + ": " + e.getMessage());
         }
