@@ -175,6 +175,10 @@ class IncrementalChainTest {
         }
         attacks(fs, chain, chainSs);
         restoreChain(fs, chain);
+        try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(".btrfs-image-chain-")).toList(), "spill files left behind");
+        }
     }
 
     private static String[] args(List<String> opts, Path source, Path target) {
