@@ -73,7 +73,7 @@ public final class ChunkMapBuilder {
             for (ImageReader.Cluster c = first; c != null; c = reader.next(wanted)) {
                 for (int i = 0; i < c.size(); i++) {
                     long bytenr = c.bytenrs()[i];
-                    if (c.payloads()[i] == null || bytenr == Superblock.PRIMARY_OFFSET
+                    if ((c.payloads() != null && c.payloads()[i] == null) || bytenr == Superblock.PRIMARY_OFFSET
                             || !system.intersects(bytenr, limit)) {
                         continue;
                     }
