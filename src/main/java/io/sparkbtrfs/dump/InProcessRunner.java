@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
-import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
 
@@ -60,8 +59,7 @@ public final class InProcessRunner implements PartRunner {
             }
         };
         OutputFile file = output.file();
-        boolean inPlace = file.kind() == OutputFile.Kind.LOCAL
-                && settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        boolean inPlace = file.kind() == OutputFile.Kind.LOCAL && settings.codec().raw();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, specs.size()), r -> {
             Thread t = new Thread(r, "dump-worker");
             t.setDaemon(true);
@@ -146,7 +144,7 @@ public final class InProcessRunner implements PartRunner {
     private static Produced produce(Volume volume, ItemPlan plan, DumpSettings settings, PartSpec spec,
             PartWriter.Progress meter) throws IOException {
         long content = plan.contentBytes(spec.fromCluster(), spec.toCluster());
-        boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        boolean raw = settings.codec().raw();
         Buffer buf = new Buffer((int) Math.min(Integer.MAX_VALUE - 8, (raw ? content : content / 4) + (1 << 16)));
         try (PartWriter writer = new PartWriter(volume, plan, settings)) {
             return new Produced(writer.write(spec.part(), spec.fromCluster(), spec.toCluster(), buf, meter), buf);

@@ -125,7 +125,7 @@ public final class DumpJob {
     private static String directTarget(JavaSparkContext sc, DumpSettings settings, ImageOutput output) {
         String master = sc.master();
         boolean thisHost = master.equals("local") || master.startsWith("local[") || master.startsWith("local-cluster[");
-        if (!thisHost || output.isStreamed() || settings.compressFlag() != io.sparkbtrfs.image.MetadumpFormat.COMPRESS_NONE
+        if (!thisHost || output.isStreamed() || !settings.codec().raw()
                 || !io.sparkbtrfs.store.Storage.isLocal(output.temporary())) {
             return null;
         }
