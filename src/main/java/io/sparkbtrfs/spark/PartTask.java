@@ -78,7 +78,6 @@ final class PartTask implements Serializable {
         ItemPlan p = plan.value();
         long base = RawLayout.of(p).clusterOffset(run.fromCluster());
         try {
-            TestHooks.beforeWrite();
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, p, settings.value());
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
@@ -87,7 +86,6 @@ final class PartTask implements Serializable {
                 PartResult result = writer.write(run.part(), run.fromCluster(), run.toCluster(), out, this::progress, base,
                         RawLayout.indexBefore(p, run.fromCluster()));
                 out.flush();
-                TestHooks.beforeCommit(run.part());
                 return result;
             }
         } catch (IOException | BtrfsFormatException e) {
@@ -111,7 +109,6 @@ final class PartTask implements Serializable {
         Path done = new Path(dir, partName(part));
         try {
             FileSystem fs = Storage.fileSystem(dir, conf.get());
-            TestHooks.beforeWrite();
             PartResult result;
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, plan.value(), settings.value());
@@ -119,7 +116,6 @@ final class PartTask implements Serializable {
                             OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
                 result = writer.write(part, run.fromCluster(), run.toCluster(), out, this::progress);
             }
-            TestHooks.beforeCommit(part);
             fs.delete(done, false);
             if (!fs.rename(tmp, done)) {
                 throw new IOException("cannot rename " + tmp + " to " + done);
