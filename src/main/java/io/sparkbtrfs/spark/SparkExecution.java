@@ -53,8 +53,7 @@ public final class SparkExecution implements Execution {
     /** Absolute paths unless every executor shares this JVM's working directory (local masters). */
     @Override
     public List<String> deviceNames(List<String> devices) {
-        String master = sparkConf.get("spark.master");
-        if (master.equals("local") || master.startsWith("local[")) {
+        if (SparkSessions.inDriverJvm(sparkConf.get("spark.master"))) {
             return devices;
         }
         return devices.stream().map(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString()).toList();
