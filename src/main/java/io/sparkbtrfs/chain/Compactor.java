@@ -7,10 +7,10 @@ import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 
+import io.sparkbtrfs.dump.Codec;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.dump.InProcessRunner;
-import io.sparkbtrfs.dump.LeafItemTransform;
 import io.sparkbtrfs.image.DeltaHeader;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -34,7 +34,7 @@ public final class Compactor {
 
     /** The dump settings the newest delta records. */
     static DumpSettings settings(DeltaHeader h) {
-        return new DumpSettings(h.compressLevel(), LeafItemTransform.NONE, false, false, h.zstdLevel(), h.frameBytes());
+        return new DumpSettings(Codec.of(h.compressLevel(), h.zstdLevel(), h.frameBytes()));
     }
 
     /** Writes the chain's image to {@code target} under the output contract (nothing left there on failure). */
@@ -53,7 +53,7 @@ public final class Compactor {
                 ImageOutput output = ImageOutput.prepare(target, Configuration::new, "",
                         OutputFile.imageModeFor(images), guarded, false)) {
             DumpSummary summary = new InProcessRunner(threads).write(content.items(), chain.header().nodesize(),
-                    content.plan(), raw ? new DumpSettings(0, LeafItemTransform.NONE) : settings(chain.header()), 0,
+                    content.plan(), raw ? new DumpSettings(Codec.NONE) : settings(chain.header()), 0,
                     output, null);
             output.commit();
             return summary;

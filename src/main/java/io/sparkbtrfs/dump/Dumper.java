@@ -5,9 +5,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -20,6 +22,7 @@ import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.sanitize.NameSanitizer;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 import io.sparkbtrfs.store.FileIdentity;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -32,30 +35,39 @@ import io.sparkbtrfs.store.Umask;
  * returned {@link Result}; the command line only parses and prints.
  */
 public final class Dumper {
-    /** How names are sanitized: {@code -s} (garbage) or {@code -ss} (collisions), with the per-dump secret. */
-    public record Sanitizing(boolean collisions, long secret) {
-    }
-
     /**
-     * What to dump, where, and how; built once from the command line. {@code settings} hold no name transform:
-     * with {@code sanitizing} (null for none) the dump builds it from the volume ({@code -ss} reads key
-     * boundaries).
+     * What to dump, where, and how; built once from the command line. {@code devices} begin with the source.
+     * {@code settings} hold no name transform: when they sanitize, the dump builds it from the volume ({@code -ss}
+     * reads key boundaries) and the secret {@code seed} (empty: a random one, as the reference's).
      */
-    public record Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
-            DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
-            boolean progress, String incremental) {
-        public Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
-                DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
-                boolean progress) {
-            this(source, devices, target, walkTrees, bestEffort, settings, sanitizing, parts, report, stagingOverride,
-                    progress, null);
+    public record Request(List<String> devices, String target, boolean walkTrees, DumpSettings settings,
+            OptionalLong seed, int parts, String report, String stagingOverride, boolean progress,
+            String incremental) {
+        /** A full dump (no base image). */
+        public Request(List<String> devices, String target, boolean walkTrees, DumpSettings settings,
+                OptionalLong seed, int parts, String report, String stagingOverride, boolean progress) {
+            this(devices, target, walkTrees, settings, seed, parts, report, stagingOverride, progress, null);
         }
 
         public Request {
             devices = List.copyOf(devices);
-            if (devices.isEmpty() || !devices.get(0).equals(source)) {
-                throw new IllegalArgumentException("the devices begin with the source");
+            if (devices.isEmpty()) {
+                throw new IllegalArgumentException("no source");
             }
+        }
+
+        /** The source as named (the first device). */
+        public String source() {
+            return devices.get(0);
+        }
+
+        public boolean bestEffort() {
+            return settings.bestEffort();
+        }
+
+        Request withDevices(List<String> names) {
+            return new Request(names, target, walkTrees, settings, seed, parts, report, stagingOverride, progress,
+                    incremental);
         }
     }
 
@@ -99,7 +111,8 @@ public final class Dumper {
         this.onCommitted = onCommitted;
     }
 
-    public Result dump(Request r) throws DumpException {
+    public Result dump(Request request) throws DumpException {
+        Request r = request.withDevices(execution.deviceNames(request.devices()));
         warnIfMounted(r.source());
         List<OutputFile.Guarded> guarded = new ArrayList<>();
         for (String d : r.devices()) {
@@ -123,7 +136,7 @@ public final class Dumper {
             // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.
             java.util.concurrent.CompletableFuture<LeafItemTransform> transform = transform(r, v);
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
-                    : Incremental.base(r.incremental(), v.superblock(), r.sanitizing());
+                    : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
             ItemPlan plan = plan(r, v, planProblems);
             timings.mark("plan");
@@ -141,9 +154,10 @@ public final class Dumper {
                 ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
                 walkRead = found.blocksRead();
                 delta = Incremental.plan(plan, found.carried(), base, v.superblock(), r.walkTrees(), settings,
-                        r.sanitizing());
+                        r.seed());
                 plan = delta.plan();
-                settings = settings.forDelta(settings.zstd() ? settings.zstdLevel() : Incremental.DEFAULT_DELTA_LEVEL);
+                settings = settings.forDelta(settings.codec() instanceof Codec.Zstd z ? z.level()
+                        : Incremental.DEFAULT_DELTA_LEVEL);
                 timings.mark("pruned walk");
             }
             PartRunner runner = execution.runner(plan);
@@ -198,13 +212,15 @@ public final class Dumper {
     }
 
     private static java.util.concurrent.CompletableFuture<LeafItemTransform> transform(Request r, Volume v) {
-        if (r.sanitizing() == null) {
+        SanitizeMode mode = r.settings().sanitize();
+        if (!mode.sanitizes()) {
             return java.util.concurrent.CompletableFuture.completedFuture(LeafItemTransform.NONE);
         }
+        long secret = r.seed().orElseGet(() -> new SecureRandom().nextLong());
         Superblock sb = v.superblock();
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> NameSanitizer.forDump(
-                r.sanitizing().collisions(), r.sanitizing().secret(), v::readTreeBlock, sb.nodesize(), sb.root(),
-                sb.rootLevel(), sb.logRoot(), sb.logRootLevel()));
+                mode == SanitizeMode.COLLISIONS, secret, v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(),
+                sb.logRoot(), sb.logRootLevel()));
     }
 
     private static LeafItemTransform join(java.util.concurrent.CompletableFuture<LeafItemTransform> f)

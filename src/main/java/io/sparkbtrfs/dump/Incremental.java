@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 
 import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.format.Superblock;
@@ -16,6 +17,7 @@ import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageHead;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.sanitize.NameSanitizer;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 
 /**
  * A delta image's plan: its records (header, then the full dump's plan), the superblock, every tree block the
@@ -34,7 +36,7 @@ public final class Incremental {
     }
 
     /** The base image's head, checked against the source and the options of this dump; refusals as messages. */
-    public static ImageHead base(String base, Superblock source, Dumper.Sanitizing sanitizing)
+    public static ImageHead base(String base, Superblock source, SanitizeMode sanitize, OptionalLong seed)
             throws Dumper.DumpException {
         Path path = Path.of(base);
         ImageHead head;
@@ -56,12 +58,12 @@ public final class Incremental {
                     + Long.toUnsignedString(source.generation()) + ")");
         }
         if (head.isDelta()) {
-            int mode = sanitizeMode(sanitizing);
+            int mode = sanitizeMode(sanitize);
             if (head.header().sanitize() != mode) {
                 throw new Dumper.DumpException("base image " + base + " was made with " + modeName(head.header()
                         .sanitize()) + ", this dump with " + modeName(mode) + ": the chain would not be consistent");
             }
-            if (head.header().seedFingerprint() != fingerprint(sanitizing)) {
+            if (head.header().seedFingerprint() != fingerprint(sanitize, seed)) {
                 throw new Dumper.DumpException("base image " + base + " was sanitized with another secret (seed): "
                         + "the chain would not be consistent");
             }
@@ -144,13 +146,23 @@ public final class Incremental {
         return compared;
     }
 
-    static int sanitizeMode(Dumper.Sanitizing s) {
-        return s == null ? DeltaHeader.SANITIZE_NONE
-                : s.collisions() ? DeltaHeader.SANITIZE_COLLISIONS : DeltaHeader.SANITIZE_GARBAGE;
+    static int sanitizeMode(SanitizeMode s) {
+        return switch (s) {
+            case NONE -> DeltaHeader.SANITIZE_NONE;
+            case GARBAGE -> DeltaHeader.SANITIZE_GARBAGE;
+            case COLLISIONS -> DeltaHeader.SANITIZE_COLLISIONS;
+        };
     }
 
-    static long fingerprint(Dumper.Sanitizing s) {
-        return s == null ? 0 : NameSanitizer.fingerprint(s.secret());
+    /** The secret's fingerprint (0 when not sanitizing; a sanitizing delta is refused without a given secret). */
+    static long fingerprint(SanitizeMode s, OptionalLong seed) {
+        if (!s.sanitizes()) {
+            return 0;
+        }
+        if (seed.isEmpty()) {
+            throw new IllegalStateException("a sanitizing delta needs the chain's secret");
+        }
+        return NameSanitizer.fingerprint(seed.getAsLong());
     }
 
     private static String modeName(int mode) {
@@ -174,7 +186,7 @@ public final class Incremental {
      * generation, carrying {@code carried}.
      */
     public static Delta plan(ItemPlan full, LongHashSet carried, ImageHead base, Superblock source, boolean walk,
-            DumpSettings settings, Dumper.Sanitizing sanitizing) {
+            DumpSettings settings, OptionalLong seed) {
         int nodesize = source.nodesize();
         PlanBuilder content = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
         long planUnits = 0;
@@ -207,8 +219,10 @@ public final class Incremental {
         ItemPlan carriedPlan = content.build();
         byte[] planBytes = PlanCodec.encode(full);
         DeltaHeader header = new DeltaHeader(nodesize, source.fsid(), source.generation(), base.generation(),
-                base.superblockCrc(), walk, !walk, settings.compressLevel(), sanitizeMode(sanitizing),
-                settings.zstdLevel(), settings.frameBytes(), fingerprint(sanitizing), full.items(), planUnits,
+                base.superblockCrc(), walk, !walk, settings.codec() instanceof Codec.Zlib z ? z.level() : 0,
+                sanitizeMode(settings.sanitize()), settings.codec() instanceof Codec.Zstd z ? z.level() : 0,
+                settings.codec() instanceof Codec.Zstd z ? z.frameBytes() : StreamFrames.FRAME_BYTES,
+                fingerprint(settings.sanitize(), seed), full.items(), planUnits,
                 carriedUnits, carriedPlan.items(), DeltaRecords.planRecords(planBytes.length), planBytes.length,
                 DeltaRecords.crc(planBytes, 0, planBytes.length));
         List<byte[]> records = DeltaRecords.all(header, planBytes);
