@@ -140,23 +140,25 @@ public final class ChainCommand {
             return fail(err, e.getMessage());
         }
         DeltaHeader h = head.header();
+        String options = (h.zstdLevel() != 0 ? "--compress zstd:" + h.zstdLevel() : "-c " + h.compressLevel())
+                + (h.walk() ? " -w" : "") + (h.sanitize() == DeltaHeader.SANITIZE_NONE ? ""
+                        : h.sanitize() == DeltaHeader.SANITIZE_GARBAGE ? " -s" : " -ss");
         StringBuilder s = new StringBuilder();
-        s.append("image:            ").append(path).append('\n');
-        s.append("format:           delta (spark-btrfs-image only, not readable by btrfs-image)\n");
-        s.append("fsid:             ").append(uuid(h.fsid())).append('\n');
-        s.append("base generation:  ").append(Long.toUnsignedString(h.baseGeneration())).append('\n');
-        s.append("generation:       ").append(Long.toUnsignedString(h.generation())).append('\n');
-        s.append("blocks carried:   ").append(h.carriedUnits()).append('\n');
-        s.append("blocks referenced:").append(' ').append(h.referencedUnits()).append('\n');
-        s.append("full plan:        ").append(h.planItems()).append(" items, ").append(h.planUnits())
-                .append(" blocks\n");
-        s.append("full dump options:").append(h.zstdLevel() != 0 ? " --compress zstd:" + h.zstdLevel()
-                : " -c " + h.compressLevel()).append(h.walk() ? " -w" : "")
-                .append(h.sanitize() == DeltaHeader.SANITIZE_NONE ? ""
-                        : h.sanitize() == DeltaHeader.SANITIZE_GARBAGE ? " -s" : " -ss")
-                .append('\n');
+        line(s, "image", path.toString());
+        line(s, "format", "delta (spark-btrfs-image only, not readable by btrfs-image)");
+        line(s, "fsid", uuid(h.fsid()));
+        line(s, "base generation", Long.toUnsignedString(h.baseGeneration()));
+        line(s, "generation", Long.toUnsignedString(h.generation()));
+        line(s, "blocks carried", Long.toString(h.carriedUnits()));
+        line(s, "blocks referenced", Long.toString(h.referencedUnits()));
+        line(s, "full plan", h.planItems() + " items, " + h.planUnits() + " blocks");
+        line(s, "full dump options", options);
         out.print(s);
         return 0;
+    }
+
+    private static void line(StringBuilder s, String label, String value) {
+        s.append(String.format("%-19s %s%n", label + ":", value));
     }
 
     private static String uuid(byte[] b) {
