@@ -76,8 +76,17 @@ public final class InProcessRunner implements PartRunner {
             t.setDaemon(true);
             return t;
         });
+        // zlib: items are deflated on threads of their own, so that few large clusters still use every core.
+        ExecutorService deflaters = settings.codec() instanceof Codec.Zlib ? Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "dump-deflater");
+            t.setDaemon(true);
+            return t;
+        }) : null;
         try {
-            Writers writers = () -> new PartWriter(sources.open(), plan, settings, nodesize);
+            Writers writers = () -> {
+                PartWriter w = new PartWriter(sources.open(), plan, settings, nodesize);
+                return deflaters == null ? w : w.deflatingOn(deflaters);
+            };
             List<PartResult> results;
             if (inPlace) {
                 results = inPlace(writers, plan, specs, file, meter, pool);
@@ -88,6 +97,9 @@ public final class InProcessRunner implements PartRunner {
             return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000);
         } finally {
             pool.shutdownNow();
+            if (deflaters != null) {
+                deflaters.shutdownNow();
+            }
         }
     }
 
