@@ -73,6 +73,9 @@ public final class Main {
             return fail(err, interrupted(describeCause(e)));
         } catch (Exception e) {
             // A bug of ours, not the user's input: keep the line, name the type.
+            if (Boolean.getBoolean("spark.btrfs.debug")) {
+                e.printStackTrace(err);
+            }
             return fail(err, interrupted("internal error: " + e));
         }
     }
@@ -188,6 +191,9 @@ public final class Main {
         warnProblems(result.problems(), err);
         if (sanitize) {
             err.println(summary.sanitizeLine(collisions));
+        }
+        if (result.driverReads() != null) {
+            err.println(summary.readsLine(result.driverReads()));
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(source, displayTarget(target)));
         return 0;

@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 public final class LocalBlockSource implements BlockSource {
     private final String name;
     private final FileChannel channel;
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
 
     public LocalBlockSource(String name, Path path) throws IOException {
         this.name = name;
@@ -37,7 +39,14 @@ public final class LocalBlockSource implements BlockSource {
             }
             total += n;
         }
+        requests.increment();
+        bytes.add(total);
         return total;
+    }
+
+    @Override
+    public ReadCounts counts() {
+        return new ReadCounts(requests.sum(), bytes.sum());
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.MountTable;
+import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
@@ -53,7 +54,8 @@ public final class Dumper {
     }
 
     /** What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner. */
-    public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
+    /** @param driverReads what reading the source cost the driver (open, plan); null where the source is local */
+    public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner, ReadCounts driverReads) {
     }
 
     /** A failure explained by its message alone (one {@code ERROR:} line). */
@@ -113,6 +115,8 @@ public final class Dumper {
             timings.mark("plan");
             DumpSettings settings = r.settings().withTransform(join(transform));
             timings.mark("sanitizing keys");
+            ReadCounts driverReads = v.readCounts();
+            timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes");
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
@@ -140,7 +144,8 @@ public final class Dumper {
             }
             onCommitted.run();
             timings.mark("write and merge");
-            return new Result(summary, problems.values(), runner.describe());
+            timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
+            return new Result(summary, problems.values(), runner.describe(), v.prefersBatches() ? driverReads : null);
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {

@@ -48,6 +48,7 @@ public final class InProcessRunner implements PartRunner {
     public DumpSummary write(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts,
             ImageOutput output, ProgressListener progress) throws IOException {
         long started = System.nanoTime();
+        io.sparkbtrfs.device.ReadCounts readsBefore = volume.readCounts();
         int parts = wantedParts > 0 ? wantedParts : autoParts(plan);
         List<PartSpec> specs = PartSpec.split(plan, parts, settings);
         AtomicLong blocks = new AtomicLong();
@@ -70,7 +71,9 @@ public final class InProcessRunner implements PartRunner {
         try {
             List<PartResult> results = inPlace ? inPlace(volume, plan, settings, specs, file, meter, pool)
                     : inOrder(volume, plan, settings, specs, output, meter, pool);
-            return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000);
+            // The parts share one volume here: its own counts, not the sum of the parts' overlapping deltas.
+            return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000)
+                    .withReads(volume.readCounts().minus(readsBefore));
         } finally {
             pool.shutdownNow();
         }

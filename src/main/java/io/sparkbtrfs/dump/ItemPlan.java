@@ -20,11 +20,54 @@ public final class ItemPlan implements Serializable {
     private final long[] starts;
     private final int[] lengths;
     private final byte[] kinds;
+    /**
+     * Which tree blocks must be leaves, a bit per tree block in plan order (null: none): those a walk submitted
+     * without reading them, on their parent's word. Their tasks check (issue 16).
+     */
+    private final long[] leafMarks;
+    private final int nodesize;
+    /** With leaf marks: the number of tree blocks before each cluster. */
+    private final long[] blocksBefore;
 
     ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count) {
+        this(starts, lengths, kinds, count, null, 0);
+    }
+
+    ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count, long[] leafMarks, int nodesize) {
         this.starts = Arrays.copyOf(starts, count);
         this.lengths = Arrays.copyOf(lengths, count);
         this.kinds = Arrays.copyOf(kinds, count);
+        this.leafMarks = leafMarks == null ? null : leafMarks.clone();
+        this.nodesize = nodesize;
+        this.blocksBefore = leafMarks == null ? null : new long[clusters() + 1];
+        if (blocksBefore != null) {
+            long blocks = 0;
+            for (int c = 0; c < clusters(); c++) {
+                blocksBefore[c] = blocks;
+                for (int i = firstItem(c); i < endItem(c); i++) {
+                    blocks += kinds[i] == METADATA ? lengths[i] / nodesize : 0;
+                }
+            }
+            blocksBefore[clusters()] = blocks;
+        }
+    }
+
+    /**
+     * Whether the tree block at {@code offset} bytes into item {@code item} was planned as a leaf without being
+     * read, so that whoever reads it must check that it is one.
+     */
+    public boolean mustBeLeaf(int item, int offset) {
+        if (leafMarks == null || kinds[item] != METADATA) {
+            return false;
+        }
+        int cluster = item / MetadumpFormat.MAX_ITEMS;
+        long block = blocksBefore[cluster];
+        for (int i = firstItem(cluster); i < item; i++) {
+            block += kinds[i] == METADATA ? lengths[i] / nodesize : 0;
+        }
+        block += offset / nodesize;
+        int word = (int) (block >>> 6);
+        return word < leafMarks.length && (leafMarks[word] & (1L << block)) != 0;
     }
 
     public int items() {

@@ -33,6 +33,10 @@ public final class PartWriter implements AutoCloseable {
     private final Deflater deflater;
     private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
+    /** Remote devices: items read ahead a window at a time; null where positional reads are cheap (local files). */
+    private final ItemPrefetch prefetch;
+    /** The item after the last of the part being written (the read-ahead stops there). */
+    private int partEnd;
     private byte[] scratch = new byte[0];
     /** Reused zlib output. */
     private byte[] compressed = new byte[0];
@@ -46,6 +50,7 @@ public final class PartWriter implements AutoCloseable {
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
         this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
         this.zstd = settings.zstd() ? new io.sparkbtrfs.image.ZstdStream.Encoder(settings.zstdLevel(), WINDOW_LOG) : null;
+        this.prefetch = volume.prefersBatches() ? new ItemPrefetch(volume, plan) : null;
     }
 
     /** Called after each cluster with the number of tree blocks and content bytes it held. */
@@ -75,6 +80,8 @@ public final class PartWriter implements AutoCloseable {
         byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
         long blocks = 0;
         long bytesIn = 0;
+        io.sparkbtrfs.device.ReadCounts readsBefore = volume.readCounts();
+        partEnd = toCluster > fromCluster ? plan.endItem(toCluster - 1) : plan.firstItem(fromCluster);
         int frameStart = fromCluster;
         int frameEnd = fromCluster; // a part is a run of whole frames (stream images)
         for (int c = fromCluster; c < toCluster; c++) {
@@ -133,7 +140,7 @@ public final class PartWriter implements AutoCloseable {
             }
         }
         return new PartResult(part, writer.offset() - startOffset, offsets, writer.lastIndex(), blocks, bytesIn,
-                transform.taskStats(), java.util.List.copyOf(problems));
+                transform.taskStats(), java.util.List.copyOf(problems), volume.readCounts().minus(readsBefore));
     }
 
     /** Item {@code i}'s content as the image stores it before compression. */
@@ -162,7 +169,8 @@ public final class PartWriter implements AutoCloseable {
             }
             case ItemPlan.METADATA: {
                 byte[] buf = scratch = atLeast(scratch, length);
-                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
+                BlockReadException[] failures = prefetched(i, buf) ? volume.validateTreeBlocks(start, length, buf, true)
+                        : volume.readTreeBlocks(start, length, buf);
                 for (int b = 0, off = 0; off < length; b++, off += nodesize) {
                     if (failures[b] != null) {
                         if (!settings.bestEffort()) {
@@ -172,18 +180,42 @@ public final class PartWriter implements AutoCloseable {
                         salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
                     }
+                    if (plan.mustBeLeaf(i, off) && TreeBlock.level(buf, off) != 0) {
+                        notALeaf(start + off, buf, off);
+                    }
                     scrubber.scrub(buf, off);
                 }
                 return buf;
             }
             case ItemPlan.DATA: {
                 byte[] buf = scratch = atLeast(scratch, length);
-                volume.readLogical(start, buf, 0, length);
+                if (!prefetched(i, buf)) {
+                    volume.readLogical(start, buf, 0, length);
+                }
                 return buf;
             }
             default:
                 throw new BlockReadException(start, "unknown item kind " + plan.kind(i));
         }
+    }
+
+    /** Whether item {@code i} came from the read-ahead (its first copy, unchecked) into {@code buf}. */
+    private boolean prefetched(int i, byte[] buf) {
+        return prefetch != null && i < partEnd && prefetch.copy(i, partEnd, buf);
+    }
+
+    /**
+     * A valid block that a walk planned as a leaf, on its parent's word, is not one: the dump fails as the walk
+     * would have failed reading it; with best effort it is dumped, as the walk dumps a block of the wrong level,
+     * and its pointers are not followed (the plan is made).
+     */
+    private void notALeaf(long logical, byte[] buf, int off) throws BlockReadException {
+        String why = "tree block " + Long.toUnsignedString(logical) + " has level " + TreeBlock.level(buf, off)
+                + ", expected 0 (its parent points to a leaf)";
+        if (!settings.bestEffort()) {
+            throw new BlockReadException(logical, why);
+        }
+        problems.add(new BlockProblem(logical, treeOf(TreeBlock.owner(buf, off)), why, "dumped, not followed"));
     }
 
     /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */

@@ -187,6 +187,35 @@ class HdfsTest {
         assertTrue(check.ok(), check.output());
     }
 
+    /** Block reads the datanode has served so far (each positional read of a block is one). */
+    private static long blocksRead() throws ReflectiveOperationException {
+        Object metrics = cluster.getDataNodes().get(0).getMetrics();
+        java.lang.reflect.Field f = metrics.getClass().getDeclaredField("blocksRead");
+        f.setAccessible(true);
+        return ((org.apache.hadoop.metrics2.lib.MutableCounterLong) f.get(metrics)).value();
+    }
+
+    private static long readOps(Path out, String... mode) throws Exception {
+        List<String> opts = new ArrayList<>(List.of(mode));
+        opts.addAll(List.of("-c", "9", "--partitions", "4", "--conf", "fs.defaultFS=" + nn));
+        long before = blocksRead();
+        Ours.Run run = Ours.dump(hdfsSource, out.toString(), opts.toArray(new String[0])).requireOk();
+        long ops = blocksRead() - before;
+        System.err.printf("HdfsTest: %s dump: %d datanode block reads; %s%n", mode.length == 0 ? "default" : "-w",
+                ops, run.stderr().lines().filter(l -> l.startsWith("read the source")).findFirst().orElse(""));
+        return ops;
+    }
+
+    /** Issue 16, acceptance 3: -w costs HDFS at most twice the read operations of a default dump. */
+    @Test
+    void walkReadsAreBatchedLikeTheDefaultMode(@TempDir Path dir) throws Exception {
+        long plain = readOps(dir.resolve("default.img"));
+        long walk = readOps(dir.resolve("walk.img"), "-w");
+        assertArrayEquals(localImage, Files.readAllBytes(dir.resolve("walk.img")));
+        assertTrue(plain > 0, "no block reads counted");
+        assertTrue(walk <= 2 * plain, "-w: " + walk + " block reads, default: " + plain);
+    }
+
     @Test
     void partitionsPreferTheHostsOfTheSourceBlocks() throws Exception {
         Configuration conf = new Configuration();
