@@ -31,10 +31,10 @@ public final class HadoopBlockSource implements BlockSource {
     /** Largest request a batch is merged into (Hadoop key, bytes). */
     public static final String MAX_REQUEST = "btrfs.read.merge.max";
     /**
-     * 1 MiB: a request to an object store costs 20-50 ms, the time to transfer several MiB, so fetching a gap
+     * 2 MiB: a request to an object store costs 20-50 ms, the time to transfer several MiB, so fetching a gap
      * of unused bytes is cheaper than a second request.
      */
-    static final int DEFAULT_MERGE_GAP = 1 << 20;
+    static final int DEFAULT_MERGE_GAP = 2 << 20;
     static final int DEFAULT_MAX_REQUEST = 8 << 20;
     /** Positional reads, whole ranges at a time: no read-ahead or prefetching of what follows. */
     private static final String READ_POLICY = Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_VECTOR + ", "

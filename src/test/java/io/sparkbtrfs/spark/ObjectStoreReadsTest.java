@@ -29,12 +29,12 @@ import io.sparkbtrfs.testing.S3Proxy;
  * Issue 16, acceptance 1: default and {@code -w} dumps of a snapshot in S3 (S3Proxy on 127.0.0.1, every request
  * counted by a proxy in front of it) under {@code local-cluster[2,1,1024]} make at most one GET per MiB of tree
  * blocks plus 10, and no metadata request per task; their images equal the local dumps byte for byte. The
- * filesystem is of ordinary metadata: 60,000 empty files with names of 24-200 bytes in 100 directories.
+ * filesystem is of ordinary metadata: 64,000 empty files with names of 24-200 bytes in 100 directories.
  */
 class ObjectStoreReadsTest {
     private static final String BUCKET = "snapshots";
     private static final String SOURCE = "s3a://" + BUCKET + "/fs.img";
-    private static final int FILES = 60_000;
+    private static final int FILES = 64_000;
 
     @TempDir
     static Path shared;
@@ -66,7 +66,7 @@ class ObjectStoreReadsTest {
             } while (Files.exists(file));
             Files.createFile(file);
         }
-        fs = Mkfs.image(shared.resolve("fs.img")).size(512L << 20).nodesize(16384).rootdir(tree).run();
+        fs = Mkfs.image(shared.resolve("fs.img")).size(512L << 20).nodesize(16384).rootdir(tree).shrink(true).run();
         try (Volume v = Volume.open(List.of(fs.toString()), new Configuration())) {
             int nodesize = v.superblock().nodesize();
             treeMib = Planner.plan(v, false).metadataBlocks(nodesize) * (double) nodesize / (1 << 20);
@@ -123,17 +123,20 @@ class ObjectStoreReadsTest {
         opts.addAll(flags());
         opts.addAll(List.of("--master", "local-cluster[2,1,1024]", "--partitions", "4"));
         counter.reset();
+        long t0 = System.nanoTime();
         Ours.Run run = Ours.dump(SOURCE, remote.toString(), opts.toArray(new String[0])).requireOk();
         long gets = counter.requests("GET");
         long heads = counter.requests("HEAD");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
         String reads = run.stderr().lines().filter(l -> l.startsWith("read the source")).findFirst().orElse("");
-        System.err.printf("ObjectStoreReadsTest %s: %.1f MiB of tree blocks, %d GETs, %d HEADs, %d bytes back; %s%n",
-                mode.isEmpty() ? "default" : mode, treeMib, gets, heads, counter.responseBytes(), reads);
+        System.err.printf("ObjectStoreReadsTest %s: %.1f MiB of tree blocks, %d GETs, %d HEADs, %d bytes back, %d ms; %s%n",
+                mode.isEmpty() ? "default" : mode, treeMib, gets, heads, counter.responseBytes(), ms, reads);
         assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(remote),
                 "the image from s3a differs from the local dump");
         assertTrue(gets <= treeMib + 10, gets + " GETs for " + treeMib + " MiB of tree blocks");
-        // The driver learns the length once; the executors open the object with it (no HEAD per task).
-        assertTrue(heads <= 2, heads + " HEAD requests");
+        // The driver learns the length (and checks it again before the commit); tasks open the object with it, no
+        // HEAD per task: at most one per executor JVM, as its S3A client starts.
+        assertTrue(heads <= 2 + 2, heads + " HEAD requests");
         assertTrue(!reads.isEmpty(), "no line on what reading the source cost: " + run.stderr());
     }
 
