@@ -42,6 +42,9 @@ public final class HadoopBlockSource implements BlockSource {
      */
     static final int DEFAULT_MERGE_GAP_CLUSTER = 1 << 20;
     static final int DEFAULT_MAX_REQUEST = 8 << 20;
+    /** Bytes one vectored read fetches at most (Hadoop key): bounds a task's buffers whatever the gaps. */
+    public static final String MAX_IN_FLIGHT = "btrfs.read.inflight.max";
+    static final long DEFAULT_MAX_IN_FLIGHT = 64L << 20;
     /** Positional reads, whole ranges at a time: no read-ahead or prefetching of what follows. */
     private static final String READ_POLICY = Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_VECTOR + ", "
             + Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM;
@@ -51,6 +54,7 @@ public final class HadoopBlockSource implements BlockSource {
     private final long size;
     private final int mergeGap;
     private final int maxRequest;
+    private final long maxInFlight;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
 
@@ -85,6 +89,7 @@ public final class HadoopBlockSource implements BlockSource {
             default -> DEFAULT_MERGE_GAP;
         }));
         this.maxRequest = Math.max(1, conf.getInt(MAX_REQUEST, DEFAULT_MAX_REQUEST));
+        this.maxInFlight = Math.max(1, conf.getLong(MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT));
     }
 
     @Override
@@ -118,17 +123,31 @@ public final class HadoopBlockSource implements BlockSource {
         return true;
     }
 
-    /** The batch's ranges sorted, merged into requests and read with one vectored read. */
+    /**
+     * The batch's ranges sorted, merged into requests and read with vectored reads, each of requests totalling at
+     * most {@link #MAX_IN_FLIGHT} bytes (usually one: a batch of sparse ranges merged across gaps may fetch many
+     * times its own size, and every request of a vectored read holds its buffer until it is consumed).
+     */
     @Override
     public void read(ReadBatch batch) throws IOException {
         List<Request> merged = merge(batch);
-        if (merged.isEmpty()) {
-            return;
-        }
-        List<FileRange> ranges = new ArrayList<>(merged.size());
+        List<FileRange> group = new ArrayList<>();
+        long groupBytes = 0;
         for (Request r : merged) {
-            ranges.add(FileRange.createFileRange(r.start, (int) (r.end - r.start), r));
+            if (!group.isEmpty() && groupBytes + (r.end - r.start) > maxInFlight) {
+                readVectored(group, batch);
+                group.clear();
+                groupBytes = 0;
+            }
+            group.add(FileRange.createFileRange(r.start, (int) (r.end - r.start), r));
+            groupBytes += r.end - r.start;
         }
+        if (!group.isEmpty()) {
+            readVectored(group, batch);
+        }
+    }
+
+    private void readVectored(List<FileRange> ranges, ReadBatch batch) throws IOException {
         // One vectored read at a time per stream: readVectored promises nothing about concurrent calls.
         synchronized (in) {
             in.readVectored(ranges, ByteBuffer::allocate);

@@ -23,6 +23,7 @@ class HadoopBlockSourceTest {
 
     private static Configuration conf(int gap, int max) {
         Configuration conf = new Configuration();
+        conf.setLong(HadoopBlockSource.MAX_IN_FLIGHT, 2L << 20); // several vectored reads per batch
         conf.setInt(HadoopBlockSource.MERGE_GAP, gap);
         conf.setInt(HadoopBlockSource.MAX_REQUEST, max);
         return conf;
