@@ -44,7 +44,7 @@ public final class HadoopBlockSource implements BlockSource {
     static final int DEFAULT_MAX_REQUEST = 8 << 20;
     /** Bytes one vectored read fetches at most (Hadoop key): bounds a task's buffers whatever the gaps. */
     public static final String MAX_IN_FLIGHT = "btrfs.read.inflight.max";
-    static final long DEFAULT_MAX_IN_FLIGHT = 64L << 20;
+    static final long DEFAULT_MAX_IN_FLIGHT = 8L * DEFAULT_MAX_REQUEST; // 64 MiB
     /** Positional reads, whole ranges at a time: no read-ahead or prefetching of what follows. */
     private static final String READ_POLICY = Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_VECTOR + ", "
             + Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM;

@@ -167,14 +167,14 @@ public final class Volume implements Closeable {
 
     private static byte[] backupSuperblock(BlockSource source, BtrfsFormatException primaryError, List<String> repairs)
             throws IOException {
-        for (long mirror : new long[] {64L << 20, 256L << 30}) {
+        for (long mirror : Superblock.MIRROR_OFFSETS) {
             byte[] b = new byte[Superblock.SIZE];
             if (source.read(mirror, b, 0, b.length) < b.length) {
                 continue;
             }
             try {
                 Superblock.parse(b, source.name());
-                io.sparkbtrfs.format.LittleEndian.put64(b, 48, Superblock.PRIMARY_OFFSET);
+                Superblock.setBytenr(b, Superblock.PRIMARY_OFFSET);
                 Superblock sb = Superblock.parse(repairChecksum(b), source.name());
                 repairs.add(source.name() + ": " + primaryError.getMessage() + "; using the backup superblock at "
                         + mirror + " (generation " + sb.generation() + ")");
@@ -187,8 +187,7 @@ public final class Volume implements Closeable {
     }
 
     private static byte[] repairChecksum(byte[] b) {
-        io.sparkbtrfs.format.ChecksumType t = io.sparkbtrfs.format.ChecksumType.fromId(
-                io.sparkbtrfs.format.LittleEndian.u16(b, 196));
+        io.sparkbtrfs.format.ChecksumType t = Superblock.checksumType(b);
         if (t != null) {
             t.store(b, 0, Superblock.SIZE);
         }

@@ -2,6 +2,7 @@ package io.sparkbtrfs.dump;
 
 
 import io.sparkbtrfs.format.ChecksumType;
+import io.sparkbtrfs.format.FileExtent;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.format.TreeBlock;
@@ -62,7 +63,7 @@ public final class BlockScrubber {
             } else if (transform.handles(type)) {
                 transform.apply(b, off, slot, start, size);
             } else if (type == Key.EXTENT_DATA && size >= FileExtent.INLINE_DATA_OFFSET
-                    && b[start + FileExtent.TYPE_OFFSET] == FileExtent.TYPE_INLINE) {
+                    && FileExtent.type(b, start) == FileExtent.TYPE_INLINE) {
                 Zeros.fill(b, start + FileExtent.INLINE_DATA_OFFSET, start + size);
             }
         }

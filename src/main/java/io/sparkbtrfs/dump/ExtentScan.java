@@ -6,8 +6,8 @@ import java.util.Arrays;
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.ExtentItem;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.image.MetadumpFormat;
@@ -28,8 +28,6 @@ public final class ExtentScan {
     static final Key FROM = new Key(FIRST_BYTENR, Key.EXTENT_ITEM, 0);
     /** {@link Result#firstCandidate()} of a run without candidate items. */
     public static final long NONE = -1;
-    private static final int EXTENT_ITEM_MIN_SIZE = 24;
-    private static final long EXTENT_FLAG_TREE_BLOCK = 2;
 
     private ExtentScan() {
     }
@@ -241,15 +239,15 @@ public final class ExtentScan {
                     bad = "extent length 0 at bytenr " + Long.toUnsignedString(key.objectid()) + " key type " + key.type();
                 } else if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
                     bad = where + ": item data lies outside the block";
-                } else if (TreeBlock.itemSize(leaf, 0, slot) < EXTENT_ITEM_MIN_SIZE) {
+                } else if (TreeBlock.itemSize(leaf, 0, slot) < ExtentItem.SIZE) {
                     bad = where + ": either extent tree is corrupted or deprecated extent ref format";
                 }
                 if (bad != null) {
                     fail(bad, 0, false);
                     return;
                 }
-                long flags = LittleEndian.u64(leaf, TreeBlock.itemDataStart(leaf, 0, slot) + 16);
-                if ((flags & EXTENT_FLAG_TREE_BLOCK) != 0) {
+                long flags = ExtentItem.flags(leaf, TreeBlock.itemDataStart(leaf, 0, slot));
+                if ((flags & ExtentItem.FLAG_TREE_BLOCK) != 0) {
                     if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
                         fail(where + ": tree block extent of " + Long.toUnsignedString(length) + " bytes (nodesize "
                                 + nodesize + ")", 0, false);

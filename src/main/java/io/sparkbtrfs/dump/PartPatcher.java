@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
@@ -72,10 +71,10 @@ public final class PartPatcher {
             if (index.length != MetadumpFormat.INDEX_SIZE) {
                 throw new IOException("part " + patch.part() + " is shorter than reported");
             }
-            LittleEndian.put64(index, 8, patch.base() + offset);
+            MetadumpFormat.setBytenr(index, patch.base() + offset);
             if (patch.staleSource() != null) {
-                int n = (int) LittleEndian.u32(index, 16);
-                int from = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * n;
+                int n = (int) MetadumpFormat.nritems(index);
+                int from = MetadumpFormat.entry(n);
                 if (from < MetadumpFormat.ENTRIES_END) {
                     System.arraycopy(patch.staleSource(), from, index, from, MetadumpFormat.ENTRIES_END - from);
                 }

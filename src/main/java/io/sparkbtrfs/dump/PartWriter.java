@@ -6,6 +6,7 @@ import java.util.zip.Deflater;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.Zeros;
@@ -19,8 +20,6 @@ import io.sparkbtrfs.image.ZlibCodec;
  * per task.
  */
 public final class PartWriter implements AutoCloseable {
-    private static final int LABEL_OFFSET = 299;
-    private static final int LABEL_SIZE = 256;
     /** zstd window: 8 MiB, as level 19 uses anyway; a frame spans about {@link StreamFrames#FRAME_BYTES}. */
     private static final int WINDOW_LOG = 23;
 
@@ -30,6 +29,7 @@ public final class PartWriter implements AutoCloseable {
     private final BlockScrubber scrubber;
     private final LeafItemTransform transform;
     private final int nodesize;
+    private final io.sparkbtrfs.format.SystemRanges system;
     private final Deflater deflater;
     private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
     private final java.util.List<BlockProblem> problems = new java.util.ArrayList<>();
@@ -46,6 +46,7 @@ public final class PartWriter implements AutoCloseable {
         this.plan = plan;
         this.settings = settings;
         this.nodesize = volume.superblock().nodesize();
+        this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
         this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
@@ -162,7 +163,7 @@ public final class PartWriter implements AutoCloseable {
                     throw new BlockReadException(start, "superblock item of " + length + " bytes");
                 }
                 if (settings.clearLabel()) {
-                    java.util.Arrays.fill(sb, LABEL_OFFSET, LABEL_OFFSET + LABEL_SIZE, (byte) 0);
+                    Superblock.clearLabel(sb);
                     volume.superblock().checksumType().store(sb, 0, sb.length);
                 }
                 return sb;
@@ -182,6 +183,9 @@ public final class PartWriter implements AutoCloseable {
                     }
                     if (plan.mustBeLeaf(i, off) && TreeBlock.level(buf, off) != 0) {
                         notALeaf(start + off, buf, off);
+                    }
+                    if (system.intersects(start + off, nodesize) && TreeBlock.owner(buf, off) != Key.CHUNK_TREE_OBJECTID) {
+                        misplaced(start + off, TreeBlock.owner(buf, off));
                     }
                     scrubber.scrub(buf, off);
                 }
@@ -218,6 +222,22 @@ public final class PartWriter implements AutoCloseable {
         problems.add(new BlockProblem(logical, treeOf(TreeBlock.owner(buf, off)), why, "dumped, not followed"));
     }
 
+    /**
+     * A sound block of another tree inside a system chunk (the chunk map is damaged: a fuzzed system chunk
+     * that overlaps the others). Every restore takes such a block for a chunk-tree block and fails, so the
+     * default dump refuses rather than exit 0 with an image that cannot be restored; best effort keeps it
+     * and says so.
+     */
+    private void misplaced(long logical, long owner) throws BlockReadException {
+        String reason = "lies in a system chunk: a restore reads every block of a system chunk as part of the chunk tree";
+        if (!settings.bestEffort()) {
+            throw new BlockReadException(logical, "metadata block " + Long.toUnsignedString(logical) + " of tree " + owner
+                    + " " + reason + ", so the image would not restore; the chunk map is damaged (dump with "
+                    + "--best-effort to keep the block anyway)");
+        }
+        problems.add(new BlockProblem(logical, "tree " + owner, reason, "dumped as read: the image will not restore"));
+    }
+
     /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */
     private static byte[] atLeast(byte[] b, int n) {
         return b.length >= n ? b : new byte[Math.max(n, b.length * 2)];
@@ -251,8 +271,7 @@ public final class PartWriter implements AutoCloseable {
 
     /** The owner field of a damaged block, if it is plausible at all. */
     private static String treeOf(long owner) {
-        boolean plausible = (owner >= 1 && owner <= 12) || (owner >= 256 && owner < (1L << 48)) || (owner >= -11 && owner <= -6);
-        return plausible ? "tree " + owner + " (per its header)" : "unknown tree";
+        return TreeBlock.plausibleOwner(owner) ? "tree " + owner + " (per its header)" : "unknown tree";
     }
 
     @Override

@@ -5,8 +5,8 @@ import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.device.Trees;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.FileExtent;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
@@ -374,14 +374,14 @@ public final class Planner {
                             + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0)) + " is truncated or outside its block");
                 }
                 int data = TreeBlock.itemDataStart(leaf, 0, slot);
-                if (leaf[data + FileExtent.TYPE_OFFSET] != FileExtent.TYPE_REG) {
+                if (FileExtent.type(leaf, data) != FileExtent.TYPE_REG) {
                     continue;
                 }
                 if (TreeBlock.itemSize(leaf, 0, slot) < FileExtent.REG_SIZE) {
                     throw new BtrfsFormatException("space cache extent " + key + " is truncated");
                 }
-                long bytenr = LittleEndian.u64(leaf, data + FileExtent.DISK_BYTENR_OFFSET);
-                long size = LittleEndian.u64(leaf, data + FileExtent.DISK_NUM_BYTES_OFFSET);
+                long bytenr = FileExtent.diskBytenr(leaf, data);
+                long size = FileExtent.diskNumBytes(leaf, data);
                 if (bytenr == 0) {
                     continue; // a hole: nothing on disk to copy
                 }

@@ -1,6 +1,5 @@
 package io.sparkbtrfs.dump;
 
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
@@ -48,9 +47,7 @@ public final class RawLayout {
         }
         int first = plan.firstItem(c - 1);
         for (int i = first; i < plan.endItem(c - 1); i++) {
-            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * (i - first);
-            LittleEndian.put64(index, e, plan.start(i));
-            LittleEndian.put32(index, e + 8, plan.length(i));
+            MetadumpFormat.setEntry(index, i - first, plan.start(i), plan.length(i));
         }
         return index;
     }

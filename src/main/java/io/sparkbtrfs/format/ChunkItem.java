@@ -7,15 +7,38 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * A chunk: logical range [start, start+length) and its stripes (devid, physical offset).
- * On-disk item: length 0, owner 8, stripe_len 16, type 24, io_align 32, io_width 36, sector_size 40,
- * num_stripes 44 (u16), sub_stripes 46 (u16), then num_stripes × (devid u64, offset u64, dev_uuid 16).
+ * A chunk: logical range [start, start+length) and its stripes (devid, physical offset); and the static setters
+ * that write a chunk item held as bytes.
+ *
+ * <pre>
+ * chunk item := length 0 | owner 8 | stripe_len 16 | type 24 | io_align 32 (u32) | io_width 36 (u32)
+ *               | sector_size 40 (u32) | num_stripes 44 (u16) | sub_stripes 46 (u16) | stripe{num_stripes} at 48
+ * stripe     := devid 0 | offset 8 (physical, on that device) | dev_uuid 16 (16)                    (32 bytes)
+ * </pre>
+ *
+ * The item's key is (256, CHUNK_ITEM, logical start), in the chunk tree and in the superblock's sys_chunk_array.
  */
 public final class ChunkItem implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final int HEADER_SIZE = 48;
-    public static final int STRIPE_SIZE = 32;
+    public static final int LENGTH_OFFSET = 0;
+    public static final int OWNER_OFFSET = LENGTH_OFFSET + Long.BYTES;
+    public static final int STRIPE_LEN_OFFSET = OWNER_OFFSET + Long.BYTES;
+    public static final int TYPE_OFFSET = STRIPE_LEN_OFFSET + Long.BYTES;
+    public static final int IO_ALIGN_OFFSET = TYPE_OFFSET + Long.BYTES;
+    public static final int IO_WIDTH_OFFSET = IO_ALIGN_OFFSET + Integer.BYTES;
+    public static final int SECTOR_SIZE_OFFSET = IO_WIDTH_OFFSET + Integer.BYTES;
+    public static final int NUM_STRIPES_OFFSET = SECTOR_SIZE_OFFSET + Integer.BYTES;
+    public static final int SUB_STRIPES_OFFSET = NUM_STRIPES_OFFSET + Short.BYTES;
+    public static final int HEADER_SIZE = SUB_STRIPES_OFFSET + Short.BYTES;
+    public static final int STRIPE_DEVID_OFFSET = 0;
+    public static final int STRIPE_OFFSET_OFFSET = STRIPE_DEVID_OFFSET + Long.BYTES;
+    public static final int STRIPE_DEV_UUID_OFFSET = STRIPE_OFFSET_OFFSET + Long.BYTES;
+    public static final int STRIPE_SIZE = STRIPE_DEV_UUID_OFFSET + DevItem.UUID_SIZE;
+    /** The only stripe length the kernel accepts (its tree checker rejects others). */
+    public static final long STRIPE_LEN = 64 * 1024;
+    /** The objectid of every chunk item's key. */
+    public static final long KEY_OBJECTID = Key.FIRST_CHUNK_TREE_OBJECTID;
 
     public static final long TYPE_DATA = 1;
     public static final long TYPE_SYSTEM = 2;
@@ -62,11 +85,11 @@ public final class ChunkItem implements Serializable {
         if (avail < HEADER_SIZE) {
             throw new BtrfsFormatException(where + ": chunk item truncated");
         }
-        long length = u64(b, off);
-        long stripeLen = u64(b, off + 16);
-        long type = u64(b, off + 24);
-        int numStripes = u16(b, off + 44);
-        int subStripes = u16(b, off + 46);
+        long length = u64(b, off + LENGTH_OFFSET);
+        long stripeLen = u64(b, off + STRIPE_LEN_OFFSET);
+        long type = type(b, off);
+        int numStripes = numStripes(b, off);
+        int subStripes = u16(b, off + SUB_STRIPES_OFFSET);
         if (numStripes == 0) {
             throw new BtrfsFormatException(where + ": chunk at " + Long.toUnsignedString(logical) + " has no stripes");
         }
@@ -94,15 +117,15 @@ public final class ChunkItem implements Serializable {
         long[] devids = new long[numStripes];
         long[] offsets = new long[numStripes];
         for (int i = 0; i < numStripes; i++) {
-            int s = off + HEADER_SIZE + STRIPE_SIZE * i;
-            devids[i] = u64(b, s);
-            offsets[i] = u64(b, s + 8);
+            int s = stripe(off, i);
+            devids[i] = u64(b, s + STRIPE_DEVID_OFFSET);
+            offsets[i] = u64(b, s + STRIPE_OFFSET_OFFSET);
         }
         return new ChunkItem(logical, length, stripeLen, type, subStripes, devids, offsets);
     }
 
     public int itemSize() {
-        return HEADER_SIZE + STRIPE_SIZE * devids.length;
+        return itemSize(devids.length);
     }
 
     public long start() {
@@ -222,6 +245,59 @@ public final class ChunkItem implements Serializable {
         }
         long toStripeEnd = stripeLen - offset % stripeLen;
         return Math.min(toStripeEnd, length - offset);
+    }
+
+    // ----------------------------------------------------------------- chunk item bytes being written
+
+    /** The type of the chunk item at {@code b[item..]} (kind and profile bits). */
+    public static long type(byte[] b, int item) {
+        return u64(b, item + TYPE_OFFSET);
+    }
+
+    public static void setType(byte[] b, int item, long type) {
+        LittleEndian.put64(b, item + TYPE_OFFSET, type);
+    }
+
+    /** num_stripes of the chunk item at {@code b[item..]}, as stored (unvalidated). */
+    public static int numStripes(byte[] b, int item) {
+        return u16(b, item + NUM_STRIPES_OFFSET);
+    }
+
+    /**
+     * Writes the fields of a chunk item before its stripe count: owner the extent tree (as btrfs writes every
+     * chunk), io_align, io_width and sector_size all {@code sectorsize} (as btrfs-image writes the chunks it rewrites).
+     */
+    public static void setHeader(byte[] b, int item, long length, long stripeLen, long type, int sectorsize) {
+        LittleEndian.put64(b, item + LENGTH_OFFSET, length);
+        LittleEndian.put64(b, item + OWNER_OFFSET, Key.EXTENT_TREE_OBJECTID);
+        LittleEndian.put64(b, item + STRIPE_LEN_OFFSET, stripeLen);
+        setType(b, item, type);
+        LittleEndian.put32(b, item + IO_ALIGN_OFFSET, sectorsize);
+        LittleEndian.put32(b, item + IO_WIDTH_OFFSET, sectorsize);
+        LittleEndian.put32(b, item + SECTOR_SIZE_OFFSET, sectorsize);
+    }
+
+    /** Sets num_stripes and sub_stripes; the item must have room for the stripes ({@link #setStripe}). */
+    public static void setStripeCounts(byte[] b, int item, int numStripes, int subStripes) {
+        LittleEndian.put16(b, item + NUM_STRIPES_OFFSET, numStripes);
+        LittleEndian.put16(b, item + SUB_STRIPES_OFFSET, subStripes);
+    }
+
+    /** Writes stripe {@code i} of the chunk item at {@code b[item..]}. */
+    public static void setStripe(byte[] b, int item, int i, long devid, long physical, byte[] devUuid) {
+        int s = stripe(item, i);
+        LittleEndian.put64(b, s + STRIPE_DEVID_OFFSET, devid);
+        LittleEndian.put64(b, s + STRIPE_OFFSET_OFFSET, physical);
+        System.arraycopy(devUuid, 0, b, s + STRIPE_DEV_UUID_OFFSET, DevItem.UUID_SIZE);
+    }
+
+    /** The size of a chunk item with {@code stripes} stripes. */
+    public static int itemSize(int stripes) {
+        return HEADER_SIZE + STRIPE_SIZE * stripes;
+    }
+
+    private static int stripe(int item, int i) {
+        return item + HEADER_SIZE + STRIPE_SIZE * i;
     }
 
     /** A device and a physical offset on it. */

@@ -14,12 +14,12 @@ package io.sparkbtrfs.format;
  */
 public final class DirItem {
     public static final int LOCATION_OFFSET = 0;
-    public static final int TRANSID_OFFSET = 17;
-    public static final int DATA_LEN_OFFSET = 25;
-    public static final int NAME_LEN_OFFSET = 27;
-    public static final int TYPE_OFFSET = 29;
+    public static final int TRANSID_OFFSET = LOCATION_OFFSET + Key.SIZE;
+    public static final int DATA_LEN_OFFSET = TRANSID_OFFSET + Long.BYTES;
+    public static final int NAME_LEN_OFFSET = DATA_LEN_OFFSET + Short.BYTES;
+    public static final int TYPE_OFFSET = NAME_LEN_OFFSET + Short.BYTES;
     /** Size of the fixed part; the name follows it. */
-    public static final int HEADER_SIZE = 30;
+    public static final int HEADER_SIZE = TYPE_OFFSET + Byte.BYTES;
 
     private DirItem() {
     }
@@ -34,6 +34,10 @@ public final class DirItem {
 
     public static long transid(byte[] b, int entry) {
         return LittleEndian.u64(b, entry + TRANSID_OFFSET);
+    }
+
+    public static void setTransid(byte[] b, int entry, long transid) {
+        LittleEndian.put64(b, entry + TRANSID_OFFSET, transid);
     }
 
     /** Where the name of the entry at {@code entry} starts. */

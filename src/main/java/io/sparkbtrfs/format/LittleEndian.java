@@ -35,6 +35,11 @@ public final class LittleEndian {
         }
     }
 
+    public static void put16(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+    }
+
     public static void put32(byte[] b, int off, long v) {
         for (int i = 0; i < 4; i++) {
             b[off + i] = (byte) (v >>> (8 * i));

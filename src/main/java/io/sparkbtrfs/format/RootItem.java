@@ -12,11 +12,25 @@ package io.sparkbtrfs.format;
  * </pre>
  */
 public final class RootItem {
-    public static final int GENERATION_OFFSET = 160;
-    public static final int BYTENR_OFFSET = 176;
-    public static final int LEVEL_OFFSET = 238;
-    public static final int RESERVED_OFFSET = 375;
-    public static final int RESERVED_SIZE = 64;
+    public static final int GENERATION_OFFSET = InodeItem.SIZE;
+    private static final int ROOT_DIRID_OFFSET = GENERATION_OFFSET + Long.BYTES;
+    public static final int BYTENR_OFFSET = ROOT_DIRID_OFFSET + Long.BYTES;
+    private static final int BYTE_LIMIT_OFFSET = BYTENR_OFFSET + Long.BYTES;
+    private static final int BYTES_USED_OFFSET = BYTE_LIMIT_OFFSET + Long.BYTES;
+    private static final int LAST_SNAPSHOT_OFFSET = BYTES_USED_OFFSET + Long.BYTES;
+    private static final int FLAGS_OFFSET = LAST_SNAPSHOT_OFFSET + Long.BYTES;
+    private static final int REFS_OFFSET = FLAGS_OFFSET + Long.BYTES;
+    private static final int DROP_PROGRESS_OFFSET = REFS_OFFSET + Integer.BYTES;
+    private static final int DROP_LEVEL_OFFSET = DROP_PROGRESS_OFFSET + Key.SIZE;
+    public static final int LEVEL_OFFSET = DROP_LEVEL_OFFSET + Byte.BYTES;
+    /** Where the items of the older 239-byte form end. */
+    public static final int GENERATION_V2_OFFSET = LEVEL_OFFSET + Byte.BYTES;
+    private static final int UUIDS_OFFSET = GENERATION_V2_OFFSET + Long.BYTES;
+    private static final int TRANSIDS_OFFSET = UUIDS_OFFSET + 3 * 16;
+    private static final int TIMES_OFFSET = TRANSIDS_OFFSET + 4 * Long.BYTES;
+    public static final int RESERVED_OFFSET = TIMES_OFFSET + 4 * InodeItem.TIMESPEC_SIZE;
+    public static final int RESERVED_SIZE = 8 * Long.BYTES;
+    public static final int SIZE = RESERVED_OFFSET + RESERVED_SIZE;
     /** Objectids of the trees that hold names: the default subvolume, subvolumes and snapshots (up to -256). */
     public static final long FS_TREE_OBJECTID = 5;
     public static final long FIRST_FREE_OBJECTID = 256;
@@ -49,6 +63,11 @@ public final class RootItem {
 
     public static int level(byte[] b, int data) {
         return LittleEndian.u8(b, data + LEVEL_OFFSET);
+    }
+
+    /** Zeroes the reserved bytes of a root item of {@code size} bytes at {@code b[data..]}, if it has them. */
+    public static void clearReserved(byte[] b, int data, int size) {
+        Zeros.clear(b, data, size, RESERVED_OFFSET, RESERVED_SIZE);
     }
 
     /** Whether tree {@code objectid} may hold names: the default subvolume, a subvolume, a relocation or log tree. */

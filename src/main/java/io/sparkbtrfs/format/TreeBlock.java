@@ -12,29 +12,60 @@ import java.util.Arrays;
  * <pre>
  * header (101): csum 0 (32) | fsid 32 (16) | bytenr 48 | flags 56 | chunk_tree_uuid 64 (16)
  *               | generation 80 | owner 88 | nritems 96 (u32) | level 100 (u8)
- * leaf:  nritems × item header at 101 + 25·i: key (17) | data_offset u32 | data_size u32;
+ * leaf:  nritems × item header at 101 + 25·i: key (17) | data_offset 17 (u32) | data_size 21 (u32);
  *        item data at 101 + data_offset
- * node:  nritems × key pointer at 101 + 33·i: key (17) | blockptr u64 | generation u64
+ * node:  nritems × key pointer at 101 + 33·i: key (17) | blockptr 17 (u64) | generation 25 (u64)
  * </pre>
  *
  * Accessors do not validate; {@link #validate} checks everything the readers rely on so that
  * subsequent item access with {@link #itemInBounds} cannot leave the block.
  */
 public final class TreeBlock {
-    public static final int HEADER_SIZE = 101;
-    public static final int ITEM_SIZE = 25;
-    public static final int KEY_PTR_SIZE = 33;
+    public static final int CSUM_OFFSET = 0;
+    public static final int FSID_OFFSET = CSUM_OFFSET + ChecksumType.FIELD_SIZE;
+    public static final int FSID_SIZE = 16;
+    public static final int BYTENR_OFFSET = FSID_OFFSET + FSID_SIZE;
+    private static final int FLAGS_OFFSET = BYTENR_OFFSET + Long.BYTES;
+    private static final int CHUNK_TREE_UUID_OFFSET = FLAGS_OFFSET + Long.BYTES;
+    private static final int CHUNK_TREE_UUID_SIZE = 16;
+    private static final int GENERATION_OFFSET = CHUNK_TREE_UUID_OFFSET + CHUNK_TREE_UUID_SIZE;
+    private static final int OWNER_OFFSET = GENERATION_OFFSET + Long.BYTES;
+    private static final int NRITEMS_OFFSET = OWNER_OFFSET + Long.BYTES;
+    private static final int LEVEL_OFFSET = NRITEMS_OFFSET + Integer.BYTES;
+    public static final int HEADER_SIZE = LEVEL_OFFSET + Byte.BYTES;
+    /** A leaf's item header: its key, then where its data lies. */
+    private static final int ITEM_DATA_OFFSET_OFFSET = Key.SIZE;
+    private static final int ITEM_DATA_SIZE_OFFSET = ITEM_DATA_OFFSET_OFFSET + Integer.BYTES;
+    public static final int ITEM_SIZE = ITEM_DATA_SIZE_OFFSET + Integer.BYTES;
+    /** A node's key pointer: the child's first key, address and generation. */
+    private static final int PTR_BLOCKPTR_OFFSET = Key.SIZE;
+    private static final int PTR_GENERATION_OFFSET = PTR_BLOCKPTR_OFFSET + Long.BYTES;
+    public static final int KEY_PTR_SIZE = PTR_GENERATION_OFFSET + Long.BYTES;
     public static final int MAX_LEVEL = 8;
     /** Owner of every log tree block (the log root tree's and each subvolume's log). */
     public static final long TREE_LOG_OBJECTID = -6;
-    public static final int FSID_OFFSET = 32;
-    public static final int FSID_SIZE = 16;
+    /** The last of the trees btrfs numbers from 1 (the root tree) up: the raid stripe tree. */
+    private static final long LAST_FIXED_TREE_OBJECTID = 12;
+    /** Subvolume ids (from 256) stay below this: a qgroup id keeps its level in the top 16 bits. */
+    private static final long SUBVOLUME_ID_LIMIT = 1L << 48;
+    /** The last of the trees btrfs numbers down from the log tree (-6): the free space cache (-11). */
+    private static final long LAST_NEGATIVE_TREE_OBJECTID = -11;
 
     private TreeBlock() {
     }
 
+    /**
+     * Whether a header's owner names a tree btrfs could have written: a tree of its own (1 to 12), a subvolume
+     * (256 up to 2^48) or a log, relocation or cache tree (-6 to -11). Only for describing a damaged block.
+     */
+    public static boolean plausibleOwner(long owner) {
+        return (owner >= Key.ROOT_TREE_OBJECTID && owner <= LAST_FIXED_TREE_OBJECTID)
+                || (owner >= RootItem.FIRST_FREE_OBJECTID && owner < SUBVOLUME_ID_LIMIT)
+                || (owner >= LAST_NEGATIVE_TREE_OBJECTID && owner <= TREE_LOG_OBJECTID);
+    }
+
     public static long bytenr(byte[] b, int off) {
-        return u64(b, off + 48);
+        return u64(b, off + BYTENR_OFFSET);
     }
 
     /** Whether the header's fsid field (16 bytes at 32) holds {@code fsid}. */
@@ -48,36 +79,36 @@ public final class TreeBlock {
     }
 
     public static long generation(byte[] b, int off) {
-        return u64(b, off + 80);
+        return u64(b, off + GENERATION_OFFSET);
     }
 
     public static long owner(byte[] b, int off) {
-        return u64(b, off + 88);
+        return u64(b, off + OWNER_OFFSET);
     }
 
     /** Unsigned item count as stored; may be hostile. */
     public static long nritems(byte[] b, int off) {
-        return u32(b, off + 96);
+        return u32(b, off + NRITEMS_OFFSET);
     }
 
     public static int level(byte[] b, int off) {
-        return u8(b, off + 100);
+        return u8(b, off + LEVEL_OFFSET);
     }
 
     public static Key itemKey(byte[] b, int off, int slot) {
-        return Key.read(b, off + HEADER_SIZE + ITEM_SIZE * slot);
+        return Key.read(b, item(off, slot));
     }
 
     public static int itemType(byte[] b, int off, int slot) {
-        return u8(b, off + HEADER_SIZE + ITEM_SIZE * slot + 8);
+        return u8(b, item(off, slot) + Key.TYPE_OFFSET);
     }
 
     public static long itemObjectid(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + ITEM_SIZE * slot);
+        return u64(b, item(off, slot) + Key.OBJECTID_OFFSET);
     }
 
     public static long itemKeyOffset(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + ITEM_SIZE * slot + 9);
+        return u64(b, item(off, slot) + Key.OFFSET_OFFSET);
     }
 
     /**
@@ -86,25 +117,49 @@ public final class TreeBlock {
      */
     public static void setItem(byte[] b, int off, int slot, long objectid, int type, long keyOffset, int dataOffset,
             int size) {
-        int h = off + HEADER_SIZE + ITEM_SIZE * slot;
-        LittleEndian.put64(b, h, objectid);
-        b[h + 8] = (byte) type;
-        LittleEndian.put64(b, h + 9, keyOffset);
-        LittleEndian.put32(b, h + 17, dataOffset);
-        LittleEndian.put32(b, h + 21, size);
+        int h = item(off, slot);
+        LittleEndian.put64(b, h + Key.OBJECTID_OFFSET, objectid);
+        b[h + Key.TYPE_OFFSET] = (byte) type;
+        LittleEndian.put64(b, h + Key.OFFSET_OFFSET, keyOffset);
+        setItemOffset(b, off, slot, dataOffset);
+        setItemSize(b, off, slot, size);
     }
 
     public static void setNritems(byte[] b, int off, int nritems) {
-        LittleEndian.put32(b, off + 96, nritems);
+        LittleEndian.put32(b, off + NRITEMS_OFFSET, nritems);
+    }
+
+    /** Sets item {@code slot}'s data offset (relative to the end of the header). */
+    public static void setItemOffset(byte[] b, int off, int slot, long dataOffset) {
+        LittleEndian.put32(b, item(off, slot) + ITEM_DATA_OFFSET_OFFSET, dataOffset);
+    }
+
+    public static void setItemSize(byte[] b, int off, int slot, long size) {
+        LittleEndian.put32(b, item(off, slot) + ITEM_DATA_SIZE_OFFSET, size);
+    }
+
+    /** Sets the key of node pointer {@code slot} (the first key of its child). */
+    public static void setNodeKey(byte[] b, int off, int slot, Key key) {
+        key.write(b, keyPtr(off, slot));
+    }
+
+    /** Array index of leaf item header {@code slot}. */
+    private static int item(int off, int slot) {
+        return off + HEADER_SIZE + ITEM_SIZE * slot;
+    }
+
+    /** Array index of node key pointer {@code slot}. */
+    private static int keyPtr(int off, int slot) {
+        return off + HEADER_SIZE + KEY_PTR_SIZE * slot;
     }
 
     /** Data offset relative to the end of the header (unsigned, unvalidated). */
     public static long itemOffset(byte[] b, int off, int slot) {
-        return u32(b, off + HEADER_SIZE + ITEM_SIZE * slot + 17);
+        return u32(b, item(off, slot) + ITEM_DATA_OFFSET_OFFSET);
     }
 
     public static long itemSize(byte[] b, int off, int slot) {
-        return u32(b, off + HEADER_SIZE + ITEM_SIZE * slot + 21);
+        return u32(b, item(off, slot) + ITEM_DATA_SIZE_OFFSET);
     }
 
     /** Whether item {@code slot}'s data lies within the block, after the item headers. */
@@ -120,33 +175,33 @@ public final class TreeBlock {
     }
 
     public static Key nodeKey(byte[] b, int off, int slot) {
-        return Key.read(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot);
+        return Key.read(b, keyPtr(off, slot));
     }
 
     public static long nodeKeyOffset(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 9);
+        return u64(b, keyPtr(off, slot) + Key.OFFSET_OFFSET);
     }
 
     /** Changes the offset of key pointer {@code slot}'s key (objectid and type stay). */
     public static void setNodeKeyOffset(byte[] b, int off, int slot, long keyOffset) {
-        LittleEndian.put64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 9, keyOffset);
+        LittleEndian.put64(b, keyPtr(off, slot) + Key.OFFSET_OFFSET, keyOffset);
     }
 
     public static int nodeKeyType(byte[] b, int off, int slot) {
-        return u8(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 8);
+        return u8(b, keyPtr(off, slot) + Key.TYPE_OFFSET);
     }
 
     public static long nodeKeyObjectid(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot);
+        return u64(b, keyPtr(off, slot) + Key.OBJECTID_OFFSET);
     }
 
     public static long childPointer(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 17);
+        return u64(b, keyPtr(off, slot) + PTR_BLOCKPTR_OFFSET);
     }
 
     /** The generation the child of pointer {@code slot} must carry (the kernel's "parent transid"). */
     public static long childGeneration(byte[] b, int off, int slot) {
-        return u64(b, off + HEADER_SIZE + KEY_PTR_SIZE * slot + 25);
+        return u64(b, keyPtr(off, slot) + PTR_GENERATION_OFFSET);
     }
 
     /** The maximum item count a block of this size and level can hold. */

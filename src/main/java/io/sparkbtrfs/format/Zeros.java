@@ -20,4 +20,11 @@ public final class Zeros {
             System.arraycopy(ZEROS, 0, b, at, Math.min(ZEROS.length, to - at));
         }
     }
+
+    /** Zeroes field [offset, offset+length) of the {@code size}-byte item at {@code b[item..]} if it holds it. */
+    static void clear(byte[] b, int item, int size, int offset, int length) {
+        if (size >= offset + length) {
+            fill(b, item + offset, item + offset + length);
+        }
+    }
 }

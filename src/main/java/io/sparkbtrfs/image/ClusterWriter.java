@@ -3,7 +3,6 @@ package io.sparkbtrfs.image;
 import java.io.IOException;
 import java.io.OutputStream;
 
-import io.sparkbtrfs.format.LittleEndian;
 
 /**
  * Writes clusters to a stream. One index buffer lives for the whole writer so that unused entry slots
@@ -62,8 +61,7 @@ public final class ClusterWriter {
         if (compress != MetadumpFormat.COMPRESS_ZSTD_STREAM) {
             throw new IllegalStateException("not a stream image");
         }
-        index[MetadumpFormat.MARKS_OFFSET] = (byte) marks;
-        LittleEndian.put32(index, MetadumpFormat.PAYLOAD_SIZE_OFFSET, payloadLength);
+        MetadumpFormat.setStreamFields(index, marks, payloadLength);
         long start = begin(bytenrs, sizes, n, payloadLength);
         payload(payload, 0, payloadLength);
         end();
@@ -91,14 +89,9 @@ public final class ClusterWriter {
             throw new IllegalStateException("cluster at " + offset + " not ended");
         }
         long start = offset;
-        LittleEndian.put64(index, 0, magic);
-        LittleEndian.put64(index, 8, start);
-        LittleEndian.put32(index, 16, n);
-        index[20] = (byte) compress;
+        MetadumpFormat.setHeader(index, magic, start, n, compress);
         for (int i = 0; i < n; i++) {
-            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
-            LittleEndian.put64(index, e, bytenrs[i]);
-            LittleEndian.put32(index, e + 8, sizes[i]);
+            MetadumpFormat.setEntry(index, i, bytenrs[i], sizes[i]);
         }
         out.write(index);
         offset += MetadumpFormat.INDEX_SIZE;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
-import io.sparkbtrfs.format.LittleEndian;
 
 /**
  * Streams the clusters of a metadump image without seeking. Every count and size is bounded before use:
@@ -29,8 +28,10 @@ public final class ImageReader {
     private final String name;
     private long offset;
     private long magic;
+    private ImageVersion version;
     private int compress = -1;
     private boolean decodeStreams = true;
+    private boolean skipStored;
     private StreamCursor cursor;
     /** Offset of the first cluster of the open frame of a stream image, or -1 between frames. */
     private long frameStart = -1;
@@ -43,6 +44,15 @@ public final class ImageReader {
     /** Whether {@link Cluster#content} decodes stream clusters (default) or the caller does. */
     public ImageReader decodeStreams(boolean decode) {
         this.decodeStreams = decode;
+        return this;
+    }
+
+    /**
+     * Whether the payloads of uncompressed clusters are skipped (null in {@link Cluster#payloads()}): a caller
+     * that reads them itself, from the image file at {@link Cluster#payloadOffset}, into buffers of its own.
+     */
+    public ImageReader skipStoredPayloads(boolean skip) {
+        this.skipStored = skip;
         return this;
     }
 
@@ -113,7 +123,21 @@ public final class ImageReader {
 
         /** Stream cluster: its START/END marks. */
         public int marks() {
-            return index[MetadumpFormat.MARKS_OFFSET] & 0xFF;
+            return MetadumpFormat.marks(index);
+        }
+
+        /** The stored size of item {@code i} (an item cluster). */
+        public long storedSize(int i) {
+            return MetadumpFormat.entrySize(index, i);
+        }
+
+        /** Where item {@code i}'s payload begins in the image (an item cluster). */
+        public long payloadOffset(int i) {
+            long at = offset + MetadumpFormat.INDEX_SIZE;
+            for (int j = 0; j < i; j++) {
+                at += storedSize(j);
+            }
+            return at;
         }
 
         /** Payload bytes this cluster occupies in the image. */
@@ -123,7 +147,7 @@ public final class ImageReader {
             }
             long n = 0; // from the index: a skipped payload is not held
             for (int i = 0; i < bytenrs.length; i++) {
-                n += LittleEndian.u32(index, MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i + 8);
+                n += storedSize(i);
             }
             return n;
         }
@@ -186,6 +210,43 @@ public final class ImageReader {
             return total;
         }
 
+        /**
+         * As {@link #forEachPiece(int, int, byte[], Inflater, PieceSink)} for a zlib item, inflated into
+         * {@code piece} (a direct buffer: the pieces then reach a file without a copy through the heap); each piece
+         * is handed over as {@code piece}'s remaining bytes.
+         */
+        public <E extends Exception> long forEachZlibPiece(int i, int limit, java.nio.ByteBuffer piece,
+                Inflater inflater, BufferSink<E> sink) throws DataFormatException, E {
+            inflater.reset();
+            inflater.setInput(payloads[i]);
+            long total = 0;
+            while (!inflater.finished()) {
+                piece.clear();
+                while (piece.hasRemaining() && !inflater.finished()) {
+                    int n;
+                    try {
+                        n = inflater.inflate(piece);
+                    } catch (DataFormatException e) {
+                        throw new DataFormatException("corrupted zlib payload (" + e.getMessage() + ")");
+                    }
+                    if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new DataFormatException("truncated or corrupted zlib payload");
+                    }
+                }
+                piece.flip();
+                if (total + piece.remaining() > limit) {
+                    throw new DataFormatException("payload inflates past " + limit + " bytes");
+                }
+                int filled = piece.remaining();
+                sink.piece(total, piece);
+                total += filled;
+            }
+            if (inflater.getRemaining() > 0) {
+                throw new DataFormatException(inflater.getRemaining() + " stray bytes after the zlib stream");
+            }
+            return total;
+        }
+
         /** Inflates until {@code piece} is full or the stream ends; returns how many bytes it holds. */
         private static int fill(Inflater inflater, byte[] piece) throws DataFormatException {
             int filled = 0;
@@ -205,6 +266,12 @@ public final class ImageReader {
         }
     }
 
+    /** Receives the pieces of an item's content, in order, as a buffer's remaining bytes. */
+    @FunctionalInterface
+    public interface BufferSink<E extends Exception> {
+        void piece(long offset, java.nio.ByteBuffer buf) throws E;
+    }
+
     /** Receives the pieces of an item's content, in order. */
     @FunctionalInterface
     public interface PieceSink<E extends Exception> {
@@ -215,9 +282,14 @@ public final class ImageReader {
         return magic;
     }
 
+    /** The image's version (null before the first cluster is read). */
+    public ImageVersion version() {
+        return version;
+    }
+
     /** The largest stored payload this image's version allows. */
     public long maxItemSize() {
-        return magic == MetadumpFormat.MAGIC_V1 ? MetadumpFormat.MAX_PENDING_V1 * 2 : MetadumpFormat.MAX_PENDING_V1;
+        return version.maxStoredSize();
     }
 
     /** The next cluster, or null at the end of the image. */
@@ -248,26 +320,26 @@ public final class ImageReader {
             }
             return null; // the end, or stray bytes shorter than an index block (ignored, as the reference does)
         }
-        long m = LittleEndian.u64(index, 0);
+        long m = MetadumpFormat.magic(index);
         if (offset == 0) {
-            if (m != MetadumpFormat.MAGIC_V0 && m != MetadumpFormat.MAGIC_V1 && m != MetadumpFormat.MAGIC_ZSTD
-                    && m != MetadumpFormat.MAGIC_ZSTD_STREAM) {
+            version = ImageVersion.of(m);
+            if (version == null) {
                 throw new ImageFormatException(name + ": unrecognized header format at offset 0");
             }
             magic = m;
         } else if (m != magic) {
             throw new ImageFormatException(name + ": bad cluster magic at offset " + offset);
         }
-        long bytenr = LittleEndian.u64(index, 8);
+        long bytenr = MetadumpFormat.bytenr(index);
         if (bytenr != offset) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " claims offset " + Long.toUnsignedString(bytenr));
         }
-        long n = LittleEndian.u32(index, 16);
+        long n = MetadumpFormat.nritems(index);
         if (n > MetadumpFormat.MAX_ITEMS) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " has " + n + " items (at most "
                     + MetadumpFormat.MAX_ITEMS + ")");
         }
-        int flag = index[20] & 0xFF;
+        int flag = MetadumpFormat.compress(index);
         if (flag != expectedFlag(flag)) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " has compress flag " + flag
                     + ", which this image's magic does not allow");
@@ -276,8 +348,9 @@ public final class ImageReader {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }
         compress = flag;
+        java.util.function.LongPredicate kept = skipStored && flag == MetadumpFormat.COMPRESS_NONE ? b -> false : keep;
         Cluster c = flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? readStreamed(index, (int) n)
-                : readItems(index, (int) n, flag, keep);
+                : readItems(index, (int) n, flag, kept);
         offset = MetadumpFormat.alignUp(offset + MetadumpFormat.INDEX_SIZE + c.storedBytes());
         return c;
     }
@@ -299,9 +372,8 @@ public final class ImageReader {
         byte[][] payloads = new byte[n][];
         long pos = offset + MetadumpFormat.INDEX_SIZE;
         for (int i = 0; i < n; i++) {
-            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
-            bytenrs[i] = LittleEndian.u64(index, e);
-            long size = LittleEndian.u32(index, e + 8);
+            bytenrs[i] = MetadumpFormat.entryBytenr(index, i);
+            long size = MetadumpFormat.entrySize(index, i);
             if (size > maxItemSize()) {
                 throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset + " has size "
                         + size + " (at most " + maxItemSize() + ")");
@@ -322,18 +394,17 @@ public final class ImageReader {
         long[] bytenrs = new long[n];
         int[] sizes = new int[n];
         for (int i = 0; i < n; i++) {
-            int e = MetadumpFormat.HEADER_SIZE + MetadumpFormat.ENTRY_SIZE * i;
-            bytenrs[i] = LittleEndian.u64(index, e);
-            long size = LittleEndian.u32(index, e + 8);
+            bytenrs[i] = MetadumpFormat.entryBytenr(index, i);
+            long size = MetadumpFormat.entrySize(index, i);
             if (size > maxItemSize()) {
                 throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset
                         + " declares " + size + " bytes of content (at most " + maxItemSize() + ")");
             }
             sizes[i] = (int) size;
         }
-        int marks = index[MetadumpFormat.MARKS_OFFSET] & 0xFF;
+        int marks = MetadumpFormat.marks(index);
         if ((marks & ~(MetadumpFormat.MARK_START | MetadumpFormat.MARK_END)) != 0
-                || LittleEndian.u16(index, MetadumpFormat.MARKS_OFFSET + 1) != 0) {
+                || MetadumpFormat.marksZero(index) != 0) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " has unknown frame marks 0x"
                     + Integer.toHexString(marks));
         }
@@ -343,7 +414,7 @@ public final class ImageReader {
                     ? " starts a zstd frame while the one begun at offset " + frameStart + " is open"
                     : " continues a zstd frame, but none is open"));
         }
-        long size = LittleEndian.u32(index, MetadumpFormat.PAYLOAD_SIZE_OFFSET);
+        long size = MetadumpFormat.payloadSize(index);
         if (size > maxItemSize()) {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " has a payload of " + size
                     + " bytes (at most " + maxItemSize() + ")");

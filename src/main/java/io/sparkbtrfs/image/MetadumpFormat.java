@@ -1,13 +1,16 @@
 package io.sparkbtrfs.image;
 
+import io.sparkbtrfs.format.LittleEndian;
+
 /**
  * The metadump image format of btrfs-image, and our own zstd flavours, as a grammar:
  *
  * <pre>
  * image   := cluster+                        (EOF after the last cluster; no terminator)
  * cluster := index payload{nritems} pad      (each cluster starts at a multiple of 1024)
- * index   := magic u64 | bytenr u64 (file offset of this index) | nritems u32 | compress u8
- *            | nritems × (item bytenr u64 (logical) | item size u32 (stored size)) | unused up to 1024
+ * index   := magic 0 (u64) | bytenr 8 (u64: file offset of this index) | nritems 16 (u32) | compress 20 (u8)
+ *            | nritems × entry at 21 + 12·i | unused up to 1024
+ * entry   := item bytenr 0 (u64: logical) | item size 8 (u32: stored size)
  * payload := raw content (compress 0) | one zlib stream of the content (compress 1)
  *            | one zstd frame of the content, declaring its size (compress 2, magic _SBzst_0)
  * pad     := zero bytes up to the next multiple of 1024
@@ -38,11 +41,21 @@ package io.sparkbtrfs.image;
  * dump's plan (runs of whole clusters of a fixed content size), never of how the dump was partitioned, so
  * the bytes do not depend on it. A reader needs the frame's earlier payloads to decode a cluster: restore
  * decodes whole frames, each on one worker; an image must end at the end of a frame.
+ *
+ * <p>The version a magic names, and the item sizes each version allows, are {@link ImageVersion}'s. The static
+ * accessors read and write the fields of an index block held in a 1024-byte array; they do not validate.
  */
 public final class MetadumpFormat {
     public static final int INDEX_SIZE = 1024;
-    public static final int HEADER_SIZE = 21;
-    public static final int ENTRY_SIZE = 12;
+    public static final int MAGIC_OFFSET = 0;
+    public static final int BYTENR_OFFSET = MAGIC_OFFSET + Long.BYTES;
+    public static final int NRITEMS_OFFSET = BYTENR_OFFSET + Long.BYTES;
+    public static final int COMPRESS_OFFSET = NRITEMS_OFFSET + Integer.BYTES;
+    public static final int HEADER_SIZE = COMPRESS_OFFSET + Byte.BYTES;
+    /** An index entry, at {@link #HEADER_SIZE} + {@link #ENTRY_SIZE}·i: the item's logical address and stored size. */
+    public static final int ENTRY_BYTENR_OFFSET = 0;
+    public static final int ENTRY_SIZE_OFFSET = ENTRY_BYTENR_OFFSET + Long.BYTES;
+    public static final int ENTRY_SIZE = ENTRY_SIZE_OFFSET + Integer.BYTES;
     public static final int MAX_ITEMS = (INDEX_SIZE - HEADER_SIZE) / ENTRY_SIZE; // 83
     /** End (exclusive) of the entry area that any writer ever touches: 21 + 83·12. */
     public static final int ENTRIES_END = HEADER_SIZE + MAX_ITEMS * ENTRY_SIZE;
@@ -66,19 +79,85 @@ public final class MetadumpFormat {
 
     /** Stream flavour: the frame marks byte and the payload size in the index, past every entry slot. */
     public static final int MARKS_OFFSET = ENTRIES_END;
-    public static final int PAYLOAD_SIZE_OFFSET = 1020;
+    /** Stream flavour: a u16 after the marks, always zero. */
+    public static final int MARKS_ZERO_OFFSET = MARKS_OFFSET + Byte.BYTES;
+    public static final int PAYLOAD_SIZE_OFFSET = MARKS_ZERO_OFFSET + Short.BYTES;
     public static final int MARK_START = 1;
     public static final int MARK_END = 2;
 
     private MetadumpFormat() {
     }
 
-    /**
-     * The most one item's content may inflate to in an image of this magic: twice the version's merge
-     * limit, as the reference allows (a v1 item up to 512 MiB, v0 and zstd items up to 512 KiB).
-     */
-    public static int itemLimit(long magic) {
-        return (int) Math.min(Integer.MAX_VALUE - 8, 2 * (magic == MAGIC_V1 ? MAX_PENDING_V1 : MAX_PENDING_V0));
+    // ----------------------------------------------------------------- index block fields
+
+    public static long magic(byte[] index) {
+        return LittleEndian.u64(index, MAGIC_OFFSET);
+    }
+
+    /** The file offset the index block says it is at. */
+    public static long bytenr(byte[] index) {
+        return LittleEndian.u64(index, BYTENR_OFFSET);
+    }
+
+    public static void setBytenr(byte[] index, long bytenr) {
+        LittleEndian.put64(index, BYTENR_OFFSET, bytenr);
+    }
+
+    /** The item count as stored (unsigned, unvalidated). */
+    public static long nritems(byte[] index) {
+        return LittleEndian.u32(index, NRITEMS_OFFSET);
+    }
+
+    public static int compress(byte[] index) {
+        return index[COMPRESS_OFFSET] & 0xFF;
+    }
+
+    /** Writes the header of an index block: magic, its own file offset, item count and compress flag. */
+    public static void setHeader(byte[] index, long magic, long bytenr, int nritems, int compress) {
+        LittleEndian.put64(index, MAGIC_OFFSET, magic);
+        setBytenr(index, bytenr);
+        LittleEndian.put32(index, NRITEMS_OFFSET, nritems);
+        index[COMPRESS_OFFSET] = (byte) compress;
+    }
+
+    /** Array index of entry {@code i}. */
+    public static int entry(int i) {
+        return HEADER_SIZE + ENTRY_SIZE * i;
+    }
+
+    public static long entryBytenr(byte[] index, int i) {
+        return LittleEndian.u64(index, entry(i) + ENTRY_BYTENR_OFFSET);
+    }
+
+    /** Entry {@code i}'s size as stored (unsigned, unvalidated). */
+    public static long entrySize(byte[] index, int i) {
+        return LittleEndian.u32(index, entry(i) + ENTRY_SIZE_OFFSET);
+    }
+
+    public static void setEntry(byte[] index, int i, long bytenr, long size) {
+        LittleEndian.put64(index, entry(i) + ENTRY_BYTENR_OFFSET, bytenr);
+        LittleEndian.put32(index, entry(i) + ENTRY_SIZE_OFFSET, size);
+    }
+
+    /** Stream flavour: the frame marks. */
+    public static int marks(byte[] index) {
+        return index[MARKS_OFFSET] & 0xFF;
+    }
+
+    /** Stream flavour: the u16 after the marks, which must be zero. */
+    public static int marksZero(byte[] index) {
+        return LittleEndian.u16(index, MARKS_ZERO_OFFSET);
+    }
+
+    /** Stream flavour: the payload bytes that follow the index block (unsigned, unvalidated). */
+    public static long payloadSize(byte[] index) {
+        return LittleEndian.u32(index, PAYLOAD_SIZE_OFFSET);
+    }
+
+    /** Stream flavour: sets the frame marks and the payload size. */
+    public static void setStreamFields(byte[] index, int marks, long payloadSize) {
+        index[MARKS_OFFSET] = (byte) marks;
+        LittleEndian.put32(index, PAYLOAD_SIZE_OFFSET, payloadSize);
     }
 
     public static long alignUp(long offset) {

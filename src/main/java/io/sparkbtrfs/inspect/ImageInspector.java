@@ -11,12 +11,14 @@ import java.util.TreeMap;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
+import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.ImageVersion;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.restore.ChunkMapBuilder;
 import io.sparkbtrfs.restore.ImageCompleteness;
@@ -133,7 +135,7 @@ public final class ImageInspector {
         private long item(ImageReader.Cluster c, int i, long magic) {
             long bytenr = c.bytenrs()[i];
             boolean treeBlocks = bytenr != Superblock.PRIMARY_OFFSET && sb != null && !isDataOnly(chunks, bytenr);
-            int limit = header != null ? Restorer.itemLimit(header, bytenr) : MetadumpFormat.itemLimit(magic);
+            int limit = header != null ? Restorer.itemLimit(header, bytenr) : ImageVersion.of(magic).itemLimit();
             long[] w = {c.offset(), i, bytenr};
             List<String> found = new ArrayList<>();
             try {
@@ -163,7 +165,7 @@ public final class ImageInspector {
                 long at = logical + off;
                 blocks++;
                 String why = TreeBlock.validate(data, off, nodesize, at, sb.checksumType(), sb.metadataFsid());
-                if (why == null && !zero(data, off + sb.checksumType().size(), off + 32)) {
+                if (why == null && !zero(data, off + sb.checksumType().size(), off + ChecksumType.FIELD_SIZE)) {
                     why = "non-zero bytes in the unused part of the checksum field";
                 }
                 if (why != null) {

@@ -19,6 +19,7 @@ import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.ImageVersion;
 
 /**
  * {@code verify IMAGE --against SOURCE}: every item of the image compared with what a dump of SOURCE
@@ -26,7 +27,6 @@ import io.sparkbtrfs.image.ImageReader;
  * data as read). Meant for unsanitized images; a sanitized image differs in every name by design.
  */
 final class SourceComparison {
-    private static final int LIMIT = 512 << 20;
     private static final int MAX_LISTED = 50;
 
     private SourceComparison() {
@@ -52,7 +52,7 @@ final class SourceComparison {
                     String where = "cluster at offset " + c.offset() + ", item " + i;
                     byte[] content;
                     try {
-                        content = c.content(i, LIMIT);
+                        content = c.content(i, ImageVersion.largestItemLimit());
                     } catch (DataFormatException e) {
                         differing++;
                         note(diffs, where + ": " + e.getMessage());

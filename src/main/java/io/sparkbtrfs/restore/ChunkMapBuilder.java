@@ -12,12 +12,12 @@ import java.util.zip.Inflater;
 
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.format.DevItem;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
-import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
  * Phase 1 of a default restore (spec §5.2): find the superblock item, then collect the CHUNK_ITEMs of
@@ -26,11 +26,8 @@ import io.sparkbtrfs.image.MetadumpFormat;
  * physical offsets) are moved past the highest end used so far.
  */
 public final class ChunkMapBuilder {
-    private static final long[] MIRRORS = {65536L, 64L << 20, 256L << 30};
     /** Items are inflated in pieces of this size (a multiple of every nodesize): memory stays bounded. */
     private static final int PIECE = 512 * 1024;
-    private static final int DEV_ITEM_KEY = 216;
-    static final int DEV_ITEM_SIZE = 98;
 
     private ChunkMapBuilder() {
     }
@@ -60,8 +57,8 @@ public final class ChunkMapBuilder {
             throw new RestoreException(e.getMessage());
         }
         validateForRestore(sb, sbWhere);
-        long[][] system = systemRanges(sb);
-        int limit = MetadumpFormat.itemLimit(reader.magic());
+        io.sparkbtrfs.format.SystemRanges system = io.sparkbtrfs.format.SystemRanges.of(sb);
+        int limit = reader.version().itemLimit();
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();
         byte[] fsid = sb.metadataFsid();
@@ -70,11 +67,11 @@ public final class ChunkMapBuilder {
         Inflater inflater = new Inflater();
         try {
             // Only items that reach into a system chunk are read; the others are skipped, not copied.
-            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && intersects(system, b, limit);
+            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && system.intersects(b, limit);
             for (ImageReader.Cluster c = first; c != null; c = reader.next(wanted)) {
                 for (int i = 0; i < c.size(); i++) {
                     long bytenr = c.bytenrs()[i];
-                    if (bytenr == Superblock.PRIMARY_OFFSET || !intersects(system, bytenr, limit)) {
+                    if (bytenr == Superblock.PRIMARY_OFFSET || !system.intersects(bytenr, limit)) {
                         continue;
                     }
                     String item = name + ": item " + i + " of cluster at offset " + c.offset();
@@ -82,7 +79,7 @@ public final class ChunkMapBuilder {
                         c.forEachPiece(i, limit, piece, inflater, (offset, content, len) -> {
                             for (int off = 0; off + nodesize <= len; off += nodesize) {
                                 long logical = bytenr + offset + off;
-                                if (!intersects(system, logical, nodesize)) {
+                                if (!system.intersects(logical, nodesize)) {
                                     continue;
                                 }
                                 String where = item + ", block " + Long.toUnsignedString(logical) + " in a system chunk";
@@ -126,28 +123,6 @@ public final class ChunkMapBuilder {
         }
     }
 
-    private static long[][] systemRanges(Superblock sb) {
-        List<long[]> out = new ArrayList<>();
-        for (ChunkItem c : sb.systemChunks()) {
-            if ((c.type() & ChunkItem.TYPE_SYSTEM) != 0) {
-                out.add(new long[] {c.start(), c.length()});
-            }
-        }
-        return out.toArray(new long[0][]);
-    }
-
-    private static boolean intersects(long[][] ranges, long start, long length) {
-        for (long[] r : ranges) {
-            // unsigned interval intersection of [start, start+length) and [r0, r0+r1)
-            boolean startsBeforeEnd = Long.compareUnsigned(start - r[0], r[1]) < 0;
-            boolean rangeStartsInside = Long.compareUnsigned(r[0] - start, length) < 0;
-            if (startsBeforeEnd || rangeStartsInside) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static void checkChunkTreeBlock(byte[] b, int off, long logical, byte[] fsid, String where)
             throws RestoreException {
         if (TreeBlock.bytenr(b, off) != logical) {
@@ -170,11 +145,11 @@ public final class ChunkMapBuilder {
         }
         for (int slot = 0; slot < n; slot++) {
             int type = TreeBlock.itemType(b, off, slot);
-            if (type == DEV_ITEM_KEY && TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)
-                    && TreeBlock.itemSize(b, off, slot) >= DEV_ITEM_SIZE) {
+            if (type == Key.DEV_ITEM && TreeBlock.itemInBounds(b, off, nodesize, slot, (int) n)
+                    && TreeBlock.itemSize(b, off, slot) >= DevItem.SIZE) {
                 int data = TreeBlock.itemDataStart(b, off, slot);
                 devItems.put(TreeBlock.itemKey(b, off, slot).offset(),
-                        java.util.Arrays.copyOfRange(b, data, data + DEV_ITEM_SIZE));
+                        java.util.Arrays.copyOfRange(b, data, data + DevItem.SIZE));
                 continue;
             }
             if (type != Key.CHUNK_ITEM) {
@@ -231,7 +206,7 @@ public final class ChunkMapBuilder {
         }
         boolean clearCache = false;
         for (Placement p : overlapping) {
-            for (long mirror : MIRRORS) {
+            for (long mirror : Superblock.COPY_OFFSETS) {
                 if (Long.compareUnsigned(mirror - p.physical(), p.length()) < 0) {
                     clearCache = true;
                 }

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.TreeBlock;
 
 /**
@@ -72,8 +71,8 @@ final class ChunkTreeFixer {
                 continue;
             }
             int data = TreeBlock.itemDataStart(b, off, slot);
-            int stripes = LittleEndian.u16(b, data + 44);
-            boolean dup = (LittleEndian.u64(b, data + 24) & ChunkItem.DUP) != 0 && stripes >= 2 && p.physicalDup() != 0;
+            int stripes = ChunkItem.numStripes(b, data);
+            boolean dup = (ChunkItem.type(b, data) & ChunkItem.DUP) != 0 && stripes >= 2 && p.physicalDup() != 0;
             int keep = dup ? 2 : 1;
             if (stripes > keep) {
                 if (!canShrink(b, off, count, slot)) {
@@ -82,7 +81,7 @@ final class ChunkTreeFixer {
                 shrink(b, off, count, slot, ChunkItem.STRIPE_SIZE * (stripes - keep));
                 data = TreeBlock.itemDataStart(b, off, slot);
             }
-            LittleEndian.put64(b, data + 24, LittleEndian.u64(b, data + 24) & KEEP_TYPE);
+            ChunkItem.setType(b, data, ChunkItem.type(b, data) & KEEP_TYPE);
             (dup ? p : p.withoutDup()).writeStripes(b, data, devid, devUuid);
             changed = true;
         }
@@ -108,10 +107,8 @@ final class ChunkTreeFixer {
         System.arraycopy(b, dataEnd, b, dataEnd + d, moveLen);
         Arrays.fill(b, dataEnd, dataEnd + d, (byte) 0);
         for (int j = slot; j < n; j++) {
-            int h = off + TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * j;
-            LittleEndian.put32(b, h + 17, LittleEndian.u32(b, h + 17) + d);
+            TreeBlock.setItemOffset(b, off, j, TreeBlock.itemOffset(b, off, j) + d);
         }
-        int h = off + TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * slot;
-        LittleEndian.put32(b, h + 21, newSize);
+        TreeBlock.setItemSize(b, off, slot, newSize);
     }
 }

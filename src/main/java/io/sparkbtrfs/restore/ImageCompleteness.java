@@ -36,27 +36,60 @@ public final class ImageCompleteness {
      * starting at {@code logical}.
      */
     public void blocks(long logical, byte[] b, int off, int len) {
+        Batch batch = new Batch(len / sb.nodesize());
+        for (int at = 0; at + sb.nodesize() <= len; at += sb.nodesize()) {
+            batch.add(logical + at, b, off + at);
+        }
+        record(batch);
+    }
+
+    /**
+     * As {@link #blocks(long, byte[], int, int)} for {@code buf}'s remaining bytes (a direct buffer, left
+     * unchanged): only each block's header is copied out, and the whole block for root-tree leaves (few).
+     */
+    public void blocks(long logical, java.nio.ByteBuffer buf) {
         int nodesize = sb.nodesize();
-        List<TreeRoot> found = new ArrayList<>();
-        long[] here = new long[len / nodesize];
-        int n = 0;
-        int wrong = 0;
-        for (int at = 0; at + nodesize <= len; at += nodesize) {
-            long address = logical + at;
-            if (TreeBlock.bytenr(b, off + at) != address) {
+        Batch batch = new Batch(buf.remaining() / nodesize);
+        byte[] header = new byte[TreeBlock.HEADER_SIZE];
+        for (int at = 0; at + nodesize <= buf.remaining(); at += nodesize) {
+            buf.get(buf.position() + at, header);
+            byte[] b = header;
+            if (TreeBlock.owner(header, 0) == TreeRoot.ROOT_TREE_OBJECTID && TreeBlock.level(header, 0) == 0) {
+                b = new byte[nodesize];
+                buf.get(buf.position() + at, b);
+            }
+            batch.add(logical + at, b, 0);
+        }
+        record(batch);
+    }
+
+    /** What one piece holds, gathered without the lock. */
+    private final class Batch {
+        final long[] here;
+        final List<TreeRoot> found = new ArrayList<>();
+        int n;
+        int wrong;
+
+        Batch(int blocks) {
+            here = new long[blocks];
+        }
+
+        void add(long address, byte[] b, int off) {
+            if (TreeBlock.bytenr(b, off) != address) {
                 wrong++;
-                continue;
+                return;
             }
             here[n++] = address;
-            collectRoots(b, off + at, found);
+            collectRoots(b, off, found);
         }
-        synchronized (this) {
-            for (int i = 0; i < n; i++) {
-                present.add(here[i]);
-            }
-            roots.addAll(found);
-            misplaced += wrong;
+    }
+
+    private synchronized void record(Batch batch) {
+        for (int i = 0; i < batch.n; i++) {
+            present.add(batch.here[i]);
         }
+        roots.addAll(batch.found);
+        misplaced += batch.wrong;
     }
 
     /** Records one validated tree block (verify). */

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Superblock;
-import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.image.ImageVersion;
 
 /**
  * What phase 1 learns before anything is written: the image version, the superblock as dumped, where
@@ -14,14 +14,14 @@ import io.sparkbtrfs.image.MetadumpFormat;
 public record ImageHeader(long magic, byte[] originalSuperblock, Superblock superblock, RestoreMap map,
         List<ChunkItem> chunks, Map<Long, byte[]> devItems) {
 
-    /** v0 layout and limits (our zstd flavour included): restores get METADUMP_V2, as for v0. */
-    public boolean isV0() {
-        return magic != MetadumpFormat.MAGIC_V1;
+    /** The image's version, which its magic names. */
+    public ImageVersion version() {
+        return ImageVersion.of(magic);
     }
 
-    /** Largest content one item may inflate to: twice the version's merge limit, as the reference allows. */
-    public int itemLimit() {
-        return MetadumpFormat.itemLimit(magic);
+    /** v0 layout and limits (our zstd flavours included): restores get METADUMP_V2, as for v0. */
+    public boolean isV0() {
+        return version().v0Layout();
     }
 
     public boolean multiDevice() {

@@ -74,6 +74,18 @@ final class ImageInput implements AutoCloseable {
         return name;
     }
 
+    /** A channel for positional reads of a local image (a file or the spool of stdin), else null. */
+    java.nio.channels.FileChannel channel() throws RestoreException {
+        if (local == null) {
+            return null;
+        }
+        try {
+            return java.nio.channels.FileChannel.open(local, java.nio.file.StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new RestoreException("unable to open metadump image " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A fresh sequential stream from the first byte. */
     InputStream stream() throws RestoreException {
         try {

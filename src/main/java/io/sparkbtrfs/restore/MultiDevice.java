@@ -19,8 +19,6 @@ import io.sparkbtrfs.format.Superblock;
  * filesystem's algorithm.
  */
 final class MultiDevice {
-    private static final int DEV_ITEM = 201;
-
     private MultiDevice() {
     }
 
@@ -93,9 +91,9 @@ final class MultiDevice {
 
     private static byte[] superblockFor(ImageHeader header, byte[] devItem) {
         byte[] b = header.originalSuperblock().clone();
-        System.arraycopy(devItem, 0, b, DEV_ITEM, ChunkMapBuilder.DEV_ITEM_SIZE);
+        Superblock.setDevItem(b, devItem);
         if (header.isV0()) {
-            SuperblockPatcher.setFlag(b, SuperblockPatcher.FLAG_METADUMP_V2);
+            SuperblockPatcher.setFlag(b, Superblock.FLAG_METADUMP_V2);
         }
         header.superblock().checksumType().store(b, 0, Superblock.SIZE);
         return b;

@@ -1,10 +1,7 @@
 package io.sparkbtrfs.restore;
 
-import java.util.Arrays;
-
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.Superblock;
 
 /**
@@ -15,10 +12,6 @@ import io.sparkbtrfs.format.Superblock;
  * highest chunk end of the image, which they accept.
  */
 final class OldRestore {
-    private static final int SYS_ARRAY_SIZE = 160;
-    private static final int SYS_ARRAY = 811;
-    private static final long STRIPE_LEN = 65536;
-
     private OldRestore() {
     }
 
@@ -32,10 +25,20 @@ final class OldRestore {
         if (end <= 0) {
             throw new RestoreException(input.name() + ": the image's chunk tree describes no chunk");
         }
-        long length = (end + STRIPE_LEN - 1) / STRIPE_LEN * STRIPE_LEN;
+        long length = (end + ChunkItem.STRIPE_LEN - 1) / ChunkItem.STRIPE_LEN * ChunkItem.STRIPE_LEN;
         byte[] superblock = superblock(header, length);
         try (Target target = restorer.openTarget(targetSpec)) {
-            Restorer.Written written = restorer.writeItems(input, header, (logical, buf, len) -> target.write(logical, buf, 0, len));
+            Restorer.Written written = restorer.writeItems(input, header, new Restorer.Sink() {
+                @Override
+                public void write(long logical, byte[] buf, int len) throws RestoreException {
+                    target.write(logical, buf, 0, len);
+                }
+
+                @Override
+                public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                    target.write(logical, buf);
+                }
+            });
             long size = Restorer.finish(target, sb, superblock);
             target.commit();
             return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
@@ -47,28 +50,15 @@ final class OldRestore {
         Superblock sb = header.superblock();
         byte[] b = header.originalSuperblock().clone();
         if (header.isV0()) {
-            SuperblockPatcher.setFlag(b, SuperblockPatcher.FLAG_METADUMP);
+            SuperblockPatcher.setFlag(b, Superblock.FLAG_METADUMP);
         }
-        Arrays.fill(b, SYS_ARRAY, SYS_ARRAY + 2048, (byte) 0);
-        int p = SYS_ARRAY;
-        LittleEndian.put64(b, p, 256);
-        b[p + 8] = (byte) Key.CHUNK_ITEM;
-        LittleEndian.put64(b, p + 9, 0);
-        int c = p + Key.SIZE;
-        LittleEndian.put64(b, c, length);
-        LittleEndian.put64(b, c + 8, 2);
-        LittleEndian.put64(b, c + 16, STRIPE_LEN);
-        LittleEndian.put64(b, c + 24, ChunkItem.TYPE_SYSTEM);
-        LittleEndian.put32(b, c + 32, sb.sectorsize());
-        LittleEndian.put32(b, c + 36, sb.sectorsize());
-        LittleEndian.put32(b, c + 40, sb.sectorsize());
-        b[c + 44] = 1;
-        int s = c + ChunkItem.HEADER_SIZE;
-        LittleEndian.put64(b, s, sb.devid());
-        LittleEndian.put64(b, s + 8, 0);
-        System.arraycopy(sb.deviceUuid(), 0, b, s + 16, 16);
-        LittleEndian.put32(b, SYS_ARRAY_SIZE, Key.SIZE + ChunkItem.HEADER_SIZE + ChunkItem.STRIPE_SIZE);
-        LittleEndian.put64(b, 136, 1);
+        byte[] array = new byte[Key.SIZE + ChunkItem.itemSize(1)];
+        new Key(ChunkItem.KEY_OBJECTID, Key.CHUNK_ITEM, 0).write(array, 0);
+        ChunkItem.setHeader(array, Key.SIZE, length, ChunkItem.STRIPE_LEN, ChunkItem.TYPE_SYSTEM, sb.sectorsize());
+        ChunkItem.setStripeCounts(array, Key.SIZE, 1, 0);
+        ChunkItem.setStripe(array, Key.SIZE, 0, sb.devid(), 0, sb.deviceUuid());
+        Superblock.setSysChunkArray(b, array, array.length);
+        Superblock.setNumDevices(b, 1);
         sb.checksumType().store(b, 0, Superblock.SIZE);
         return b;
     }

@@ -17,9 +17,6 @@ import io.sparkbtrfs.format.Raid6;
  * once, after every item is written.
  */
 final class ParityRows {
-    /** The only stripe length the kernel accepts (its tree checker rejects others): bounds the strip buffers. */
-    private static final long STRIPE_LEN = 64 * 1024;
-
     private final Map<ChunkItem, NavigableSet<Long>> rows = new ConcurrentHashMap<>();
 
     /** Records that {@code logical} of {@code chunk} was written (nothing for chunks without parity). */
@@ -34,9 +31,9 @@ final class ParityRows {
         long written = 0;
         for (Map.Entry<ChunkItem, NavigableSet<Long>> e : rows.entrySet()) {
             ChunkItem chunk = e.getKey();
-            if (chunk.stripeLen() != STRIPE_LEN) {
-                throw new RestoreException(chunk + " has stripe length " + chunk.stripeLen() + ", not " + STRIPE_LEN
-                        + ": cannot compute its parity");
+            if (chunk.stripeLen() != ChunkItem.STRIPE_LEN) {
+                throw new RestoreException(chunk + " has stripe length " + chunk.stripeLen() + ", not "
+                        + ChunkItem.STRIPE_LEN + ": cannot compute its parity");
             }
             int strip = Math.toIntExact(chunk.stripeLen());
             int data = chunk.dataStripes();

@@ -1,5 +1,7 @@
 package io.sparkbtrfs.restore;
 
+import io.sparkbtrfs.format.ChunkItem;
+
 /**
  * Where a chunk's bytes go on the single restore target: logical [logical, logical+length) is written
  * at {@code physical}, and again at {@code physicalDup} for DUP chunks (0 = no second copy).
@@ -16,15 +18,9 @@ public record Placement(long logical, long length, long physical, long physicalD
      */
     void writeStripes(byte[] b, int chunk, long devid, byte[] devUuid) {
         int stripes = physicalDup != 0 ? 2 : 1;
-        b[chunk + 44] = (byte) stripes;
-        b[chunk + 45] = 0;
-        b[chunk + 46] = 0;
-        b[chunk + 47] = 0;
+        ChunkItem.setStripeCounts(b, chunk, stripes, 0);
         for (int s = 0; s < stripes; s++) {
-            int st = chunk + io.sparkbtrfs.format.ChunkItem.HEADER_SIZE + io.sparkbtrfs.format.ChunkItem.STRIPE_SIZE * s;
-            io.sparkbtrfs.format.LittleEndian.put64(b, st, devid);
-            io.sparkbtrfs.format.LittleEndian.put64(b, st + 8, s == 0 ? physical : physicalDup);
-            System.arraycopy(devUuid, 0, b, st + 16, 16);
+            ChunkItem.setStripe(b, chunk, s, devid, s == 0 ? physical : physicalDup, devUuid);
         }
     }
 

@@ -17,24 +17,32 @@ final class Placer {
     }
 
     void write(long logical, byte[] buf, int len) throws RestoreException {
+        write(logical, java.nio.ByteBuffer.wrap(buf, 0, len));
+    }
+
+    /** Writes {@code buf}'s remaining bytes, which belong at {@code logical}; leaves its position unchanged. */
+    void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+        int len = buf.remaining();
+        int base = buf.position();
         int done = 0;
         while (done < len) {
             long at = logical + done;
             Placement p = map.find(at);
             int n;
+            java.nio.ByteBuffer piece;
             if (p == null) {
                 n = (int) Math.min(len - done, untilNextChunk(at));
                 if (!warned.getAndSet(true)) {
                     err.println("WARNING: cannot find a chunk for logical " + Long.toUnsignedString(at)
                             + ", writing at the same physical offset");
                 }
-                target.write(at, buf, done, n);
+                target.write(at, buf.slice(base + done, n));
             } else {
                 long inChunk = at - p.logical();
                 n = (int) Math.min(len - done, p.length() - inChunk);
-                target.write(p.physical() + inChunk, buf, done, n);
+                target.write(p.physical() + inChunk, buf.slice(base + done, n));
                 if (p.physicalDup() != 0) {
-                    target.write(p.physicalDup() + inChunk, buf, done, n);
+                    target.write(p.physicalDup() + inChunk, buf.slice(base + done, n));
                 }
             }
             done += n;

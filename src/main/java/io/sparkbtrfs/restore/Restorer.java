@@ -17,7 +17,7 @@ import java.util.zip.Inflater;
 import org.apache.hadoop.conf.Configuration;
 
 import io.sparkbtrfs.format.ChunkItem;
-import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.DevItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.ImageFormatException;
@@ -36,8 +36,6 @@ import io.sparkbtrfs.store.Umask;
  */
 public final class Restorer {
     private static final int PIECE = 512 * 1024;
-    private static final long[] MIRRORS = {64L << 20, 256L << 30};
-    private static final int DEV_ITEM_TOTAL_BYTES = 201 + 8;
 
     private final int threads;
     private final PrintStream err;
@@ -125,11 +123,23 @@ public final class Restorer {
                                 header.superblock().checksumType())
                         : null;
                 Placer placer = new Placer(header.map(), target, err);
-                Written written = writeItems(input, header, (logical, buf, len) -> {
-                    if (fixer != null) {
-                        fixer.fix(buf, len, logical);
+                Written written = writeItems(input, header, new Sink() {
+                    @Override
+                    public void write(long logical, byte[] buf, int len) throws RestoreException {
+                        if (fixer != null) {
+                            fixer.fix(buf, len, logical);
+                        }
+                        placer.write(logical, buf, len);
                     }
-                    placer.write(logical, buf, len);
+
+                    @Override
+                    public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                        if (fixer != null) {
+                            Sink.super.write(logical, buf); // chunk tree blocks are patched on the heap
+                        } else {
+                            placer.write(logical, buf);
+                        }
+                    }
                 });
                 if (header.multiDevice()) {
                     superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
@@ -146,6 +156,16 @@ public final class Restorer {
     @FunctionalInterface
     interface Sink {
         void write(long logical, byte[] buf, int len) throws RestoreException;
+
+        /**
+         * The same for {@code buf}'s remaining bytes, a direct buffer read straight from the image (stored items);
+         * a sink that can write it as it is avoids two copies through the heap. By default, through a heap copy.
+         */
+        default void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+            byte[] b = new byte[buf.remaining()];
+            buf.get(buf.position(), b);
+            write(logical, b, b.length);
+        }
     }
 
     /** What {@link #writeItems} wrote: items, content bytes, and notes for the summary (a re-checksum). */
@@ -162,14 +182,29 @@ public final class Restorer {
     Written writeItems(ImageInput input, ImageHeader header, Sink target) throws RestoreException {
         ImageCompleteness completeness = new ImageCompleteness(header.superblock());
         ChecksumRepair repair = ChecksumRepair.forFilesystem(header.superblock());
-        Sink sink = (logical, buf, len) -> {
-            if (holdsTreeBlocks(header.map(), logical)) {
-                completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+        Sink sink = new Sink() {
+            @Override
+            public void write(long logical, byte[] buf, int len) throws RestoreException {
+                if (holdsTreeBlocks(header.map(), logical)) {
+                    completeness.blocks(logical, buf, 0, len); // before the target's sink patches the piece
+                }
+                if (repair != null) {
+                    repair.repair(buf, len, logical);
+                }
+                target.write(logical, buf, len);
             }
-            if (repair != null) {
-                repair.repair(buf, len, logical);
+
+            @Override
+            public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                if (repair != null) {
+                    Sink.super.write(logical, buf); // patched on the heap
+                    return;
+                }
+                if (holdsTreeBlocks(header.map(), logical)) {
+                    completeness.blocks(logical, buf);
+                }
+                target.write(logical, buf);
             }
-            target.write(logical, buf, len);
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "restore-worker");
@@ -201,9 +236,13 @@ public final class Restorer {
                 }
             });
         };
+        // Closed once the workers are done (below), not with the reading loop.
+        java.nio.channels.FileChannel channel = input.channel();
         try (InputStream in = input.stream();
                 StreamedFrames frames = new StreamedFrames(input.name(), header, sink, items, bytes, jobs)) {
-            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false);
+            // Stored items of a local image are read by the workers themselves, into direct buffers.
+            ImageReader reader = new ImageReader(in, input.name()).decodeStreams(false)
+                    .skipStoredPayloads(channel != null);
             for (ImageReader.Cluster c = reader.next(); c != null && failure.get() == null; c = reader.next()) {
                 if (c.streamed()) {
                     frames.add(c);
@@ -218,7 +257,10 @@ public final class Restorer {
                     ImageReader.Cluster cluster = c;
                     int index = i;
                     jobs.submit("item " + index + " of cluster at offset " + cluster.offset(), () -> {
-                        long n = writeItem(cluster, index, itemLimit(header, cluster.bytenrs()[index]), sink, input.name());
+                        int limit = itemLimit(header, cluster.bytenrs()[index]);
+                        long n = cluster.payloads()[index] == null
+                                ? writeStored(channel, cluster, index, limit, sink, input.name())
+                                : writeItem(cluster, index, limit, sink, input.name());
                         items.incrementAndGet();
                         bytes.addAndGet(n);
                     });
@@ -240,6 +282,13 @@ public final class Restorer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 pool.shutdownNow();
+            }
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // read-only
+                }
             }
         }
         if (failure.get() != null) {
@@ -267,7 +316,7 @@ public final class Restorer {
     /** Whether {@code logical} lies in a chunk that holds tree blocks (metadata, system, or mixed). */
     static boolean holdsTreeBlocks(RestoreMap map, long logical) {
         Placement p = map.find(logical);
-        return p != null && (p.type() & (ChunkItem.TYPE_METADATA | ChunkItem.TYPE_SYSTEM)) != 0;
+        return p != null && (p.type() & ChunkItem.TREE_BLOCK_KINDS) != 0;
     }
 
     private Thread startMeter(AtomicLong items, AtomicLong bytes) {
@@ -292,19 +341,15 @@ public final class Restorer {
     }
 
     /**
-     * Largest content item {@code bytenr} may inflate to: twice the version's merge limit, or more in a data
-     * chunk: a v1 space-cache extent is never split by the dumper, and the kernel sizes a block group's cache
-     * at 16 sectors (at most 64 KiB each) per 256 MiB of block group, so block groups over 2 GiB give valid
-     * items over 512 KiB (the reference has no limit in this phase).
+     * Largest content item {@code bytenr} may inflate to: the version's item limit, or more in a data chunk
+     * ({@link io.sparkbtrfs.image.ImageVersion#itemLimitInDataChunk}).
      */
     public static int itemLimit(ImageHeader header, long bytenr) {
-        int limit = header.itemLimit();
         Placement p = header.map().find(bytenr);
         if (p != null && (p.type() & io.sparkbtrfs.format.ChunkItem.TYPE_DATA) != 0) {
-            long cache = Math.max(1, Long.divideUnsigned(p.length(), 256L << 20)) * 16 * 65536;
-            limit = (int) Math.max(limit, Math.min(Integer.MAX_VALUE - 8, cache));
+            return header.version().itemLimitInDataChunk(p.length());
         }
-        return limit;
+        return header.version().itemLimit();
     }
 
     /** Inflates item {@code i} piece by piece and writes each piece; returns its content length. */
@@ -312,6 +357,10 @@ public final class Restorer {
             throws RestoreException {
         long bytenr = c.bytenrs()[i];
         try {
+            if (c.compress() == MetadumpFormat.COMPRESS_ZLIB) {
+                return c.forEachZlibPiece(i, limit, DIRECT_PIECES.get(), INFLATERS.get(),
+                        (offset, piece) -> sink.write(bytenr + offset, piece));
+            }
             return c.forEachPiece(i, limit, PIECES.get(), INFLATERS.get(),
                     (offset, piece, len) -> sink.write(bytenr + offset, piece, len));
         } catch (DataFormatException e) {
@@ -325,6 +374,39 @@ public final class Restorer {
         return PIECES.get();
     }
 
+    /** Item {@code i}, stored uncompressed, read from the image in pieces into this thread's direct buffer. */
+    private static long writeStored(java.nio.channels.FileChannel channel, ImageReader.Cluster c, int i, int limit,
+            Sink sink, String name) throws RestoreException {
+        long size = c.storedSize(i);
+        String where = name + ": item " + i + " of cluster at offset " + c.offset();
+        if (size > limit) {
+            throw new RestoreException(where + ": " + size + " bytes, more than the " + limit + " an item may hold");
+        }
+        java.nio.ByteBuffer piece = DIRECT_PIECES.get();
+        long at = c.payloadOffset(i);
+        long bytenr = c.bytenrs()[i];
+        for (long done = 0; done < size;) {
+            int n = (int) Math.min(piece.capacity(), size - done);
+            piece.clear().limit(n);
+            try {
+                while (piece.hasRemaining()) {
+                    if (channel.read(piece, at + done + piece.position()) < 0) {
+                        throw new RestoreException(where + ": the image ends inside its payload");
+                    }
+                }
+            } catch (IOException e) {
+                throw new RestoreException(where + ": read error: " + e.getMessage(), e);
+            }
+            piece.flip();
+            sink.write(bytenr + done, piece);
+            done += n;
+        }
+        return size;
+    }
+
+    private static final ThreadLocal<java.nio.ByteBuffer> DIRECT_PIECES = ThreadLocal.withInitial(
+            () -> java.nio.ByteBuffer.allocateDirect(PIECE));
+
     /*
      * Each worker thread reuses one piece buffer and one inflater: sinks write (and patch) a piece before
      * returning, and per-item 512 KiB buffers were garbage that outlived young collections, so the heap (and
@@ -335,11 +417,11 @@ public final class Restorer {
 
     /** Superblock and its mirrors, then the size. Returns the final target size. */
     static long finish(Target target, Superblock sb, byte[] superblock) throws RestoreException {
-        long devSize = LittleEndian.u64(superblock, DEV_ITEM_TOTAL_BYTES);
+        long devSize = DevItem.totalBytes(superblock, Superblock.DEV_ITEM_OFFSET);
         target.extendTo(devSize);
         long size = target.size();
         target.write(Superblock.PRIMARY_OFFSET, superblock, 0, Superblock.SIZE);
-        for (long mirror : MIRRORS) {
+        for (long mirror : Superblock.MIRROR_OFFSETS) {
             if (mirror + Superblock.SIZE <= size) {
                 target.write(mirror, SuperblockPatcher.mirror(superblock, mirror, sb.checksumType()), 0,
                         Superblock.SIZE);

@@ -7,7 +7,10 @@ import java.util.List;
 import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.ChunkItem;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.format.BlockGroupItem;
+import io.sparkbtrfs.format.DevExtent;
+import io.sparkbtrfs.format.DevItem;
+import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 
@@ -25,16 +28,6 @@ import io.sparkbtrfs.format.TreeBlock;
  * Blocks keep their addresses and generations; only their contents and checksums change.
  */
 final class SingleDeviceFixup {
-    private static final long ROOT_TREE = 1;
-    private static final long EXTENT_TREE = 2;
-    private static final long CHUNK_TREE = 3;
-    private static final long DEV_TREE = 4;
-    private static final long BLOCK_GROUP_TREE = 11;
-    private static final int BLOCK_GROUP_ITEM = 192;
-    private static final int DEV_EXTENT = 204;
-    private static final int DEV_ITEM = 216;
-    private static final int PERSISTENT_ITEM = 249;
-    private static final int DEV_EXTENT_SIZE = 48;
     private static final long KEEP_TYPE = ChunkItem.KIND_BITS | ChunkItem.DUP;
 
     private final Target target;
@@ -69,9 +62,9 @@ final class SingleDeviceFixup {
             devSize = Math.max(devSize, e[0] + e[2]);
             used += e[2];
         }
-        long[] extentRoot = findRoot(EXTENT_TREE);
-        long[] bgRoot = findRoot(BLOCK_GROUP_TREE);
-        long[] devRoot = findRoot(DEV_TREE);
+        long[] extentRoot = findRoot(Key.EXTENT_TREE_OBJECTID);
+        long[] bgRoot = findRoot(Key.BLOCK_GROUP_TREE_OBJECTID);
+        long[] devRoot = findRoot(Key.DEV_TREE_OBJECTID);
         if (extentRoot == null || devRoot == null) {
             throw new RestoreException("restored filesystem lacks an extent or dev tree root");
         }
@@ -79,11 +72,12 @@ final class SingleDeviceFixup {
         rebuildDevTree(devRoot, extents);
         long size = devSize;
         long bytesUsed = used;
-        rewriteLeaves(sb.chunkRoot(), sb.chunkRootLevel(), CHUNK_TREE, block -> fixDevItems(block, size, bytesUsed));
+        rewriteLeaves(sb.chunkRoot(), sb.chunkRootLevel(), Key.CHUNK_TREE_OBJECTID,
+                block -> fixDevItems(block, size, bytesUsed));
         byte[] b = superblock.clone();
-        LittleEndian.put64(b, 112, devSize);
-        LittleEndian.put64(b, 201 + 8, devSize);
-        LittleEndian.put64(b, 201 + 16, used);
+        Superblock.setTotalBytes(b, devSize);
+        DevItem.setTotalBytes(b, Superblock.DEV_ITEM_OFFSET, devSize);
+        DevItem.setBytesUsed(b, Superblock.DEV_ITEM_OFFSET, used);
         csum.store(b, 0, Superblock.SIZE);
         return b;
     }
@@ -139,15 +133,12 @@ final class SingleDeviceFixup {
         Key first = null;
         for (int slot = 0; slot < n; slot++) {
             Key childFirst = rewriteLeaves(TreeBlock.childPointer(b, 0, slot), level - 1, owner, rewrite);
-            int at = TreeBlock.HEADER_SIZE + TreeBlock.KEY_PTR_SIZE * slot;
-            if (childFirst != null && !childFirst.equals(Key.read(b, at))) {
-                LittleEndian.put64(b, at, childFirst.objectid());
-                b[at + 8] = (byte) childFirst.type();
-                LittleEndian.put64(b, at + 9, childFirst.offset());
+            if (childFirst != null && !childFirst.equals(TreeBlock.nodeKey(b, 0, slot))) {
+                TreeBlock.setNodeKey(b, 0, slot, childFirst);
                 changed = true;
             }
             if (slot == 0) {
-                first = Key.read(b, at);
+                first = TreeBlock.nodeKey(b, 0, slot);
             }
         }
         if (changed) {
@@ -158,15 +149,16 @@ final class SingleDeviceFixup {
 
     private long[] findRoot(long objectid) throws RestoreException {
         long[] found = {0, -1};
-        rewriteLeaves(sb.root(), sb.rootLevel(), ROOT_TREE, leaf -> {
+        rewriteLeaves(sb.root(), sb.rootLevel(), Key.ROOT_TREE_OBJECTID, leaf -> {
             int n = (int) TreeBlock.nritems(leaf, 0);
             for (int slot = 0; slot < n; slot++) {
                 Key k = TreeBlock.itemKey(leaf, 0, slot);
                 if (k.objectid() == objectid && k.type() == Key.ROOT_ITEM && found[1] < 0
-                        && TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n) && TreeBlock.itemSize(leaf, 0, slot) > 238) {
+                        && TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                        && RootItem.hasLevel(TreeBlock.itemSize(leaf, 0, slot))) {
                     int d = TreeBlock.itemDataStart(leaf, 0, slot);
-                    found[0] = LittleEndian.u64(leaf, d + 176);
-                    found[1] = LittleEndian.u8(leaf, d + 238);
+                    found[0] = RootItem.bytenr(leaf, d);
+                    found[1] = RootItem.level(leaf, d);
                 }
             }
             return false;
@@ -177,12 +169,13 @@ final class SingleDeviceFixup {
     // ----------------------------------------------------------------- the three fixes
 
     private void fixBlockGroups(long[] root) throws RestoreException {
-        rewriteLeaves(root[0], (int) root[1], EXTENT_TREE, leaf -> {
+        rewriteLeaves(root[0], (int) root[1], Key.EXTENT_TREE_OBJECTID, leaf -> {
             boolean changed = false;
             int n = (int) TreeBlock.nritems(leaf, 0);
             for (int slot = 0; slot < n; slot++) {
-                if (TreeBlock.itemType(leaf, 0, slot) != BLOCK_GROUP_ITEM
-                        || !TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n) || TreeBlock.itemSize(leaf, 0, slot) < 24) {
+                if (TreeBlock.itemType(leaf, 0, slot) != Key.BLOCK_GROUP_ITEM
+                        || !TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                        || TreeBlock.itemSize(leaf, 0, slot) < BlockGroupItem.SIZE) {
                     continue;
                 }
                 Placement p = map.find(TreeBlock.itemKey(leaf, 0, slot).objectid());
@@ -191,8 +184,8 @@ final class SingleDeviceFixup {
                 }
                 int d = TreeBlock.itemDataStart(leaf, 0, slot);
                 long flags = p.type() & KEEP_TYPE;
-                if (LittleEndian.u64(leaf, d + 16) != flags) {
-                    LittleEndian.put64(leaf, d + 16, flags);
+                if (BlockGroupItem.flags(leaf, d) != flags) {
+                    BlockGroupItem.setFlags(leaf, d, flags);
                     changed = true;
                 }
             }
@@ -205,13 +198,14 @@ final class SingleDeviceFixup {
         int n = (int) TreeBlock.nritems(leaf, 0);
         for (int slot = n - 1; slot >= 0; slot--) {
             Key k = TreeBlock.itemKey(leaf, 0, slot);
-            if (k.objectid() != 1 || k.type() != DEV_ITEM || !TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
+            if (k.objectid() != Key.DEV_ITEMS_OBJECTID || k.type() != Key.DEV_ITEM
+                    || !TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
                 continue;
             }
             if (k.offset() == devid) {
                 int d = TreeBlock.itemDataStart(leaf, 0, slot);
-                LittleEndian.put64(leaf, d + 8, devSize);
-                LittleEndian.put64(leaf, d + 16, used);
+                DevItem.setTotalBytes(leaf, d, devSize);
+                DevItem.setBytesUsed(leaf, d, used);
                 changed = true;
             } else if (TreeBlock.nritems(leaf, 0) > 1) {
                 deleteItem(leaf, slot);
@@ -230,14 +224,13 @@ final class SingleDeviceFixup {
         System.arraycopy(leaf, dataEnd, leaf, dataEnd + size, itemStart - dataEnd);
         Arrays.fill(leaf, dataEnd, dataEnd + size, (byte) 0);
         for (int j = slot + 1; j < n; j++) {
-            int h = TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * j;
-            LittleEndian.put32(leaf, h + 17, LittleEndian.u32(leaf, h + 17) + size);
+            TreeBlock.setItemOffset(leaf, 0, j, TreeBlock.itemOffset(leaf, 0, j) + size);
         }
         int from = TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * (slot + 1);
         System.arraycopy(leaf, from, leaf, from - TreeBlock.ITEM_SIZE, TreeBlock.ITEM_SIZE * (n - slot - 1));
         int last = TreeBlock.HEADER_SIZE + TreeBlock.ITEM_SIZE * (n - 1);
         Arrays.fill(leaf, last, last + TreeBlock.ITEM_SIZE, (byte) 0);
-        LittleEndian.put32(leaf, 96, n - 1);
+        TreeBlock.setNritems(leaf, 0, n - 1);
     }
 
     /** One dev tree item: key and data. */
@@ -248,7 +241,7 @@ final class SingleDeviceFixup {
         List<Long> leaves = new ArrayList<>();
         List<Item> kept = new ArrayList<>();
         byte[][] uuid = {null};
-        rewriteLeaves(root[0], (int) root[1], DEV_TREE, leaf -> {
+        rewriteLeaves(root[0], (int) root[1], Key.DEV_TREE_OBJECTID, leaf -> {
             leaves.add(TreeBlock.bytenr(leaf, 0));
             int n = (int) TreeBlock.nritems(leaf, 0);
             for (int slot = 0; slot < n; slot++) {
@@ -258,13 +251,13 @@ final class SingleDeviceFixup {
                 Key k = TreeBlock.itemKey(leaf, 0, slot);
                 int d = TreeBlock.itemDataStart(leaf, 0, slot);
                 byte[] data = Arrays.copyOfRange(leaf, d, d + (int) TreeBlock.itemSize(leaf, 0, slot));
-                if (k.type() == DEV_EXTENT) {
-                    if (uuid[0] == null && data.length >= DEV_EXTENT_SIZE) {
-                        uuid[0] = Arrays.copyOfRange(data, 32, 48);
+                if (k.type() == Key.DEV_EXTENT) {
+                    if (uuid[0] == null && data.length >= DevExtent.SIZE) {
+                        uuid[0] = DevExtent.chunkTreeUuid(data, 0);
                     }
                     continue;
                 }
-                if (k.type() == PERSISTENT_ITEM && k.offset() != devid) {
+                if (k.type() == Key.PERSISTENT_ITEM && k.offset() != devid) {
                     continue; // statistics of a device that is no longer there
                 }
                 kept.add(new Item(k, data));
@@ -272,15 +265,9 @@ final class SingleDeviceFixup {
             return false;
         });
         for (long[] e : extents) {
-            byte[] d = new byte[DEV_EXTENT_SIZE];
-            LittleEndian.put64(d, 0, CHUNK_TREE);
-            LittleEndian.put64(d, 8, 256);
-            LittleEndian.put64(d, 16, e[1]);
-            LittleEndian.put64(d, 24, e[2]);
-            if (uuid[0] != null) {
-                System.arraycopy(uuid[0], 0, d, 32, 16);
-            }
-            kept.add(new Item(new Key(devid, DEV_EXTENT, e[0]), d));
+            byte[] d = new byte[DevExtent.SIZE];
+            DevExtent.set(d, 0, e[1], e[2], uuid[0]);
+            kept.add(new Item(new Key(devid, Key.DEV_EXTENT, e[0]), d));
         }
         kept.sort((a, b) -> a.key().compareTo(b.key()));
         int leafCount = leaves.size();
@@ -294,7 +281,7 @@ final class SingleDeviceFixup {
             fillLeaf(leaf, kept.subList(from, to));
             write(leaves.get(i), leaf);
         }
-        rewriteLeaves(root[0], (int) root[1], DEV_TREE, null);
+        rewriteLeaves(root[0], (int) root[1], Key.DEV_TREE_OBJECTID, null);
     }
 
     private void fillLeaf(byte[] leaf, List<Item> items) throws RestoreException {
@@ -307,13 +294,10 @@ final class SingleDeviceFixup {
             if (dataTop + TreeBlock.HEADER_SIZE < h + TreeBlock.ITEM_SIZE) {
                 throw new RestoreException("cannot rewrite the dev tree: a leaf overflows");
             }
-            LittleEndian.put64(leaf, h, it.key().objectid());
-            leaf[h + 8] = (byte) it.key().type();
-            LittleEndian.put64(leaf, h + 9, it.key().offset());
-            LittleEndian.put32(leaf, h + 17, dataTop);
-            LittleEndian.put32(leaf, h + 21, it.data().length);
+            TreeBlock.setItem(leaf, 0, i, it.key().objectid(), it.key().type(), it.key().offset(), dataTop,
+                    it.data().length);
             System.arraycopy(it.data(), 0, leaf, TreeBlock.HEADER_SIZE + dataTop, it.data().length);
         }
-        LittleEndian.put32(leaf, 96, items.size());
+        TreeBlock.setNritems(leaf, 0, items.size());
     }
 }

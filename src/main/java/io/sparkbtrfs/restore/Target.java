@@ -80,11 +80,16 @@ final class Target implements AutoCloseable {
     }
 
     void write(long position, byte[] buf, int off, int len) throws RestoreException {
+        write(position, ByteBuffer.wrap(buf, off, len));
+    }
+
+    /** Writes {@code bb}'s remaining bytes at {@code position} (a direct buffer is written without a copy). */
+    void write(long position, ByteBuffer bb) throws RestoreException {
+        int len = bb.remaining();
         if (position < 0 || position + len < 0) {
             throw new RestoreException(name + ": write at offset " + Long.toUnsignedString(position)
                     + " is beyond any device");
         }
-        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
         try {
             long at = position;
             while (bb.hasRemaining()) {

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.sparkbtrfs.format.DirItem;
+import io.sparkbtrfs.format.InodeRef;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.TreeBlock;
 
@@ -101,12 +102,11 @@ public final class BoundaryScan {
         for (int slot = 0; slot < n; slot++) {
             if (TreeBlock.itemType(b, 0, slot) != Key.ROOT_ITEM || !RootItem.holdsNames(TreeBlock.itemObjectid(b, 0, slot))
                     || !TreeBlock.itemInBounds(b, 0, nodesize, slot, n)
-                    || TreeBlock.itemSize(b, 0, slot) <= RootItem.LEVEL_OFFSET) {
+                    || !RootItem.hasLevel(TreeBlock.itemSize(b, 0, slot))) {
                 continue;
             }
             int data = TreeBlock.itemDataStart(b, 0, slot);
-            out.add(new long[] {LittleEndian.u64(b, data + RootItem.BYTENR_OFFSET),
-                LittleEndian.u8(b, data + RootItem.LEVEL_OFFSET)});
+            out.add(new long[] {RootItem.bytenr(b, data), RootItem.level(b, data)});
         }
     }
 
@@ -161,6 +161,9 @@ public final class BoundaryScan {
         long before = TreeBlock.itemKeyOffset(b, 0, 0);
         long objectid = TreeBlock.itemObjectid(b, 0, 0);
         int type = TreeBlock.itemType(b, 0, 0);
+        if (!onlyShortNames(b)) {
+            return -1; // an entry of the first item stays under its key, and nothing moves below it
+        }
         sanitizer.sanitizeLeaf(b, nodesize);
         if (TreeBlock.nritems(b, 0) == 0 || TreeBlock.itemObjectid(b, 0, 0) != objectid
                 || TreeBlock.itemType(b, 0, 0) != type) {
@@ -168,6 +171,37 @@ public final class BoundaryScan {
         }
         long after = TreeBlock.itemKeyOffset(b, 0, 0);
         return after == before ? -1 : after;
+    }
+
+    /**
+     * Whether every entry of the leaf's first item has a name of 1..4 sanitized bytes (after {@code user.} for
+     * xattrs): only then can the first key move (an entry that stays keeps the key, and moved entries stay in its
+     * cell, at or above it). Most leaves read here start with a long name whose hash merely looks like a short one's.
+     */
+    private boolean onlyShortNames(byte[] b) {
+        int n = (int) TreeBlock.nritems(b, 0);
+        if (!TreeBlock.itemInBounds(b, 0, nodesize, 0, n)) {
+            return false;
+        }
+        int type = TreeBlock.itemType(b, 0, 0);
+        int start = TreeBlock.itemDataStart(b, 0, 0);
+        int end = start + (int) TreeBlock.itemSize(b, 0, 0);
+        boolean extref = type == Key.INODE_EXTREF;
+        int header = extref ? InodeRef.EXTREF_HEADER_SIZE : DirItem.HEADER_SIZE;
+        int entries = 0;
+        for (int p = start; p + header <= end; entries++) {
+            int nameLen = extref ? InodeRef.extrefNameLen(b, p) : DirItem.nameLen(b, p);
+            int free = type == Key.XATTR_ITEM && startsWithUser(b, p + header, nameLen) ? nameLen - USER.length : nameLen;
+            if (free < 1 || free > ShortNames.MAX_FREE || (type == Key.XATTR_ITEM && free == nameLen)) {
+                return false;
+            }
+            p += header + nameLen + (extref ? 0 : DirItem.dataLen(b, p));
+        }
+        return entries > 0;
+    }
+
+    private static boolean startsWithUser(byte[] b, int name, int len) {
+        return len >= USER.length && java.util.Arrays.equals(b, name, name + USER.length, USER, 0, USER.length);
     }
 
     /** The block at {@code bytenr} if it reads and has the expected level, else null. */

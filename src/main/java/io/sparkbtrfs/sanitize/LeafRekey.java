@@ -5,7 +5,6 @@ import java.util.Arrays;
 import io.sparkbtrfs.format.DirItem;
 import io.sparkbtrfs.format.InodeRef;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.TreeBlock;
 
 /**
@@ -222,7 +221,7 @@ final class LeafRekey {
             if (p + InodeRef.EXTREF_HEADER_SIZE > end) {
                 return -1;
             }
-            len = InodeRef.EXTREF_HEADER_SIZE + LittleEndian.u16(b, p + InodeRef.EXTREF_NAME_LEN_OFFSET);
+            len = InodeRef.EXTREF_HEADER_SIZE + InodeRef.extrefNameLen(b, p);
         } else {
             if (p + DirItem.HEADER_SIZE > end) {
                 return -1;

@@ -9,7 +9,6 @@ import io.sparkbtrfs.format.DirItem;
 import io.sparkbtrfs.format.InodeItem;
 import io.sparkbtrfs.format.InodeRef;
 import io.sparkbtrfs.format.Key;
-import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.RootItem;
 import io.sparkbtrfs.format.Zeros;
 import io.sparkbtrfs.format.TreeBlock;
@@ -32,7 +31,6 @@ import io.sparkbtrfs.format.TreeBlock;
 public final class NameSanitizer implements LeafItemTransform {
     private static final long serialVersionUID = 2L;
 
-    private static final long ROOT_TREE = 1;
     private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DEFAULT = "default".getBytes(StandardCharsets.US_ASCII);
     private static final int CACHE_LIMIT = 1 << 13;
@@ -130,13 +128,13 @@ public final class NameSanitizer implements LeafItemTransform {
                 Zeros.fill(b, start, end);
                 stats.checksums++;
             }
-            case Key.INODE_ITEM -> zeroReserved(b, start, size, InodeItem.RESERVED_OFFSET, InodeItem.RESERVED_SIZE);
+            case Key.INODE_ITEM -> InodeItem.clearReserved(b, start, size);
             case Key.ROOT_ITEM -> {
-                zeroReserved(b, start, size, InodeItem.RESERVED_OFFSET, InodeItem.RESERVED_SIZE);
-                zeroReserved(b, start, size, RootItem.RESERVED_OFFSET, RootItem.RESERVED_SIZE);
+                InodeItem.clearReserved(b, start, size);
+                RootItem.clearReserved(b, start, size);
             }
             case Key.DIR_ITEM, Key.DIR_INDEX, Key.XATTR_ITEM -> {
-                boolean rootTree = TreeBlock.owner(b, blockOffset) == ROOT_TREE;
+                boolean rootTree = TreeBlock.owner(b, blockOffset) == Key.ROOT_TREE_OBJECTID;
                 long generation = TreeBlock.generation(b, blockOffset);
                 for (int p = start; p + DirItem.HEADER_SIZE <= end;) {
                     int dataLen = DirItem.dataLen(b, p);
@@ -172,15 +170,14 @@ public final class NameSanitizer implements LeafItemTransform {
                 // INODE_REF: the parent is the key's offset; INODE_EXTREF: each entry's, and the key a hash
                 boolean extref = type == Key.INODE_EXTREF;
                 int header = extref ? InodeRef.EXTREF_HEADER_SIZE : InodeRef.REF_HEADER_SIZE;
-                int lenAt = extref ? InodeRef.EXTREF_NAME_LEN_OFFSET : InodeRef.REF_NAME_LEN_OFFSET;
                 long keyOffset = TreeBlock.itemKeyOffset(b, blockOffset, slot);
                 for (int p = start; p + header <= end;) {
-                    int nameLen = LittleEndian.u16(b, p + lenAt);
+                    int nameLen = extref ? InodeRef.extrefNameLen(b, p) : InodeRef.refNameLen(b, p);
                     int name = p + header;
                     if (name + nameLen > end) {
                         break;
                     }
-                    long dir = extref ? LittleEndian.u64(b, p + InodeRef.EXTREF_PARENT_OFFSET) : keyOffset;
+                    long dir = extref ? InodeRef.extrefParent(b, p) : keyOffset;
                     int status = substitute(b, name, nameLen, 0, dir, Key.DIR_ITEM);
                     if (extref) {
                         extrefRekeyed(status, b, blockOffset, slot, p, name, nameLen, objectid, dir, keyOffset);
@@ -190,10 +187,10 @@ public final class NameSanitizer implements LeafItemTransform {
             }
             case Key.ROOT_REF, Key.ROOT_BACKREF -> {
                 if (size >= InodeRef.ROOT_REF_HEADER_SIZE) {
-                    int nameLen = LittleEndian.u16(b, start + InodeRef.ROOT_REF_NAME_LEN_OFFSET);
+                    int nameLen = InodeRef.rootRefNameLen(b, start);
                     int name = start + InodeRef.ROOT_REF_HEADER_SIZE;
                     if (name + nameLen <= end) {
-                        long dir = LittleEndian.u64(b, start + InodeRef.ROOT_REF_DIRID_OFFSET);
+                        long dir = InodeRef.rootRefDirid(b, start);
                         substitute(b, name, nameLen, 0, dir, Key.DIR_ITEM);
                     }
                 }
@@ -210,13 +207,7 @@ public final class NameSanitizer implements LeafItemTransform {
      */
     private static void scrubTransid(byte[] b, int entry, long generation) {
         if (Long.compareUnsigned(DirItem.transid(b, entry), generation) > 0) {
-            LittleEndian.put64(b, entry + DirItem.TRANSID_OFFSET, 0);
-        }
-    }
-
-    private static void zeroReserved(byte[] b, int start, int size, int offset, int length) {
-        if (size >= offset + length) {
-            Zeros.fill(b, start + offset, start + offset + length);
+            DirItem.setTransid(b, entry, 0);
         }
     }
 

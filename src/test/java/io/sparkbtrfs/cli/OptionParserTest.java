@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkbtrfs.cli.ImageOptions.Mode;
 import io.sparkbtrfs.cli.ImageOptions.Progress;
 import io.sparkbtrfs.cli.ImageOptions.SanitizeMode;
+import io.sparkbtrfs.testing.Fast;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Fast
 class OptionParserTest {
 
     private static final String USAGE = OptionParser.usage();

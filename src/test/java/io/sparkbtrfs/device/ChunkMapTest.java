@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.ChunkItem;
+import io.sparkbtrfs.testing.Fast;
 
 /** Logical → chunk lookup: boundaries, gaps, unsigned order above 2^63, duplicate merging, overlap rejection. */
+@Fast
 class ChunkMapTest {
     private static final long MIB = 1L << 20;
     private static final long TWO_63 = Long.MIN_VALUE; // 2^63 as an unsigned address

@@ -13,11 +13,14 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.sparkbtrfs.testing.Fast;
+
 /**
  * Batched reads of a Hadoop source (issue 16), through {@code file:} URIs: every range gets exactly the bytes a
  * positional read gives, whatever the order and overlaps; ranges are merged across gaps up to the configured
  * one into requests of at most the configured size; a range past the end gets what there is.
  */
+@Fast
 class HadoopBlockSourceTest {
     private static final int SIZE = 3 << 20;
 

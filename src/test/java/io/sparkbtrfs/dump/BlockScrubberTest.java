@@ -17,6 +17,7 @@ import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.Key;
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * Zeroing of tree blocks (spec §3.6) on leaves and nodes built in memory (nodesize 4096, crc32c unless stated),
@@ -24,6 +25,7 @@ import io.sparkbtrfs.format.TreeBlock;
  *
  * <p>Every block sits at {@link #OFF} inside a larger array whose other bytes are {@link #SENTINEL}.
  */
+@Fast
 class BlockScrubberTest {
     private static final int NODESIZE = 4096;
     private static final int OFF = 3 * 4096 + 77;

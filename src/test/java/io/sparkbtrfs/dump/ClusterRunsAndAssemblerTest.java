@@ -22,11 +22,13 @@ import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.ClusterWriter;
 import io.sparkbtrfs.image.ImageReader;
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * Partitioning of a plan into runs of clusters, and assembling separately written parts into the image a single
  * writer would have produced (including the stale index entries of the final cluster, spec §2.10).
  */
+@Fast
 class ClusterRunsAndAssemblerTest {
     private static final int MAX = MetadumpFormat.MAX_ITEMS;
 

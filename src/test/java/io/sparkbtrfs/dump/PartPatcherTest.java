@@ -13,9 +13,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.sparkbtrfs.testing.Fast;
 import io.sparkbtrfs.testing.SyntheticItems;
 
 /** Patched parts, concatenated as they are (HDFS concat), give the bytes of the streaming assembly. */
+@Fast
 class PartPatcherTest {
     @Test
     void concatenatedPatchedPartsEqualTheAssembledImage() throws IOException {

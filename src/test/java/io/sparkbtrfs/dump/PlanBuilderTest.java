@@ -8,8 +8,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.testing.Fast;
 
 /** Item merging in submission order (spec §2.6) and the plan's cluster arithmetic. */
+@Fast
 class PlanBuilderTest {
     private static final long MAX = MetadumpFormat.MAX_PENDING_V0; // 262144
     private static final int N = 16384;

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import io.sparkbtrfs.testing.Fast;
+
 /** Known-answer vectors for the four btrfs checksum algorithms, and the verify/store contract. */
+@Fast
 class ChecksumTypeTest {
 
     /** A block whose checksummed part (bytes 32..) is {@code data}, placed at {@code off} in a larger array. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.sparkbtrfs.format.ChunkItem.Location;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * Logical → physical mapping of every profile (spec §1.8), against hand-computed expectations, and chunk item
@@ -20,6 +21,7 @@ import io.sparkbtrfs.format.ChunkItem.Location;
  * <p>All chunks start at {@link #START} (1 GiB) with stripe_len 64 KiB; stripe k lives on devid {@code 11+k} at
  * physical {@code (k+1)·256 MiB} so that a wrong stripe index shows in both fields.
  */
+@Fast
 class ChunkItemTest {
     private static final long S = 65536;
     private static final long START = 1L << 30;

@@ -7,6 +7,9 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import io.sparkbtrfs.testing.Fast;
+
+@Fast
 class Crc32cTest {
     @Test
     void nameHashMatchesTheRegisterDefinitionAtEveryLength() {

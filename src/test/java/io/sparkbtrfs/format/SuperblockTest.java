@@ -135,6 +135,68 @@ class SuperblockTest {
         assertTrue(first.contains(sb.chunkRoot()), "chunk root lies in the first system chunk");
     }
 
+    /**
+     * The setters write where btrfs-progs reads: every field a restore writes, set to a value mkfs did not write,
+     * read back by {@code dump-super -f} from a superblock written with them.
+     */
+    @Test
+    void settersWriteWhereBtrfsProgsReads() throws IOException, BtrfsFormatException {
+        Superblock sb = Superblock.parse(valid, WHERE);
+        ChunkItem first = sb.systemChunks().get(0);
+        byte[] b = valid.clone();
+        Superblock.setBytenr(b, Superblock.MIRROR_OFFSETS.get(0));
+        Superblock.setFlags(b, Superblock.flags(b) | Superblock.FLAG_METADUMP_V2);
+        Superblock.setTotalBytes(b, 3L << 30);
+        Superblock.setNumDevices(b, 7);
+        Superblock.setCacheGeneration(b, 4242);
+        Superblock.clearLabel(b);
+        DevItem.setTotalBytes(b, Superblock.DEV_ITEM_OFFSET, 5L << 30);
+        DevItem.setBytesUsed(b, Superblock.DEV_ITEM_OFFSET, 12345L << 12);
+        byte[] array = new byte[Key.SIZE + ChunkItem.itemSize(1)];
+        new Key(ChunkItem.KEY_OBJECTID, Key.CHUNK_ITEM, first.start()).write(array, 0);
+        ChunkItem.setHeader(array, Key.SIZE, first.length(), ChunkItem.STRIPE_LEN, ChunkItem.TYPE_SYSTEM, 8192);
+        ChunkItem.setStripeCounts(array, Key.SIZE, 1, 0);
+        ChunkItem.setStripe(array, Key.SIZE, 0, sb.devid(), 777L << 20, sb.deviceUuid());
+        Superblock.setSysChunkArray(b, array, array.length);
+        Superblock.checksumType(b).store(b, 0, Superblock.SIZE);
+
+        Path file = dir.resolve("setters.img");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(0);
+            f.seek(Superblock.PRIMARY_OFFSET);
+            f.write(b);
+        }
+        String out = RefTool.dumpSuper(file, "-f").requireOk().stdout();
+        Map<String, String> ref = RefTool.parseSuper(out);
+        assertTrue(ref.get("csum").endsWith("[match]"), ref.get("csum"));
+        assertEquals(Superblock.MIRROR_OFFSETS.get(0), field(ref, "bytenr"));
+        assertEquals(sb.flags() | Superblock.FLAG_METADUMP_V2, Long.decode(ref.get("flags").split("\\s+")[0]));
+        assertEquals(3L << 30, field(ref, "total_bytes"));
+        assertEquals(7, field(ref, "num_devices"));
+        assertEquals(4242, field(ref, "cache_generation"));
+        assertEquals("", ref.getOrDefault("label", ""));
+        assertEquals(5L << 30, field(ref, "dev_item.total_bytes"));
+        assertEquals(12345L << 12, field(ref, "dev_item.bytes_used"));
+        assertEquals(sb.devid(), field(ref, "dev_item.devid"));
+        assertEquals(array.length, field(ref, "sys_array_size"));
+        String sys = out.substring(out.indexOf("sys_chunk_array"), out.indexOf("backup_roots"));
+        assertTrue(sys.contains("item 0 key (FIRST_CHUNK_TREE CHUNK_ITEM " + first.start() + ")"), sys);
+        // btrfs-progs names the profile of a single-stripe chunk "single" (older releases print no profile)
+        assertTrue(Pattern.compile("length " + first.length() + " owner 2 stripe_len 65536 type SYSTEM(\\|single)?\n")
+                .matcher(sys).find(), sys);
+        assertTrue(sys.contains("io_align 8192 io_width 8192 sector_size 8192"), sys);
+        assertTrue(sys.contains("num_stripes 1 sub_stripes 0"), sys);
+        assertTrue(sys.contains("stripe 0 devid " + sb.devid() + " offset " + (777L << 20)), sys);
+        assertTrue(sys.contains("dev_uuid " + uuid(sb.deviceUuid())), sys);
+        assertTrue(!sys.contains("item 1 "), sys);
+
+        Superblock back = Superblock.parse(b, WHERE);
+        assertEquals(List.of(new ChunkItem(first.start(), first.length(), ChunkItem.STRIPE_LEN, ChunkItem.TYPE_SYSTEM, 0,
+                new long[] {sb.devid()}, new long[] {777L << 20})), back.systemChunks());
+        assertEquals("", back.label());
+        assertSame(sb.checksumType(), Superblock.checksumType(b));
+    }
+
     @Test
     void parseCopiesAndIgnoresBytesAfterTheSuperblock() throws BtrfsFormatException {
         byte[] longer = Arrays.copyOf(valid, 8192);

@@ -25,11 +25,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.sparkbtrfs.format.LittleEndian;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * The metadump container (spec §2.1–2.4, 2.10): ClusterWriter output read back by ImageReader, the persistent
  * index buffer, and hostile images.
  */
+@Fast
 class ImageFormatTest {
     private static final long V0 = MetadumpFormat.MAGIC_V0;
 

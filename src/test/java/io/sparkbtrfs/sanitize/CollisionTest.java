@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.sparkbtrfs.format.Crc32c;
+import io.sparkbtrfs.testing.Fast;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
 
@@ -261,6 +262,7 @@ class CollisionTest {
         }
     }
 
+    @Fast
     @Test
     void solverEveryLength5To255() {
         SplittableRandom r = new SplittableRandom(2024);
@@ -274,6 +276,7 @@ class CollisionTest {
         }
     }
 
+    @Fast
     @Test
     void solverPrefixNamesAndKeptXattrNamespace() {
         SplittableRandom r = new SplittableRandom(5);
@@ -293,6 +296,7 @@ class CollisionTest {
         }
     }
 
+    @Fast
     @Test
     void solverRate() {
         SplittableRandom r = new SplittableRandom(64);
@@ -345,6 +349,7 @@ class CollisionTest {
      * multi-entry DIR_ITEM, or a test suite's collision set). Names of 5 and 6 bytes have few same-hash
      * alternatives, and the solver picks among them without regard to the other names of the class.
      */
+    @Fast
     @Test
     void sameHashNamesGetDistinctSubstitutes() {
         NameSanitizer s = (NameSanitizer) new NameSanitizer(true, 7).forTask();
@@ -365,6 +370,7 @@ class CollisionTest {
         assertTrue(shared.isEmpty(), shared.size() + " of " + total + " same-hash pairs share a substitute: " + shared);
     }
 
+    @Fast
     @Test
     void substitutesOfDistinctLongNamesAreDistinct() {
         NameSanitizer s = (NameSanitizer) new NameSanitizer(true, 7).forTask();

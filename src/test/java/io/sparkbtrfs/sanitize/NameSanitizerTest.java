@@ -52,6 +52,7 @@ import io.sparkbtrfs.dump.BlockScrubber;
 import io.sparkbtrfs.format.ChecksumType;
 import io.sparkbtrfs.format.Crc32c;
 import io.sparkbtrfs.format.TreeBlock;
+import io.sparkbtrfs.testing.Fast;
 
 /**
  * {@link NameSanitizer} on leaves built in memory: every entry of multi-entry items, every name-bearing item type,
@@ -59,6 +60,7 @@ import io.sparkbtrfs.format.TreeBlock;
  * data checksums zeroed, and hostile items (lengths past the item end) handled without exceptions and without a
  * write outside the item. Parameter {@code collisions}: false = {@code -s}, true = {@code -ss}.
  */
+@Fast
 class NameSanitizerTest {
     private static final long SECRET = 0x5EC2E7L;
 

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.sparkbtrfs.testing.Fast;
+
 /**
  * Issue 4, acceptance 3: with {@code --seed} the image is a pure function of the source (same bytes on a second
  * run, and whatever the number of Spark partitions, so that no executor needs another's state); without it every
@@ -123,6 +125,7 @@ class SeedTest {
     }
 
     /** The substitute of a name depends on the secret: without it, hashing a guessed name confirms nothing. */
+    @Fast
     @ParameterizedTest(name = "collisions={0}")
     @ValueSource(booleans = {false, true})
     void substitutesDependOnTheSecret(boolean collisions) {

@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import com.google.common.hash.Hashing;
 
+import io.sparkbtrfs.testing.Fast;
+
+@Fast
 class SipHashTest {
     @Test
     void paperTestVector() {

@@ -6,6 +6,9 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import io.sparkbtrfs.testing.Fast;
+
+@Fast
 class SplitMixTest {
     @Test
     void reproducesSplittableRandomFromTheSameSeed() {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import io.sparkbtrfs.dump.PartPatcher;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.store.S3MultipartMerge;
+import io.sparkbtrfs.testing.Fast;
 import io.sparkbtrfs.testing.SyntheticItems;
 
 /**
@@ -23,6 +24,7 @@ import io.sparkbtrfs.testing.SyntheticItems;
  * the one-pass image for every grouping, parts the merge copies as staged really need no patch, and the
  * grouping obeys the multipart size rules.
  */
+@Fast
 class S3MergeTest {
     private static void check(SyntheticItems items, int[] bounds, byte[] want, long min) throws IOException {
         List<PartResult> parts = new ArrayList<>();

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.apache.hadoop.conf.Configuration;
@@ -46,6 +48,7 @@ class S3Test {
     static S3Proxy proxy;
     static Configuration hadoop;
     static FileSystem s3;
+    private static final Map<String, byte[]> LOCAL_IMAGES = new HashMap<>();
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -136,10 +139,24 @@ class S3Test {
         return keys;
     }
 
-    private byte[] dumpBoth(Path dir, String name, String level, int partitions, int[] parts) throws IOException {
-        Path local = dir.resolve(name);
-        Ours.dump(fs, local, "-c", level, "-w", "--partitions", String.valueOf(partitions)).requireOk();
-        byte[] expected = Files.readAllBytes(local);
+    /**
+     * The local-mode {@code -c LEVEL -w} image of the source, dumped once per level for the whole class: what every
+     * S3 image of that level must equal (the partition count does not change an image, see PartitioningTest).
+     */
+    private static synchronized byte[] localImage(String level) throws IOException {
+        byte[] image = LOCAL_IMAGES.get(level);
+        if (image == null) {
+            Path local = shared.resolve("local-c" + level + ".metadump");
+            Ours.dump(fs, local, "-c", level, "-w").requireOk();
+            image = Files.readAllBytes(local);
+            Files.delete(local);
+            LOCAL_IMAGES.put(level, image);
+        }
+        return image;
+    }
+
+    private byte[] dumpBoth(String name, String level, int partitions, int[] parts) throws IOException {
+        byte[] expected = localImage(level);
         String target = "s3a://" + BUCKET + "/out/" + name;
         long t0 = System.nanoTime();
         Ours.dump(SOURCE, target, opts(confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL), "-c", level, "-w",
@@ -153,18 +170,18 @@ class S3Test {
     }
 
     @Test
-    void multipartMergeOfLargeSmallAndCoalescedParts(@TempDir Path dir) throws IOException {
+    void multipartMergeOfLargeSmallAndCoalescedParts() throws IOException {
         int[] n = new int[1];
         // -c 0, 3 partitions: every part well above 5 MiB, one part copy each.
-        byte[] big = dumpBoth(dir, "c0p3.metadump", "0", 3, n);
+        byte[] big = dumpBoth("c0p3.metadump", "0", 3, n);
         assertTrue(big.length / 3 > (6L << 20), "parts should be above 5 MiB: " + big.length);
         assertEquals(3, n[0], "one part copy per staged part");
         // -c 0, 12 partitions: ~3.5 MiB parts (below the minimum) coalesced in groups of two or so.
-        byte[] mid = dumpBoth(dir, "c0p12.metadump", "0", 12, n);
+        byte[] mid = dumpBoth("c0p12.metadump", "0", 12, n);
         assertTrue(mid.length / 12 < (5L << 20), "parts should be below 5 MiB: " + mid.length);
         assertTrue(n[0] >= 2 && n[0] < 12, "small parts coalesced, got " + n[0] + " upload parts");
         // -c 9: tiny compressed parts, all coalesced into one object.
-        byte[] small = dumpBoth(dir, "c9p6.metadump", "9", 6, n);
+        byte[] small = dumpBoth("c9p6.metadump", "9", 6, n);
         assertTrue(small.length < (5L << 20), "compressed image is small: " + small.length);
         assertEquals(1, n[0], "tiny parts coalesced into one upload part");
         assertEquals(List.of("/out/c0p12.metadump", "/out/c0p3.metadump", "/out/c9p6.metadump"),
@@ -172,13 +189,11 @@ class S3Test {
     }
 
     @Test
-    void streamingMergeWhenMultipartIsDisabled(@TempDir Path dir) throws IOException {
-        Path local = dir.resolve("ref.metadump");
-        Ours.dump(fs, local, "-c", "9", "-w").requireOk();
+    void streamingMergeWhenMultipartIsDisabled() throws IOException {
         String target = "s3a://" + BUCKET + "/out/streamed.metadump";
         Ours.dump(SOURCE, target, opts(confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL), "--conf",
                 S3Merge.ENABLED + "=false", "-c", "9", "-w", "--partitions", "3")).requireOk();
-        assertArrayEquals(Files.readAllBytes(local), download(target));
+        assertArrayEquals(localImage("9"), download(target));
         assertEquals(0, multipartParts(target), "streamed, not a multipart copy: " + etag(target));
         assertEquals(List.of("/out/streamed.metadump"),
                 outputKeys().stream().filter(k -> k.contains("streamed")).toList());

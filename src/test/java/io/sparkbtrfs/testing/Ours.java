@@ -32,6 +32,7 @@ public final class Ours {
 
     /** As {@link #dump(Path, Path, String...)} with source and target as the user would type them (paths or URIs). */
     public static Run dump(String src, String out, String... opts) {
+        Tier.requireIntegration("our btrfs-image in this JVM");
         List<String> args = new ArrayList<>(List.of("--no-progress"));
         args.addAll(List.of(opts));
         args.add(src);
@@ -64,12 +65,12 @@ public final class Ours {
         return Proc.run(cmd, timeout);
     }
 
-    /** The command line that starts our btrfs-image in a child JVM (append the tool's arguments). */
+    /**
+     * The command line that starts our btrfs-image in a child JVM (append the tool's arguments), with the JVM
+     * options of scripts/btrfs-image (see {@link ChildJvm}); a new, mutable list.
+     */
     public static List<String> command() {
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+IgnoreUnrecognizedVMOptions", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-                "-cp", classpath(), "io.sparkbtrfs.cli.Main"));
+        Tier.requireIntegration("a child JVM");
+        return ChildJvm.command();
     }
 }

@@ -104,6 +104,7 @@ public final class Proc {
      * Failure to start the process (e.g. binary not found) yields exit code 127 with the reason in stderr.
      */
     public static Result run(List<String> cmd, Duration timeout, Path workDir) {
+        Tier.requireIntegration(String.join(" ", cmd));
         long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (workDir != null) pb.directory(workDir.toFile());

@@ -100,7 +100,7 @@ public final class RefTool {
         return parseSuper(dumpSuper(dev).requireOk().stdout());
     }
 
-    static Map<String, String> parseSuper(String out) {
+    public static Map<String, String> parseSuper(String out) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String line : out.split("\n")) {
             if (line.isEmpty() || line.startsWith("\t") || line.startsWith(" ")) continue;
