@@ -5,13 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.LongAdder;
 
 /** A regular file or block device read through a {@link FileChannel} (positional reads, thread-safe). */
 public final class LocalBlockSource implements BlockSource {
     private final String name;
     private final FileChannel channel;
-    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
 
     public LocalBlockSource(String name, Path path) throws IOException {
         this.name = name;

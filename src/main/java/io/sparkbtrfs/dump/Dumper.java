@@ -116,7 +116,8 @@ public final class Dumper {
             DumpSettings settings = r.settings().withTransform(join(transform));
             timings.mark("sanitizing keys");
             ReadCounts driverReads = v.readCounts();
-            timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes");
+            timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes "
+                    + v.treeBlocksRead() + " tree blocks");
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
