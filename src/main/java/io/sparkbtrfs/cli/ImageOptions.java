@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 
+import io.sparkbtrfs.dump.RunnerChoice;
+import io.sparkbtrfs.sanitize.SanitizeMode;
+
 /**
  * The validated settings of one {@code btrfs-image} run, as produced by {@link OptionParser#parse(String[])}.
  * Immutable; lists and maps returned by the getters are unmodifiable.
@@ -30,16 +33,6 @@ public final class ImageOptions {
     /** Create (dump) an image from a filesystem, or restore an image onto a device/file. */
     public enum Mode {
         CREATE, RESTORE
-    }
-
-    /** {@code -s} given zero times, once, or twice or more. */
-    public enum SanitizeMode {
-        /** Names are copied as they are. */
-        NONE,
-        /** {@code -s}: names are replaced by random printable garbage of the same length. */
-        GARBAGE,
-        /** {@code -ss}: names are replaced by strings with the same name hash (crc32c) where one can be found. */
-        COLLISIONS
     }
 
     /** Progress reporting on stderr. */
@@ -79,7 +72,7 @@ public final class ImageOptions {
     private final int zstdLevel;
     private final boolean force;
     private final boolean masterGiven;
-    private final Runner runner;
+    private final RunnerChoice runner;
 
     private ImageOptions(Builder b) {
         this.mode = Objects.requireNonNull(b.mode, "mode");
@@ -117,16 +110,7 @@ public final class ImageOptions {
     }
 
     /** {@code --runner}: where the dump's parts run. */
-    public enum Runner {
-        /** In this JVM's threads for local sources and targets without a master, else on Spark. */
-        AUTO,
-        /** {@code --runner in-process}. */
-        IN_PROCESS,
-        /** {@code --runner spark}. */
-        SPARK
-    }
-
-    public Runner getRunner() {
+    public RunnerChoice getRunner() {
         return runner;
     }
 
@@ -355,9 +339,9 @@ public final class ImageOptions {
         private int zstdLevel;
         private boolean force;
         private boolean masterGiven;
-        private Runner runner = Runner.AUTO;
+        private RunnerChoice runner = RunnerChoice.AUTO;
 
-        public Builder runner(Runner v) {
+        public Builder runner(RunnerChoice v) {
             this.runner = v;
             return this;
         }

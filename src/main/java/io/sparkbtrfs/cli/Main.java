@@ -2,22 +2,20 @@ package io.sparkbtrfs.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 
-import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.dump.BlockProblem;
+import io.sparkbtrfs.dump.Codec;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.dump.Dumper;
 import io.sparkbtrfs.dump.Execution;
-import io.sparkbtrfs.dump.InProcessExecution;
 import io.sparkbtrfs.dump.LeafItemTransform;
+import io.sparkbtrfs.dump.RunnerChoice;
 import io.sparkbtrfs.dump.StreamFrames;
 import io.sparkbtrfs.dump.Timings;
 import io.sparkbtrfs.restore.RestoreException;
@@ -130,52 +128,31 @@ public final class Main {
         return conf;
     }
 
-    /** Content bytes from which an automatic dump runs on Spark even without a master (see the README). */
-    public static final String IN_PROCESS_MAX_BYTES = "spark.btrfs.inProcess.maxBytes";
-    static final long DEFAULT_IN_PROCESS_MAX_BYTES = 64L << 30;
-
     private static int dump(ImageOptions options, PrintStream err) {
         long started = System.nanoTime();
-        String source = options.getSource();
         String target = options.getTarget();
         Timings timings = new Timings(started);
         List<String> devices = new ArrayList<>();
-        devices.add(source);
+        devices.add(options.getSource());
         devices.addAll(options.getDevices());
-        boolean spark = onSpark(options, devices);
         // Spark's configuration (and its classes) only when Spark may run, or a URI needs Hadoop.
         java.util.function.Supplier<SparkConf> sparkConf = memoized(() -> sparkConf(options));
         java.util.function.Supplier<Configuration> hadoop = memoized(() -> hadoopConf(sparkConf.get(), options));
-        int threads = options.getThreads() > 0 ? options.getThreads() : Runtime.getRuntime().availableProcessors();
-        Execution execution;
-        if (spark) {
-            if (!isLocalMaster(sparkConf.get().get("spark.master"))) {
-                // Executors in other JVMs run in their own working directories: give them absolute paths.
-                devices.replaceAll(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString());
-            }
-            execution = new SparkExecution(sparkConf.get(), hadoop.get());
-        } else if (options.getRunner() == ImageOptions.Runner.IN_PROCESS) {
-            execution = new InProcessExecution(threads);
-        } else {
-            long max = Long.parseLong(setting(options, IN_PROCESS_MAX_BYTES, Long.toString(DEFAULT_IN_PROCESS_MAX_BYTES)));
-            execution = Execution.auto(new InProcessExecution(threads),
-                    () -> new SparkExecution(sparkConf.get(), hadoop.get()), max);
-        }
+        long frameBytes = Long.parseLong(setting(options, StreamFrames.FRAME_BYTES_PROPERTY,
+                Long.toString(StreamFrames.FRAME_BYTES)));
+        DumpSettings settings = new DumpSettings(Codec.of(options.getCompressLevel(), options.getZstdLevel(), frameBytes),
+                options.getSanitize(), LeafItemTransform.NONE, options.isBestEffort());
+        Dumper.Request request = new Dumper.Request(devices, target, options.isWalkTrees(), settings, options.getSeed(),
+                options.getPartitions(), options.getReport(), setting(options, STAGING_CONF, ""),
+                options.getProgress().enabled(Terminal.isStderrTerminal()));
+        long inProcessMax = Long.parseLong(setting(options, RunnerChoice.IN_PROCESS_MAX_BYTES,
+                Long.toString(RunnerChoice.DEFAULT_IN_PROCESS_MAX_BYTES)));
+        Execution execution = options.getRunner().execution(options.isMasterGiven(), devices, target,
+                options.getThreads(), inProcessMax, () -> new SparkExecution(sparkConf.get(), hadoop.get()));
         timings.mark("configuration");
         Interrupts.note(OutputFile.isStreamedTarget(target) ? "the image sent to " + displayTarget(target)
                 + " is incomplete" : target + " was not written");
         Interrupts.onInterrupt(execution::cancel);
-        boolean sanitize = options.getSanitize() != ImageOptions.SanitizeMode.NONE;
-        boolean collisions = options.getSanitize() == ImageOptions.SanitizeMode.COLLISIONS;
-        Dumper.Sanitizing sanitizing = sanitize
-                ? new Dumper.Sanitizing(collisions, options.getSeed().orElseGet(() -> new SecureRandom().nextLong()))
-                : null;
-        DumpSettings settings = new DumpSettings(options.getCompressLevel(), LeafItemTransform.NONE, sanitize,
-                options.isBestEffort(), options.getZstdLevel()).withFrameBytes(Long.parseLong(setting(options,
-                        StreamFrames.FRAME_BYTES_PROPERTY, Long.toString(StreamFrames.FRAME_BYTES))));
-        Dumper.Request request = new Dumper.Request(devices.get(0), devices, target, options.isWalkTrees(),
-                options.isBestEffort(), settings, sanitizing, options.getPartitions(), options.getReport(),
-                setting(options, STAGING_CONF, ""), options.getProgress().enabled(Terminal.isStderrTerminal()));
         Dumper.Result result;
         try (Execution e = execution) {
             result = new Dumper(e, hadoop, err, timings, Interrupts::committed).dump(request);
@@ -189,26 +166,15 @@ public final class Main {
         timings.print(err);
         DumpSummary summary = result.summary();
         warnProblems(result.problems(), err);
-        if (sanitize) {
-            err.println(summary.sanitizeLine(collisions));
+        if (settings.sanitize().sanitizes()) {
+            err.println(summary.sanitizeLine(settings.sanitize()));
         }
         if (result.driverReads() != null) {
             err.println(summary.readsLine(result.driverReads()));
         }
-        err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(source, displayTarget(target)));
+        err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(options.getSource(),
+                displayTarget(target)));
         return 0;
-    }
-
-    /** Spark runs a dump when asked (--runner spark, --master, spark-submit) or when a name is a URI. */
-    private static boolean onSpark(ImageOptions options, List<String> devices) {
-        if (options.getRunner() == ImageOptions.Runner.SPARK || options.isMasterGiven()
-                || System.getProperty("SPARK_SUBMIT") != null || System.getProperty("spark.master") != null) {
-            return true;
-        }
-        if (options.getRunner() == ImageOptions.Runner.IN_PROCESS) {
-            return false;
-        }
-        return devices.stream().anyMatch(BlockSources::isUri) || BlockSources.isUri(options.getTarget());
     }
 
     private static SparkConf sparkConf(ImageOptions options) {
@@ -253,11 +219,6 @@ public final class Main {
                 err.println("WARNING:   " + p.line());
             }
         }
-    }
-
-    /** {@code local} or {@code local[...]}: executors share the driver's JVM and working directory. */
-    private static boolean isLocalMaster(String master) {
-        return master.equals("local") || master.startsWith("local[");
     }
 
     private static int fail(PrintStream err, String message) {

@@ -4,7 +4,8 @@ import io.sparkbtrfs.cli.GnuGetopt.GetoptException;
 import io.sparkbtrfs.cli.GnuGetopt.LongOption;
 import io.sparkbtrfs.cli.ImageOptions.Mode;
 import io.sparkbtrfs.cli.ImageOptions.Progress;
-import io.sparkbtrfs.cli.ImageOptions.SanitizeMode;
+import io.sparkbtrfs.dump.RunnerChoice;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -370,9 +371,9 @@ public final class OptionParser {
                 }
                 case OPT_FORCE -> b.force(true);
                 case OPT_RUNNER -> b.runner(switch (arg) {
-                    case "auto" -> ImageOptions.Runner.AUTO;
-                    case "in-process" -> ImageOptions.Runner.IN_PROCESS;
-                    case "spark" -> ImageOptions.Runner.SPARK;
+                    case "auto" -> RunnerChoice.AUTO;
+                    case "in-process" -> RunnerChoice.IN_PROCESS;
+                    case "spark" -> RunnerChoice.SPARK;
                     default -> throw error("--runner expects auto, in-process or spark, got '" + arg + "'");
                 });
                 case OPT_COMPRESS -> parseCompress(arg, b);

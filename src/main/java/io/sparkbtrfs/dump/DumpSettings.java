@@ -1,65 +1,36 @@
 package io.sparkbtrfs.dump;
 
 import java.io.Serializable;
+import java.util.Objects;
 
-import io.sparkbtrfs.image.MetadumpFormat;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 
 /**
- * How items are turned into payloads: fixed on the driver, identical on every executor.
- * {@code clearLabel} blanks the superblock's label (sanitized dumps); {@code bestEffort} keeps going past
- * blocks that fail validation on every copy (dumped as read, or zeroed if unreadable or when sanitizing).
+ * How items are turned into payloads: fixed on the driver, identical on every executor (Spark broadcasts it).
+ * {@code sanitize} also blanks the superblock's label; {@code transform} is the name transform it needs, built
+ * once the volume is open; {@code bestEffort} keeps going past blocks that fail validation on every copy (dumped
+ * as read, or zeroed if unreadable or when sanitizing).
  */
-public record DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
-        int zstdLevel, long frameBytes) implements Serializable {
+public record DumpSettings(Codec codec, SanitizeMode sanitize, LeafItemTransform transform, boolean bestEffort)
+        implements Serializable {
+    public DumpSettings {
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(sanitize, "sanitize");
+        Objects.requireNonNull(transform, "transform");
+    }
 
-    public DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort,
-            int zstdLevel) {
-        this(compressLevel, transform, clearLabel, bestEffort, zstdLevel, StreamFrames.FRAME_BYTES);
+    /** Settings without sanitizing or best effort. */
+    public DumpSettings(Codec codec) {
+        this(codec, SanitizeMode.NONE, LeafItemTransform.NONE, false);
     }
 
     /** The same settings with names transformed by {@code t} (built once the volume is open: -ss reads it). */
     public DumpSettings withTransform(LeafItemTransform t) {
-        return new DumpSettings(compressLevel, t, clearLabel, bestEffort, zstdLevel, frameBytes);
+        return new DumpSettings(codec, sanitize, t, bestEffort);
     }
 
-    /** The same settings, the frames of a stream image spanning {@code bytes} of content (see {@link StreamFrames}). */
-    public DumpSettings withFrameBytes(long bytes) {
-        return new DumpSettings(compressLevel, transform, clearLabel, bestEffort, zstdLevel, bytes);
-    }
-
-    public DumpSettings(int compressLevel, LeafItemTransform transform) {
-        this(compressLevel, transform, false, false, 0);
-    }
-
-    public DumpSettings(int compressLevel, LeafItemTransform transform, boolean clearLabel, boolean bestEffort) {
-        this(compressLevel, transform, clearLabel, bestEffort, 0);
-    }
-
-    /**
-     * {@code --compress zstd}: our own image flavour, zstd frames over runs of clusters (see
-     * {@link MetadumpFormat#MAGIC_ZSTD_STREAM}; the older per-item flavour is read, no longer written).
-     */
-    public boolean zstd() {
-        return zstdLevel != 0;
-    }
-
-    public DumpSettings {
-        if (compressLevel < 0 || compressLevel > 9) {
-            throw new IllegalArgumentException("compression level out of range: " + compressLevel);
-        }
-        if (frameBytes <= 0) {
-            throw new IllegalArgumentException("zstd frames of " + frameBytes + " bytes");
-        }
-    }
-
-    public int compressFlag() {
-        if (zstd()) {
-            return MetadumpFormat.COMPRESS_ZSTD_STREAM;
-        }
-        return compressLevel > 0 ? MetadumpFormat.COMPRESS_ZLIB : MetadumpFormat.COMPRESS_NONE;
-    }
-
-    public long magic() {
-        return zstd() ? MetadumpFormat.MAGIC_ZSTD_STREAM : MetadumpFormat.MAGIC_V0;
+    /** Sanitized dumps blank the superblock's label. */
+    public boolean clearLabel() {
+        return sanitize.sanitizes();
     }
 }

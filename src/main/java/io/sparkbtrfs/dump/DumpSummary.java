@@ -65,8 +65,8 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */
-    public String sanitizeLine(boolean collisions) {
-        return sanitize == null ? "" : sanitize.line(distinctNames, collisions);
+    public String sanitizeLine(io.sparkbtrfs.sanitize.SanitizeMode mode) {
+        return sanitize == null ? "" : sanitize.line(distinctNames, mode == io.sparkbtrfs.sanitize.SanitizeMode.COLLISIONS);
     }
 
     public String line(String source, String target) {

@@ -5,9 +5,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -21,6 +23,7 @@ import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.sanitize.NameSanitizer;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 import io.sparkbtrfs.store.FileIdentity;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -33,23 +36,31 @@ import io.sparkbtrfs.store.Umask;
  * returned {@link Result}; the command line only parses and prints.
  */
 public final class Dumper {
-    /** How names are sanitized: {@code -s} (garbage) or {@code -ss} (collisions), with the per-dump secret. */
-    public record Sanitizing(boolean collisions, long secret) {
-    }
-
     /**
-     * What to dump, where, and how; built once from the command line. {@code settings} hold no name transform:
-     * with {@code sanitizing} (null for none) the dump builds it from the volume ({@code -ss} reads key
-     * boundaries).
+     * What to dump, where, and how; built once from the command line. {@code devices} begin with the source.
+     * {@code settings} hold no name transform: when they sanitize, the dump builds it from the volume ({@code -ss}
+     * reads key boundaries) and the secret {@code seed} (empty: a random one, as the reference's).
      */
-    public record Request(String source, List<String> devices, String target, boolean walkTrees, boolean bestEffort,
-            DumpSettings settings, Sanitizing sanitizing, int parts, String report, String stagingOverride,
-            boolean progress) {
+    public record Request(List<String> devices, String target, boolean walkTrees, DumpSettings settings,
+            OptionalLong seed, int parts, String report, String stagingOverride, boolean progress) {
         public Request {
             devices = List.copyOf(devices);
-            if (devices.isEmpty() || !devices.get(0).equals(source)) {
-                throw new IllegalArgumentException("the devices begin with the source");
+            if (devices.isEmpty()) {
+                throw new IllegalArgumentException("no source");
             }
+        }
+
+        /** The source as named (the first device). */
+        public String source() {
+            return devices.get(0);
+        }
+
+        public boolean bestEffort() {
+            return settings.bestEffort();
+        }
+
+        Request withDevices(List<String> names) {
+            return new Request(names, target, walkTrees, settings, seed, parts, report, stagingOverride, progress);
         }
     }
 
@@ -87,7 +98,8 @@ public final class Dumper {
         this.onCommitted = onCommitted;
     }
 
-    public Result dump(Request r) throws DumpException {
+    public Result dump(Request request) throws DumpException {
+        Request r = request.withDevices(execution.deviceNames(request.devices()));
         warnIfMounted(r.source());
         List<OutputFile.Guarded> guarded = new ArrayList<>();
         for (String d : r.devices()) {
@@ -169,13 +181,15 @@ public final class Dumper {
     }
 
     private static java.util.concurrent.CompletableFuture<LeafItemTransform> transform(Request r, Volume v) {
-        if (r.sanitizing() == null) {
+        SanitizeMode mode = r.settings().sanitize();
+        if (!mode.sanitizes()) {
             return java.util.concurrent.CompletableFuture.completedFuture(LeafItemTransform.NONE);
         }
+        long secret = r.seed().orElseGet(() -> new SecureRandom().nextLong());
         Superblock sb = v.superblock();
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> NameSanitizer.forDump(
-                r.sanitizing().collisions(), r.sanitizing().secret(), v::readTreeBlock, sb.nodesize(), sb.root(),
-                sb.rootLevel(), sb.logRoot(), sb.logRootLevel()));
+                mode == SanitizeMode.COLLISIONS, secret, v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(),
+                sb.logRoot(), sb.logRootLevel()));
     }
 
     private static LeafItemTransform join(java.util.concurrent.CompletableFuture<LeafItemTransform> f)

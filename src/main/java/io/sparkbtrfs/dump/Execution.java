@@ -14,6 +14,14 @@ public interface Execution extends AutoCloseable {
     /** The runner for {@code plan}. */
     PartRunner runner(ItemPlan plan);
 
+    /**
+     * The names of the source's devices as this execution's workers open them (executors in other JVMs run in
+     * their own working directories).
+     */
+    default java.util.List<String> deviceNames(java.util.List<String> devices) {
+        return devices;
+    }
+
     /** Cancels running work (a signal); the run then fails. Never throws. */
     void cancel();
 

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
-import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
 
@@ -61,16 +60,20 @@ public final class InProcessRunner implements PartRunner {
             }
         };
         OutputFile file = output.file();
-        boolean inPlace = file.kind() == OutputFile.Kind.LOCAL
-                && settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        boolean inPlace = file.kind() == OutputFile.Kind.LOCAL && settings.codec().raw();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, specs.size()), r -> {
             Thread t = new Thread(r, "dump-worker");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<PartResult> results = inPlace ? inPlace(volume, plan, settings, specs, file, meter, pool)
-                    : inOrder(volume, plan, settings, specs, output, meter, pool);
+            List<PartResult> results;
+            if (inPlace) {
+                results = inPlace(volume, plan, settings, specs, file, meter, pool);
+                PartMerge.inPlace(plan).merge(results, output);
+            } else {
+                results = inOrder(volume, plan, settings, specs, output, meter, pool);
+            }
             // The parts share one volume here: its own counts, not the sum of the parts' overlapping deltas.
             return DumpSummary.of(results, plan, specs.size(), (System.nanoTime() - started) / 1_000_000)
                     .withReads(volume.readCounts().minus(readsBefore));
@@ -99,14 +102,8 @@ public final class InProcessRunner implements PartRunner {
             }));
         }
         List<PartResult> results = new ArrayList<>();
-        long length = 0;
         for (Future<PartResult> f : futures) {
-            PartResult r = await(f);
-            results.add(r);
-            length += r.length();
-        }
-        if (length != layout.length()) {
-            throw new IOException("parts wrote " + length + " bytes, the plan has " + layout.length());
+            results.add(await(f));
         }
         return results;
     }
@@ -149,7 +146,7 @@ public final class InProcessRunner implements PartRunner {
     private static Produced produce(Volume volume, ItemPlan plan, DumpSettings settings, PartSpec spec,
             PartWriter.Progress meter) throws IOException {
         long content = plan.contentBytes(spec.fromCluster(), spec.toCluster());
-        boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        boolean raw = settings.codec().raw();
         Buffer buf = new Buffer((int) Math.min(Integer.MAX_VALUE - 8, (raw ? content : content / 4) + (1 << 16)));
         try (PartWriter writer = new PartWriter(volume, plan, settings)) {
             return new Produced(writer.write(spec.part(), spec.fromCluster(), spec.toCluster(), buf, meter), buf);

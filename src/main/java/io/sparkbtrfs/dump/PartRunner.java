@@ -8,7 +8,7 @@ import io.sparkbtrfs.store.ImageOutput;
 /**
  * Executes a plan's parts and assembles the image at its output, uncommitted (the caller checks, then commits).
  * Two runners write the same bytes: {@link InProcessRunner} (threads of this JVM) and the Spark runner (tasks
- * on executors, merged in place, by streaming, by HDFS concat or by S3 part copy).
+ * on executors, merged by a {@link PartMerge}: in place, by streaming, by HDFS concat or by S3 part copy).
  */
 public interface PartRunner {
     /** Receives progress: tree blocks and content bytes done so far. */

@@ -17,7 +17,8 @@ public record PartSpec(int part, int fromCluster, int toCluster) implements Seri
      * for stream images whole frames ({@link StreamFrames}), so that the bytes do not depend on the partitioning.
      */
     public static List<PartSpec> split(ItemPlan plan, int wanted, DumpSettings settings) {
-        int[] bounds = settings.zstd() ? ClusterRuns.split(plan, wanted, StreamFrames.bounds(plan, settings.frameBytes()))
+        int[] bounds = settings.codec() instanceof Codec.Zstd z
+                ? ClusterRuns.split(plan, wanted, StreamFrames.bounds(plan, z.frameBytes()))
                 : ClusterRuns.split(plan, wanted);
         List<PartSpec> specs = new ArrayList<>(bounds.length - 1);
         for (int i = 0; i + 1 < bounds.length; i++) {

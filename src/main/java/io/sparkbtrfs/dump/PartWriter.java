@@ -49,8 +49,9 @@ public final class PartWriter implements AutoCloseable {
         this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
-        this.deflater = !settings.zstd() && settings.compressLevel() > 0 ? new Deflater(settings.compressLevel()) : null;
-        this.zstd = settings.zstd() ? new io.sparkbtrfs.image.ZstdStream.Encoder(settings.zstdLevel(), WINDOW_LOG) : null;
+        this.deflater = settings.codec() instanceof Codec.Zlib z ? new Deflater(z.level()) : null;
+        this.zstd = settings.codec() instanceof Codec.Zstd z ? new io.sparkbtrfs.image.ZstdStream.Encoder(z.level(), WINDOW_LOG)
+                : null;
         this.prefetch = volume.prefersBatches() ? new ItemPrefetch(volume, plan) : null;
     }
 
@@ -72,9 +73,9 @@ public final class PartWriter implements AutoCloseable {
      */
     public PartResult write(int part, int fromCluster, int toCluster, OutputStream out, Progress progress,
             long startOffset, byte[] previousIndex) throws IOException {
-        ClusterWriter writer = new ClusterWriter(out, settings.magic(), settings.compressFlag(), startOffset,
-                previousIndex);
-        boolean raw = settings.compressFlag() == MetadumpFormat.COMPRESS_NONE;
+        Codec codec = settings.codec();
+        ClusterWriter writer = new ClusterWriter(out, codec.magic(), codec.compressFlag(), startOffset, previousIndex);
+        boolean raw = codec.raw();
         long[] offsets = new long[toCluster - fromCluster];
         long[] bytenrs = new long[MetadumpFormat.MAX_ITEMS];
         int[] sizes = new int[MetadumpFormat.MAX_ITEMS];
@@ -108,7 +109,7 @@ public final class PartWriter implements AutoCloseable {
             } else if (zstd != null) {
                 if (c == frameEnd) {
                     frameStart = c;
-                    frameEnd = StreamFrames.frameEnd(plan, c, settings.frameBytes());
+                    frameEnd = StreamFrames.frameEnd(plan, c, ((Codec.Zstd) codec).frameBytes());
                     if (frameEnd > toCluster) {
                         throw new IllegalArgumentException("clusters [" + fromCluster + ", " + toCluster
                                 + ") end inside the frame of clusters [" + c + ", " + frameEnd + ")");
@@ -128,7 +129,7 @@ public final class PartWriter implements AutoCloseable {
                     byte[] content = contentInto(i);
                     int length = plan.length(i);
                     compressed = atLeast(compressed, ZlibCodec.bound(length));
-                    payloads[i - first] = ZlibCodec.compress(content, length, settings.compressLevel(), deflater,
+                    payloads[i - first] = ZlibCodec.compress(content, length, ((Codec.Zlib) codec).level(), deflater,
                             compressed);
                 }
                 offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;

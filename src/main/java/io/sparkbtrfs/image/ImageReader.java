@@ -294,14 +294,28 @@ public final class ImageReader {
 
     /** The next cluster, or null at the end of the image. */
     public Cluster next() throws IOException, ImageFormatException {
-        return next(bytenr -> true);
+        return next((bytenr, span) -> true);
+    }
+
+    /** Which items' payloads a pass reads (see {@link #next(ItemFilter)}). */
+    @FunctionalInterface
+    public interface ItemFilter {
+        /**
+         * Whether to read the item at {@code bytenr}, whose content spans at most {@code span} bytes (its
+         * stored size if stored, the image's item limit if compressed).
+         */
+        boolean keep(long bytenr, long span);
+
+        /** Called with each payload read, before the next item is asked about ({@code flag}: its compression). */
+        default void read(long bytenr, byte[] payload, int flag) {
+        }
     }
 
     /**
-     * The next cluster, with the payloads of items whose bytenr {@code keep} refuses skipped (null in
+     * The next cluster, with the payloads of items that {@code keep} refuses skipped (null in
      * {@link Cluster#payloads()}): a pass that needs a few items does not copy the whole image.
      */
-    public Cluster next(java.util.function.LongPredicate keep) throws IOException, ImageFormatException {
+    public Cluster next(ItemFilter keep) throws IOException, ImageFormatException {
         byte[] index = in.readNBytes(MetadumpFormat.INDEX_SIZE);
         if (index.length < MetadumpFormat.INDEX_SIZE) {
             if (offset == 0) {
@@ -348,7 +362,7 @@ public final class ImageReader {
             throw new ImageFormatException(name + ": cluster at offset " + offset + " changes the compress flag");
         }
         compress = flag;
-        java.util.function.LongPredicate kept = skipStored && flag == MetadumpFormat.COMPRESS_NONE ? b -> false : keep;
+        ItemFilter kept = skipStored && flag == MetadumpFormat.COMPRESS_NONE ? (b, span) -> false : keep;
         Cluster c = flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? readStreamed(index, (int) n)
                 : readItems(index, (int) n, flag, kept);
         offset = MetadumpFormat.alignUp(offset + MetadumpFormat.INDEX_SIZE + c.storedBytes());
@@ -366,7 +380,7 @@ public final class ImageReader {
         return flag == MetadumpFormat.COMPRESS_ZSTD || flag == MetadumpFormat.COMPRESS_ZSTD_STREAM ? -1 : flag;
     }
 
-    private Cluster readItems(byte[] index, int n, int flag, java.util.function.LongPredicate keep)
+    private Cluster readItems(byte[] index, int n, int flag, ItemFilter keep)
             throws IOException, ImageFormatException {
         long[] bytenrs = new long[n];
         byte[][] payloads = new byte[n][];
@@ -378,11 +392,14 @@ public final class ImageReader {
                 throw new ImageFormatException(name + ": item " + i + " of cluster at offset " + offset + " has size "
                         + size + " (at most " + maxItemSize() + ")");
             }
-            boolean kept = keep.test(bytenrs[i]);
+            boolean kept = keep.keep(bytenrs[i], flag == MetadumpFormat.COMPRESS_NONE ? size : maxItemSize());
             payloads[i] = kept ? in.readNBytes((int) size) : null;
             if (kept ? payloads[i].length < size : skip(size) < size) {
                 throw new ImageFormatException(name + ": truncated: item " + i + " of cluster at offset " + offset
                         + " ends past the end of the image (payload at " + pos + ", " + size + " bytes)");
+            }
+            if (kept) {
+                keep.read(bytenrs[i], payloads[i], flag);
             }
             pos += size;
         }

@@ -18,6 +18,7 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageReader;
+import io.sparkbtrfs.image.MetadumpFormat;
 
 /**
  * Phase 1 of a default restore (spec §5.2): find the superblock item, then collect the CHUNK_ITEMs of
@@ -35,7 +36,8 @@ public final class ChunkMapBuilder {
     public static ImageHeader read(InputStream in, String name) throws IOException, ImageFormatException,
             RestoreException {
         ImageReader reader = new ImageReader(in, name);
-        ImageReader.Cluster first = reader.next();
+        SystemItems wanted = new SystemItems();
+        ImageReader.Cluster first = reader.next(wanted);
         byte[] raw = null;
         String sbWhere = null;
         for (int i = 0; i < first.size() && raw == null; i++) {
@@ -58,6 +60,7 @@ public final class ChunkMapBuilder {
         }
         validateForRestore(sb, sbWhere);
         io.sparkbtrfs.format.SystemRanges system = io.sparkbtrfs.format.SystemRanges.of(sb);
+        wanted.system = system;
         int limit = reader.version().itemLimit();
         List<ChunkItem> chunks = new ArrayList<>();
         Map<Long, byte[]> devItems = new TreeMap<>();
@@ -67,11 +70,11 @@ public final class ChunkMapBuilder {
         Inflater inflater = new Inflater();
         try {
             // Only items that reach into a system chunk are read; the others are skipped, not copied.
-            java.util.function.LongPredicate wanted = b -> b != Superblock.PRIMARY_OFFSET && system.intersects(b, limit);
             for (ImageReader.Cluster c = first; c != null; c = reader.next(wanted)) {
                 for (int i = 0; i < c.size(); i++) {
                     long bytenr = c.bytenrs()[i];
-                    if (bytenr == Superblock.PRIMARY_OFFSET || !system.intersects(bytenr, limit)) {
+                    if ((c.payloads() != null && c.payloads()[i] == null) || bytenr == Superblock.PRIMARY_OFFSET
+                            || !system.intersects(bytenr, limit)) {
                         continue;
                     }
                     String item = name + ": item " + i + " of cluster at offset " + c.offset();
@@ -111,6 +114,33 @@ public final class ChunkMapBuilder {
         }
         if (why != null) {
             throw new RestoreException(where + ": invalid superblock: " + why);
+        }
+    }
+
+    /**
+     * The items phase 1 reads: the superblock, then those that reach into a system chunk. The system chunks
+     * are known once the superblock is read, which is the first item of the first cluster in every image:
+     * a small image, one cluster, is then not copied whole to find its chunk tree. Until then (a compressed
+     * or unparsable superblock) every item is kept, as before.
+     */
+    private static final class SystemItems implements ImageReader.ItemFilter {
+        private io.sparkbtrfs.format.SystemRanges system;
+
+        @Override
+        public boolean keep(long bytenr, long span) {
+            return bytenr == Superblock.PRIMARY_OFFSET || system == null || system.intersects(bytenr, span);
+        }
+
+        @Override
+        public void read(long bytenr, byte[] payload, int flag) {
+            if (system == null && bytenr == Superblock.PRIMARY_OFFSET && flag == MetadumpFormat.COMPRESS_NONE
+                    && payload.length == Superblock.SIZE) {
+                try {
+                    system = io.sparkbtrfs.format.SystemRanges.of(Superblock.parse(payload, "superblock"));
+                } catch (BtrfsFormatException e) {
+                    // left to the caller, which parses it again and reports where it is
+                }
+            }
         }
     }
 

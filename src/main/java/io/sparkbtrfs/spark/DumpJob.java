@@ -2,7 +2,6 @@ package io.sparkbtrfs.spark;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,12 +16,11 @@ import org.apache.spark.util.LongAccumulator;
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.DumpSettings;
-import io.sparkbtrfs.dump.ImageAssembler;
 import io.sparkbtrfs.dump.ItemPlan;
+import io.sparkbtrfs.dump.PartMerge;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.dump.PartRunner;
 import io.sparkbtrfs.dump.PartSpec;
-import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.SerializableConfiguration;
 
@@ -90,27 +88,7 @@ public final class DumpJob {
         if (progress != null) {
             progress.update(blocks.value(), bytes.value());
         }
-        FileSystem stagingFs = output.stagingFileSystem();
-        Path staging = output.staging();
-        long length;
-        if (direct != null) {
-            length = parts.stream().mapToLong(PartResult::length).sum();
-            if (length != RawLayout.of(plan).length()) {
-                throw new IOException("parts wrote " + length + " bytes, the plan has " + RawLayout.of(plan).length());
-            }
-        } else if ((length = S3Merge.tryMerge(sc, conf, parts, output)) < 0) {
-            // S3 (patched on executors, assembled server-side when the output is committed) did not apply.
-            if (HdfsConcatMerge.applies(output)) {
-                length = HdfsConcatMerge.merge(sc, conf, parts, output);
-            } else {
-                try (OutputStream out = new java.io.BufferedOutputStream(output.open(), 1 << 20)) {
-                    length = ImageAssembler.assemble(parts, i -> {
-                        InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
-                        return new java.io.BufferedInputStream(in, 1 << 20);
-                    }, out);
-                }
-            }
-        }
+        long length = PartMerge.first(parts, output, merges(sc, conf, plan, output, direct != null));
         DumpSummary summary = DumpSummary.of(parts, plan, runs, (System.nanoTime() - started) / 1_000_000);
         if (summary.bytesOut() != length) {
             throw new IOException("the merge wrote " + length + " bytes, the parts hold " + summary.bytesOut());
@@ -119,13 +97,28 @@ public final class DumpJob {
     }
 
     /**
+     * Written in place, or else the first that applies of: S3 part copy (patched on executors, assembled
+     * server-side when the output is committed), HDFS concat, streaming the staged parts through the driver.
+     */
+    private static List<PartMerge> merges(JavaSparkContext sc, Configuration conf, ItemPlan plan, ImageOutput output,
+            boolean inPlace) throws IOException {
+        if (inPlace) {
+            return List.of(PartMerge.inPlace(plan));
+        }
+        FileSystem stagingFs = output.stagingFileSystem();
+        Path staging = output.staging();
+        return List.of(new S3Merge(sc, conf), new HdfsConcatMerge(sc, conf), PartMerge.streaming(i -> {
+            InputStream in = stagingFs.open(new Path(staging, PartTask.partName(i)));
+            return new java.io.BufferedInputStream(in, 1 << 20);
+        }));
+    }
+
+    /**
      * The local file that tasks write uncompressed clusters into at their final offsets, skipping the merge
      * copy: only when every executor runs on this machine (local and local-cluster masters).
      */
     private static String directTarget(JavaSparkContext sc, DumpSettings settings, ImageOutput output) {
-        String master = sc.master();
-        boolean thisHost = master.equals("local") || master.startsWith("local[") || master.startsWith("local-cluster[");
-        if (!thisHost || output.isStreamed() || settings.compressFlag() != io.sparkbtrfs.image.MetadumpFormat.COMPRESS_NONE
+        if (!SparkSessions.onThisHost(sc.master()) || output.isStreamed() || !settings.codec().raw()
                 || !io.sparkbtrfs.store.Storage.isLocal(output.temporary())) {
             return null;
         }

@@ -12,14 +12,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 
+import io.sparkbtrfs.dump.PartMerge;
 import io.sparkbtrfs.dump.PartPatcher;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.SerializableConfiguration;
-import io.sparkbtrfs.store.Storage;
 
 /**
  * The merge on HDFS without moving the image through the driver. Once every part's length is known, a
@@ -29,11 +28,16 @@ import io.sparkbtrfs.store.Storage;
  * and renames the result over the target's temporary file. Empty parts are skipped (concat refuses
  * them). Elsewhere {@link DumpJob} streams the parts through the driver.
  */
-final class HdfsConcatMerge {
+final class HdfsConcatMerge implements PartMerge {
     /** How many images were merged by concat in this JVM (tests check that this path ran). */
     static final AtomicInteger MERGES = new AtomicInteger();
 
-    private HdfsConcatMerge() {
+    private final JavaSparkContext sc;
+    private final Configuration conf;
+
+    HdfsConcatMerge(JavaSparkContext sc, Configuration conf) {
+        this.sc = sc;
+        this.conf = conf;
     }
 
     /** True when the target and the staging directory are on the same HDFS. */
@@ -51,10 +55,13 @@ final class HdfsConcatMerge {
 
     /**
      * Patches the parts on the executors, concatenates them and moves the image to the target's temporary
-     * file (the caller commits). Returns the image length.
+     * file (the caller commits). Returns the image length, or {@link #NOT_APPLICABLE} unless {@link #applies}.
      */
-    static long merge(JavaSparkContext sc, Configuration conf, List<PartResult> parts, ImageOutput output)
-            throws IOException {
+    @Override
+    public long merge(List<PartResult> parts, ImageOutput output) throws IOException {
+        if (!applies(output)) {
+            return NOT_APPLICABLE;
+        }
         List<PartPatcher.Patch> patches = PartPatcher.plan(parts);
         if (patches.isEmpty()) {
             throw new IOException("no part holds any cluster");
@@ -110,32 +117,18 @@ final class HdfsConcatMerge {
         }
 
         long run(PartPatcher.Patch patch) {
-            TaskContext ctx = TaskContext.get();
-            String attempt = ctx == null ? "local" : ctx.taskAttemptId() + "-" + ctx.attemptNumber();
             Path dir = new Path(staging);
             Path src = new Path(dir, PartTask.partName(patch.part()));
-            Path tmp = new Path(dir, "_" + patchedName(patch.part()) + ".attempt-" + attempt);
-            Path done = new Path(dir, patchedName(patch.part()));
             try {
-                FileSystem fs = Storage.fileSystem(dir, conf.get());
-                long n;
-                // Same block size for every patched part: concat refuses a source with a larger one than the target's.
-                try (InputStream in = new java.io.BufferedInputStream(fs.open(src), 1 << 20);
-                        OutputStream out = new java.io.BufferedOutputStream(
-                                fs.create(tmp, true, 1 << 16, replication, blockSize), 1 << 20)) {
-                    n = PartPatcher.patch(patch, in, out);
-                }
-                fs.delete(done, false);
-                if (!fs.rename(tmp, done)) {
-                    throw new IOException("cannot rename " + tmp + " to " + done);
-                }
-                return n;
+                return AttemptFile.write(dir, patchedName(patch.part()), conf.get(), (fs, tmp) -> {
+                    // Same block size for every patched part: concat refuses a source with a larger one than the target's.
+                    try (InputStream in = new java.io.BufferedInputStream(fs.open(src), 1 << 20);
+                            OutputStream out = new java.io.BufferedOutputStream(
+                                    fs.create(tmp, true, 1 << 16, replication, blockSize), 1 << 20)) {
+                        return PartPatcher.patch(patch, in, out);
+                    }
+                });
             } catch (IOException e) {
-                try {
-                    Storage.fileSystem(dir, conf.get()).delete(tmp, false);
-                } catch (IOException ignored) {
-                    // the staging directory is removed by the driver anyway
-                }
                 throw new DumpTaskException("patching " + src + ": " + e.getMessage(), e);
             }
         }

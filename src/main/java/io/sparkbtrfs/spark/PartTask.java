@@ -7,9 +7,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 
@@ -24,13 +22,11 @@ import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.SerializableConfiguration;
-import io.sparkbtrfs.store.Storage;
 
 /**
  * The executor side: writes one run of clusters as a part file, or in place into the image file when
- * offsets are known in advance (uncompressed, local). The part is written under an attempt-unique name
- * and renamed into place, so a retried or speculative attempt can never leave a torn or duplicated part;
- * all attempts write the same bytes.
+ * offsets are known in advance (uncompressed, local). A part is committed by rename ({@link AttemptFile}); all
+ * attempts write the same bytes.
  */
 final class PartTask implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -78,7 +74,6 @@ final class PartTask implements Serializable {
         ItemPlan p = plan.value();
         long base = RawLayout.of(p).clusterOffset(run.fromCluster());
         try {
-            TestHooks.beforeWrite();
             try (Volume v = Volume.attach(volume.value(), conf.get());
                     PartWriter writer = new PartWriter(v, p, settings.value());
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
@@ -87,7 +82,6 @@ final class PartTask implements Serializable {
                 PartResult result = writer.write(run.part(), run.fromCluster(), run.toCluster(), out, this::progress, base,
                         RawLayout.indexBefore(p, run.fromCluster()));
                 out.flush();
-                TestHooks.beforeCommit(run.part());
                 return result;
             }
         } catch (IOException | BtrfsFormatException e) {
@@ -103,37 +97,19 @@ final class PartTask implements Serializable {
     }
 
     private PartResult runPart(PartSpec run) {
-        int part = run.part();
-        TaskContext ctx = TaskContext.get();
-        String attempt = ctx == null ? "local" : ctx.taskAttemptId() + "-" + ctx.attemptNumber();
-        Path dir = new Path(staging);
-        Path tmp = new Path(dir, "_" + partName(part) + ".attempt-" + attempt);
-        Path done = new Path(dir, partName(part));
         try {
-            FileSystem fs = Storage.fileSystem(dir, conf.get());
-            TestHooks.beforeWrite();
-            PartResult result;
-            try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, plan.value(), settings.value());
-                    OutputStream out = new java.io.BufferedOutputStream(
-                            OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
-                result = writer.write(part, run.fromCluster(), run.toCluster(), out, this::progress);
-            }
-            TestHooks.beforeCommit(part);
-            fs.delete(done, false);
-            if (!fs.rename(tmp, done)) {
-                throw new IOException("cannot rename " + tmp + " to " + done);
-            }
-            return result;
+            return AttemptFile.write(new Path(staging), partName(run.part()), conf.get(), (fs, tmp) -> {
+                try (Volume v = Volume.attach(volume.value(), conf.get());
+                        PartWriter writer = new PartWriter(v, plan.value(), settings.value());
+                        OutputStream out = new java.io.BufferedOutputStream(
+                                OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
+                    return writer.write(run.part(), run.fromCluster(), run.toCluster(), out, this::progress);
+                } catch (org.apache.hadoop.fs.FSError e) {
+                    throw new IOException("unable to write staging part " + tmp + ": " + e.getCause().getMessage(), e);
+                }
+            });
         } catch (IOException | BtrfsFormatException e) {
-            try {
-                Storage.fileSystem(dir, conf.get()).delete(tmp, false);
-            } catch (IOException ignored) {
-                // the staging directory is removed by the driver anyway
-            }
             throw new DumpTaskException(e.getMessage(), e);
-        } catch (org.apache.hadoop.fs.FSError e) {
-            throw new DumpTaskException("unable to write staging part " + tmp + ": " + e.getCause().getMessage(), e);
         }
     }
 }

@@ -14,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.sparkbtrfs.dump.PartMerge;
 import io.sparkbtrfs.dump.PartPatcher;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.store.ImageOutput;
@@ -29,7 +30,7 @@ import io.sparkbtrfs.store.Storage;
  * part copies of those objects. Objects are immutable, so patching means writing new ones; all of them live
  * in the staging directory, which {@link ImageOutput#close()} removes on success and on failure.
  */
-final class S3Merge {
+final class S3Merge implements PartMerge {
     private static final Logger LOG = LoggerFactory.getLogger(S3Merge.class);
 
     /** Set to false (as {@code spark.hadoop.btrfs.s3.multipart.merge}) to force the streaming merge. */
@@ -37,17 +38,22 @@ final class S3Merge {
     /** Minimum merge-object size; S3 requires 5 MiB, tests may lower it only against stores that allow it. */
     static final String MIN_PART = "btrfs.s3.multipart.min-part";
 
-    private S3Merge() {
+    private final JavaSparkContext sc;
+    private final Configuration conf;
+
+    S3Merge(JavaSparkContext sc, Configuration conf) {
+        this.sc = sc;
+        this.conf = conf;
     }
 
     /**
-     * Merges and commits the image on S3. Returns its length, or -1 when the target is not on S3 or the
-     * store cannot do it (the caller then streams the parts as usual).
+     * Merges the image on S3, to appear when the output is committed. Returns its length, or
+     * {@link #NOT_APPLICABLE} when the target is not on S3 or the store cannot do it (the parts are then streamed).
      */
-    static long tryMerge(JavaSparkContext sc, Configuration conf, List<PartResult> parts, ImageOutput output)
-            throws IOException {
+    @Override
+    public long merge(List<PartResult> parts, ImageOutput output) throws IOException {
         if (!conf.getBoolean(ENABLED, true) || !S3MultipartMerge.applies(output)) {
-            return -1;
+            return NOT_APPLICABLE;
         }
         long[] lengths = parts.stream().mapToLong(PartResult::length).toArray();
         long total = 0;
@@ -55,13 +61,13 @@ final class S3Merge {
             total += l;
         }
         if (total == 0) {
-            return -1;
+            return NOT_APPLICABLE;
         }
         List<int[]> groups = S3MultipartMerge.group(lengths, conf.getLong(MIN_PART, S3MultipartMerge.MIN_PART));
         PartPatcher.Patch[] byPart = new PartPatcher.Patch[parts.size()];
         for (PartPatcher.Patch p : PartPatcher.plan(parts)) {
             if (p.part() < 0 || p.part() >= parts.size() || parts.get(p.part()).part() != p.part()) {
-                return -1; // parts are numbered by their position; anything else: stream
+                return NOT_APPLICABLE; // parts are numbered by their position; anything else: stream
             }
             byPart[p.part()] = p;
         }
@@ -87,7 +93,7 @@ final class S3Merge {
         }
         if (S3MultipartMerge.partCount(sources) > S3MultipartMerge.MAX_PARTS) {
             LOG.warn("image needs more than {} multipart parts; merging by streaming", S3MultipartMerge.MAX_PARTS);
-            return -1;
+            return NOT_APPLICABLE;
         }
         long started = System.nanoTime();
         if (!specs.isEmpty()) {
@@ -108,7 +114,7 @@ final class S3Merge {
                     sources);
         } catch (UnsupportedOperationException e) {
             LOG.warn("{}; merging by streaming", e.getMessage());
-            return -1;
+            return NOT_APPLICABLE;
         }
         long merged = total;
         // Completing the upload makes the image appear: that is the commit, after the caller's checks.

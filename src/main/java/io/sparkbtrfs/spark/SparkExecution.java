@@ -2,11 +2,14 @@ package io.sparkbtrfs.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
+import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.DumpSummary;
@@ -45,6 +48,15 @@ public final class SparkExecution implements Execution {
             }
         }
         return sc;
+    }
+
+    /** Absolute paths unless every executor shares this JVM's working directory (local masters). */
+    @Override
+    public List<String> deviceNames(List<String> devices) {
+        if (SparkSessions.inDriverJvm(sparkConf.get("spark.master"))) {
+            return devices;
+        }
+        return devices.stream().map(d -> BlockSources.isUri(d) ? d : Path.of(d).toAbsolutePath().toString()).toList();
     }
 
     @Override

@@ -68,6 +68,16 @@ public final class SparkSessions {
         return conf;
     }
 
+    /** {@code local} or {@code local[...]}: executors are threads of the driver's JVM, in its working directory. */
+    static boolean inDriverJvm(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
+    /** {@link #inDriverJvm} or {@code local-cluster[...]}: every executor runs on this machine. */
+    static boolean onThisHost(String master) {
+        return inDriverJvm(master) || master.startsWith("local-cluster[");
+    }
+
     /** Hadoop configuration: core-site.xml from the conf directory, spark.hadoop.* and non-Spark --conf keys. */
     public static Configuration hadoopConf(SparkConf spark, Map<String, String> cli) {
         Configuration conf = new Configuration();

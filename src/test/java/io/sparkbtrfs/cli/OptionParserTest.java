@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkbtrfs.cli.ImageOptions.Mode;
 import io.sparkbtrfs.cli.ImageOptions.Progress;
-import io.sparkbtrfs.cli.ImageOptions.SanitizeMode;
+import io.sparkbtrfs.sanitize.SanitizeMode;
 import io.sparkbtrfs.testing.Fast;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

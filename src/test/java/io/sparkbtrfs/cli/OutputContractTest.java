@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.sparkbtrfs.testing.ErrorLines;
+import io.sparkbtrfs.testing.FaultPlugin;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.Proc;
@@ -276,8 +277,9 @@ class OutputContractTest {
         Path out = dir.resolve("t.img");
         for (int round = 0; round < 20; round++) {
             Files.deleteIfExists(out);
-            List<String> args = List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=1000",
-                    fs.toString(), out.toString());
+            List<String> args = new ArrayList<>(List.of("--no-progress", "--runner", "spark"));
+            args.addAll(FaultPlugin.delay(1000));
+            args.addAll(List.of(fs.toString(), out.toString()));
             List<Proc.Result> results = together(args, args);
             long ok = results.stream().filter(Proc.Result::ok).count();
             assertEquals(1, ok, "round " + round + ": " + results);
@@ -300,8 +302,9 @@ class OutputContractTest {
             for (int round = 0; round < 3; round++) {
                 Files.deleteIfExists(out);
                 List<String> dump = new ArrayList<>(Ours.command());
-                dump.addAll(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=3000", fs.toString(),
-                        out.toString()));
+                dump.addAll(List.of("--no-progress", "--runner", "spark"));
+                dump.addAll(FaultPlugin.delay(3000));
+                dump.addAll(List.of(fs.toString(), out.toString()));
                 Process p = new ProcessBuilder(dump).redirectErrorStream(true).start();
                 Path lock = dir.resolve(".t.img.lock");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -333,7 +336,8 @@ class OutputContractTest {
                 List.of("--compress", "zstd"))) {
             Path out = dir.resolve("u.img");
             Files.deleteIfExists(out);
-            List<String> args = new ArrayList<>(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=1500"));
+            List<String> args = new ArrayList<>(List.of("--no-progress", "--runner", "spark"));
+            args.addAll(FaultPlugin.delay(1500));
             args.addAll(opts);
             args.addAll(List.of(fs.toString(), out.toString()));
             Process p = new ProcessBuilder("bash", "-c", "umask 077; exec " + ours(args.toArray(String[]::new)))
@@ -416,8 +420,9 @@ class OutputContractTest {
         for (String signal : List.of("TERM", "INT")) {
             Path out = dir.resolve("t.img");
             List<String> cmd = new ArrayList<>(Ours.command());
-            cmd.addAll(List.of("--no-progress", "--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=5000", "-c", "9",
-                    fs.toString(), out.toString()));
+            cmd.addAll(List.of("--no-progress", "--runner", "spark", "-c", "9"));
+            cmd.addAll(FaultPlugin.delay(5000));
+            cmd.addAll(List.of(fs.toString(), out.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             waitForName(dir, ".t.img.staging-");
             Thread.sleep(500);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.Volume;
+import io.sparkbtrfs.testing.FaultPlugin;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.RefTool;
@@ -102,30 +103,19 @@ class SourceChangeTest {
      * parts are written and the final check. The order is asserted, not assumed from timing.
      */
     private static Ours.Run dumpWhileBumpingTheSuperblock(Path fs, Path target, String... opts) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--runner", "spark", "--conf", "spark.btrfs.test.taskDelayMs=5000"));
+        List<String> args = new ArrayList<>(List.of("--runner", "spark"));
+        args.addAll(FaultPlugin.delay(5000));
         args.addAll(List.of(opts));
         CompletableFuture<Ours.Run> dump = CompletableFuture.supplyAsync(
                 () -> Ours.dump(fs, target, args.toArray(new String[0])));
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (!taskHeld() && !dump.isDone() && System.nanoTime() < deadline) {
+        while (!FaultPlugin.taskHeld() && !dump.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertTrue(taskHeld(), "no task was seen held before writing its part");
+        assertTrue(FaultPlugin.taskHeld(), "no task was seen held before writing its part");
         bumpGeneration(fs, 10);
-        assertTrue(taskHeld(), "the task went on before the superblock was rewritten (machine too loaded?)");
+        assertTrue(FaultPlugin.taskHeld(), "the task went on before the superblock was rewritten (machine too loaded?)");
         return dump.get();
-    }
-
-    /** Whether a task of the dump is sleeping in the test hook, before it reads the source. */
-    private static boolean taskHeld() {
-        for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
-            for (StackTraceElement f : stack) {
-                if (f.getClassName().equals("io.sparkbtrfs.spark.TestHooks") && f.getMethodName().equals("beforeWrite")) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     // ------------------------------------------------------------------ blocks newer than the superblock

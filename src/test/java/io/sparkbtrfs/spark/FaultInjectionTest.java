@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.sparkbtrfs.testing.FaultPlugin;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.RefTool;
 
@@ -41,8 +42,8 @@ class FaultInjectionTest {
     void failedFirstAttemptIsRetriedAndTheImageIsIdentical(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("retried.img");
         // local[2,4]: 2 threads, up to 4 attempts per task (plain local[N] never retries).
-        Ours.Run r = Ours.dump(fs, out, FaultFixtures.opts("--master", "local[2,4]", "--partitions", "4",
-                "--conf", TestHooks.FAIL_FIRST_ATTEMPT + "=1"));
+        Ours.Run r = Ours.dump(fs, out, FaultFixtures.opts(with(FaultPlugin.failFirstAttempt(1), "--master", "local[2,4]",
+                "--partitions", "4")));
         r.requireOk();
         assertArrayEquals(reference, Files.readAllBytes(out));
         FaultFixtures.assertOnly(dir, "retried.img");
@@ -55,8 +56,8 @@ class FaultInjectionTest {
         Path ref = dir.resolve("ref0.img");
         RefTool.dump(fs, ref, "-w", "-c", "0").requireOk();
         Path out = dir.resolve("retried0.img");
-        Ours.dump(fs, out, "-w", "-c", "0", "--master", "local[2,4]", "--partitions", "5",
-                "--conf", TestHooks.FAIL_FIRST_ATTEMPT + "=1").requireOk();
+        Ours.dump(fs, out, with(FaultPlugin.failFirstAttempt(1), "-w", "-c", "0", "--master", "local[2,4]",
+                "--partitions", "5")).requireOk();
         assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(out));
         FaultFixtures.assertOnly(dir, "ref0.img", "retried0.img");
     }
@@ -64,8 +65,8 @@ class FaultInjectionTest {
     @Test
     void failedTaskWithoutRetriesFailsCleanly(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("failed.img");
-        Ours.Run r = Ours.dump(fs, out, FaultFixtures.opts("--master", "local[2]", "--partitions", "4",
-                "--conf", TestHooks.FAIL_FIRST_ATTEMPT + "=2"));
+        Ours.Run r = Ours.dump(fs, out, FaultFixtures.opts(with(FaultPlugin.failFirstAttempt(2), "--master", "local[2]",
+                "--partitions", "4")));
         assertEquals(1, r.status(), r.stderr());
         assertTrue(r.stderr().startsWith("ERROR: ") && r.stderr().contains("injected failure"), r.stderr());
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
@@ -76,8 +77,8 @@ class FaultInjectionTest {
     void killedDriverLeavesNoTargetAndTheNextRunCleansUp(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("crash.img");
         List<String> cmd = Ours.command();
-        cmd.addAll(List.of(FaultFixtures.opts("--no-progress", "--master", "local[1]", "--partitions", "4",
-                "--conf", TestHooks.DELAY + "=2000")));
+        cmd.addAll(List.of(FaultFixtures.opts(with(FaultPlugin.delay(2000), "--no-progress", "--master", "local[1]",
+                "--partitions", "4"))));
         cmd.add(fs.toString());
         cmd.add(out.toString());
         Path log = Files.createTempFile("driver", ".log");
@@ -104,5 +105,12 @@ class FaultInjectionTest {
         System.out.println("rerun after a killed driver: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertArrayEquals(reference, Files.readAllBytes(out));
         FaultFixtures.assertOnly(dir, "crash.img", "other.img.keep");
+    }
+
+    /** {@code opts} followed by the fault plugin's options. */
+    static String[] with(List<String> faults, String... opts) {
+        List<String> all = new java.util.ArrayList<>(List.of(opts));
+        all.addAll(faults);
+        return all.toArray(String[]::new);
     }
 }

@@ -234,7 +234,7 @@ class HdfsTest {
         try (Volume v = Volume.open(List.of(hdfsSource), conf)) {
             ItemPlan plan = Planner.plan(v, true);
             List<io.sparkbtrfs.dump.PartSpec> specs = io.sparkbtrfs.dump.PartSpec.split(plan, 4,
-                    new io.sparkbtrfs.dump.DumpSettings(0, io.sparkbtrfs.dump.LeafItemTransform.NONE));
+                    new io.sparkbtrfs.dump.DumpSettings(io.sparkbtrfs.dump.Codec.NONE));
             assertEquals(4, specs.size());
             List<List<String>> hosts = PartPlacement.hosts(conf, v.descriptor(), plan, specs);
             assertEquals(4, hosts.size());

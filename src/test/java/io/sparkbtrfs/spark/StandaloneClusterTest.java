@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.sparkbtrfs.testing.FaultPlugin;
 import io.sparkbtrfs.testing.LocalCluster;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
@@ -134,7 +135,7 @@ class StandaloneClusterTest {
         Path out = dir.resolve("killed.img");
         long t0 = System.nanoTime();
         CompletableFuture<Ours.Run> run = CompletableFuture.supplyAsync(() -> Ours.dump(fs, out,
-                clusterOpts("--conf", TestHooks.DELAY + "=3000", "--conf", "spark.task.maxFailures=8")));
+                clusterOpts(FaultInjectionTest.with(FaultPlugin.delay(3000), "--conf", "spark.task.maxFailures=8"))));
         // Mid-job: the first part is committed and later tasks are still sleeping in their delay.
         FaultFixtures.awaitFirstPart(dir, "killed.img", run::isDone, 120_000);
         List<ProcessHandle> executors = cluster.executors();

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * main classes are packed into {@code target/test-cds/classes-HASH.jar} (HASH over their names, sizes and times)
  * and a training run of {@code io.sparkbtrfs.cli.Warmup} (what {@code scripts/btrfs-image} trains with: dumps in
  * every mode, restore, info, verify) writes {@code target/test-cds/HASH-JAVA.jsa}, once per build of the main
- * classes. The children's class path is then the dependency jars and that jar; the test classes' logging
+ * classes. The children's class path is then the dependency jars and that jar, followed (outside the archive) by
+ * a jar of the test classes that children load as plugins ({@link FaultPlugin}); the test classes' logging
  * configuration is named on the command line. If anything of this fails, children run from the test class path
  * as before, with the same flags.
  */
@@ -44,6 +45,8 @@ final class ChildJvm {
             "-Xlog:cds+dynamic=off");
     private static final String MAIN = "io/sparkbtrfs/cli/Main.class";
     private static final String LOG_CONFIG = "log4j2-test.properties";
+    /** Test classes that child JVMs load by name (Spark plugins): packed into a jar after the archived ones. */
+    private static final String PLUGINS = "io/sparkbtrfs/testing/FaultPlugin";
 
     /** JVM options and class path after the java binary, before the main class; computed once. */
     private static List<String> prefix;
@@ -101,10 +104,18 @@ final class ChildJvm {
             return null;
         }
         Path dir = Files.createDirectories(classes.toAbsolutePath().getParent().resolve("test-cds"));
-        String hash = hash(classes);
+        String hash = hash(classes, files(classes));
         Path jar = dir.resolve("classes-" + hash + ".jar");
         if (!Files.isRegularFile(jar)) {
-            writeJar(classes, jar);
+            writeJar(classes, files(classes), jar);
+        }
+        Path testClasses = logConfig.getParent();
+        List<Path> plugins = files(testClasses).stream()
+                .filter(f -> testClasses.relativize(f).toString().replace(File.separatorChar, '/').startsWith(PLUGINS))
+                .toList();
+        Path pluginJar = dir.resolve("plugins-" + hash(testClasses, plugins) + ".jar");
+        if (!Files.isRegularFile(pluginJar)) {
+            writeJar(testClasses, plugins, pluginJar);
         }
         jars.add(jar.toString());
         String cp = String.join(File.pathSeparator, jars);
@@ -120,7 +131,8 @@ final class ChildJvm {
             }
         }
         opts.add("-XX:SharedArchiveFile=" + archive);
-        opts.addAll(List.of("-cp", cp));
+        // The archive's class path is a prefix of the run's: classes appended after it load as usual.
+        opts.addAll(List.of("-cp", cp + File.pathSeparator + pluginJar));
         return opts;
     }
 
@@ -165,10 +177,10 @@ final class ChildJvm {
         }
     }
 
-    /** Over the names, sizes and modification times of the main classes (what a rebuild changes). */
-    private static String hash(Path classes) throws IOException {
+    /** Over the names, sizes and modification times of {@code files} (what a rebuild changes). */
+    private static String hash(Path classes, List<Path> files) throws IOException {
         StringBuilder sb = new StringBuilder();
-        for (Path f : files(classes)) {
+        for (Path f : files) {
             sb.append(classes.relativize(f)).append(' ').append(Files.size(f)).append(' ')
                     .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
         }
@@ -184,10 +196,10 @@ final class ChildJvm {
         }
     }
 
-    private static void writeJar(Path classes, Path jar) throws IOException {
+    private static void writeJar(Path classes, List<Path> files, Path jar) throws IOException {
         Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try (OutputStream out = Files.newOutputStream(tmp); JarOutputStream j = new JarOutputStream(out)) {
-            for (Path f : files(classes)) {
+            for (Path f : files) {
                 j.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
                 Files.copy(f, j);
                 j.closeEntry();
