@@ -21,7 +21,9 @@ public final class Warmup {
     private Warmup() {
     }
 
+    /** {@code local}: only the in-process paths (no Spark); anything else: those, then one Spark dump. */
     public static void main(String[] args) {
+        boolean spark = !(args.length > 0 && args[0].equals("local"));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Path dir = null;
         try {
@@ -42,9 +44,11 @@ public final class Warmup {
                         quiet);
                 Main.run(new String[] {"--no-progress", "-r", dir.resolve("b.img").toString(),
                     dir.resolve("r0.img").toString()}, quiet, quiet);
-                Main.run(new String[] {"--no-progress", "--runner", "spark", "-c", "1", f,
-                    dir.resolve("s.img").toString()}, quiet, quiet);
-            } else {
+                if (spark) {
+                    Main.run(new String[] {"--no-progress", "--runner", "spark", "-c", "1", f,
+                        dir.resolve("s.img").toString()}, quiet, quiet);
+                }
+            } else if (spark) {
                 var sc = io.sparkbtrfs.spark.SparkSessions.start(io.sparkbtrfs.spark.SparkSessions.sparkConf(
                         "local[2]", true, java.util.Map.of()));
                 try {
