@@ -74,6 +74,9 @@ public final class Main {
             return fail(err, interrupted(describeCause(e)));
         } catch (Exception e) {
             // A bug of ours, not the user's input: keep the line, name the type.
+            if (Boolean.getBoolean("spark.btrfs.debug")) {
+                e.printStackTrace(err);
+            }
             return fail(err, interrupted("internal error: " + e));
         }
     }
@@ -176,6 +179,9 @@ public final class Main {
                     + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read by the driver: "
                     + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
                     + result.walkBlocksRead() + " by the pruned walk)");
+        }
+        if (result.driverReads() != null) {
+            err.println(summary.readsLine(result.driverReads()));
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(options.getSource(),
                 displayTarget(target)));

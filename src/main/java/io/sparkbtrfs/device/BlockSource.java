@@ -17,4 +17,22 @@ public interface BlockSource extends Closeable {
      * end of the source.
      */
     int read(long position, byte[] buf, int off, int len) throws IOException;
+
+    /** Reads every range of {@code batch}; here one {@link #read} each, remote stores gather them. */
+    default void read(ReadBatch batch) throws IOException {
+        for (int i = 0; i < batch.size(); i++) {
+            batch.done(i, read(batch.position(i), batch.buffer(), batch.offset(i), batch.length(i)));
+        }
+    }
+
+    /**
+     * Whether callers should gather reads into batches: true where every request costs a round trip (object
+     * stores, HDFS), false where a positional read is a system call on a local file (the fast path).
+     */
+    default boolean prefersBatches() {
+        return false;
+    }
+
+    /** The requests issued to the store so far and the bytes they fetched. */
+    ReadCounts counts();
 }

@@ -26,8 +26,13 @@ public final class BlockSources {
     }
 
     public static BlockSource open(String spec, Configuration conf) throws IOException {
+        return open(spec, conf, -1);
+    }
+
+    /** As {@link #open(String, Configuration)}; a URI of {@code knownLength} ≥ 0 is opened without a status request. */
+    public static BlockSource open(String spec, Configuration conf, long knownLength) throws IOException {
         if (isUri(spec)) {
-            return new HadoopBlockSource(spec, conf);
+            return new HadoopBlockSource(spec, conf, knownLength);
         }
         // Plain paths go through a FileChannel so that block devices (whose length Hadoop reports as 0) work.
         Path path = Path.of(spec);

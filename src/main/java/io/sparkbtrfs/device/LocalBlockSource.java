@@ -5,11 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.LongAdder;
 
 /** A regular file or block device read through a {@link FileChannel} (positional reads, thread-safe). */
 public final class LocalBlockSource implements BlockSource {
     private final String name;
     private final FileChannel channel;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
 
     public LocalBlockSource(String name, Path path) throws IOException {
         this.name = name;
@@ -37,7 +40,14 @@ public final class LocalBlockSource implements BlockSource {
             }
             total += n;
         }
+        requests.increment();
+        bytes.add(total);
         return total;
+    }
+
+    @Override
+    public ReadCounts counts() {
+        return new ReadCounts(requests.sum(), bytes.sum());
     }
 
     @Override

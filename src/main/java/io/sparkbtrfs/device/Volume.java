@@ -32,6 +32,8 @@ public final class Volume implements Closeable {
     private byte[] superblockOverride;
     /** The primary superblock on the device was seen to differ from {@link #superblock}. */
     private volatile boolean changed;
+    /** Tree blocks read (each block once, whether read alone, in a batch or as part of an item). */
+    private final java.util.concurrent.atomic.LongAdder treeBlocksRead = new java.util.concurrent.atomic.LongAdder();
 
     private Volume(String primaryName, Map<Long, BlockSource> devices, Superblock superblock, ChunkMap chunkMap) {
         this.primaryName = primaryName;
@@ -119,7 +121,7 @@ public final class Volume implements Closeable {
         Map<Long, BlockSource> devices = new LinkedHashMap<>();
         try {
             for (Map.Entry<Long, String> e : d.devices().entrySet()) {
-                devices.put(e.getKey(), BlockSources.open(e.getValue(), conf));
+                devices.put(e.getKey(), BlockSources.open(e.getValue(), conf, d.length(e.getKey())));
             }
             Volume v = new Volume(d.primary(), devices, Superblock.parse(d.superblock(), d.primary()), d.chunkMap());
             if (d.superblockRepaired()) {
@@ -136,8 +138,15 @@ public final class Volume implements Closeable {
 
     public VolumeDescriptor descriptor() {
         Map<Long, String> names = new LinkedHashMap<>();
-        devices.forEach((devid, source) -> names.put(devid, source.name()));
-        return new VolumeDescriptor(primaryName, names, chunkMap, superblock.bytes(), superblockOverride != null);
+        Map<Long, Long> lengths = new LinkedHashMap<>();
+        devices.forEach((devid, source) -> {
+            names.put(devid, source.name());
+            if (source instanceof HadoopBlockSource remote) {
+                lengths.put(devid, remote.size());
+            }
+        });
+        return new VolumeDescriptor(primaryName, names, chunkMap, superblock.bytes(), superblockOverride != null,
+                lengths);
     }
 
     private static void collectChunks(byte[] block, int nritems, int nodesize, List<ChunkItem> out)
@@ -211,13 +220,6 @@ public final class Volume implements Closeable {
         return superblockOverride != null ? superblockOverride.clone() : superblock.bytes();
     }
 
-    /** Tree blocks this volume has read (each copy tried counts once), for a run's figures. */
-    public long treeBlocksRead() {
-        return treeBlocksRead.sum();
-    }
-
-    private final java.util.concurrent.atomic.LongAdder treeBlocksRead = new java.util.concurrent.atomic.LongAdder();
-
     /**
      * Reads and validates the tree block at {@code logical}, trying every copy in mirror order.
      *
@@ -225,6 +227,11 @@ public final class Volume implements Closeable {
      */
     public byte[] readTreeBlock(long logical) throws BlockReadException {
         treeBlocksRead.increment();
+        return readTreeBlockCopies(logical);
+    }
+
+    /** {@link #readTreeBlock} without counting it (a block already counted). */
+    private byte[] readTreeBlockCopies(long logical) throws BlockReadException {
         ChunkItem chunk = chunkMap.find(logical);
         if (chunk == null) {
             throw new BlockReadException(logical, "unable to read metadata block " + Long.toUnsignedString(logical)
@@ -256,26 +263,173 @@ public final class Volume implements Closeable {
      * valid, else the exception of its last copy (the caller decides: fail, or salvage).
      */
     public BlockReadException[] readTreeBlocks(long logical, int length, byte[] out) {
-        int blocks = length / nodesize;
-        BlockReadException[] failures = new BlockReadException[blocks];
         ChunkItem chunk = chunkMap.find(logical);
         boolean bulk = chunk != null && chunk.contiguousFrom(logical) >= length
                 && readCopy(chunk, logical, 0, out, 0, length) == null;
-        if (bulk) {
-            treeBlocksRead.add(blocks);
-        }
+        return validateTreeBlocks(logical, length, out, bulk);
+    }
+
+    /**
+     * Validates the consecutive tree blocks [logical, logical+length) that {@code out} holds as read from their
+     * first copy (if {@code read}; else nothing is there yet): a block that fails is read again on its own with
+     * mirror fallback. Returns for each block null if valid, else the exception of its last copy.
+     */
+    public BlockReadException[] validateTreeBlocks(long logical, int length, byte[] out, boolean read) {
+        int blocks = length / nodesize;
+        treeBlocksRead.add(blocks);
+        BlockReadException[] failures = new BlockReadException[blocks];
         for (int i = 0; i < blocks; i++) {
             int off = i * nodesize;
-            if (bulk && check(out, off, logical + off) == null) {
+            if (read && check(out, off, logical + off) == null) {
                 continue;
             }
             try {
-                System.arraycopy(readTreeBlock(logical + off), 0, out, off, nodesize);
+                System.arraycopy(readTreeBlockCopies(logical + off), 0, out, off, nodesize);
             } catch (BlockReadException e) {
                 failures[i] = e;
             }
         }
         return failures;
+    }
+
+    /** Blocks a batch of tree blocks reads at most, so that memory stays bounded: 16 MiB. */
+    private int batchBlocks() {
+        return Math.max(1, (16 << 20) / nodesize);
+    }
+
+    /**
+     * Reads and validates the tree blocks at {@code addresses} as {@link #readTreeBlock} does, handing each to
+     * {@code sink} in the order given (a failure as the exception of its last copy). Where the devices are remote,
+     * their first copies are read in batches of up to 16 MiB, each one vectored read per device.
+     */
+    public void readTreeBlocks(long[] addresses, Trees.BlockSink sink) throws BtrfsFormatException, BlockReadException {
+        if (!prefersBatches()) {
+            for (int i = 0; i < addresses.length; i++) {
+                byte[] block = null;
+                BlockReadException failure = null;
+                try {
+                    block = readTreeBlock(addresses[i]);
+                } catch (BlockReadException e) {
+                    failure = e;
+                }
+                sink.block(i, block, failure);
+            }
+            return;
+        }
+        int per = batchBlocks();
+        for (int from = 0; from < addresses.length; from += per) {
+            int n = Math.min(per, addresses.length - from);
+            byte[] buf = new byte[n * nodesize];
+            long[] starts = java.util.Arrays.copyOfRange(addresses, from, from + n);
+            int[] lengths = new int[n];
+            int[] offsets = new int[n];
+            for (int i = 0; i < n; i++) {
+                lengths[i] = nodesize;
+                offsets[i] = i * nodesize;
+            }
+            boolean[] read = readFirstCopies(starts, lengths, n, buf, offsets);
+            treeBlocksRead.add(n);
+            for (int i = 0; i < n; i++) {
+                byte[] block = null;
+                BlockReadException failure = null;
+                if (read[i] && check(buf, offsets[i], starts[i]) == null) {
+                    block = java.util.Arrays.copyOfRange(buf, offsets[i], offsets[i] + nodesize);
+                } else {
+                    try {
+                        block = readTreeBlockCopies(starts[i]);
+                    } catch (BlockReadException e) {
+                        failure = e;
+                    }
+                }
+                sink.block(from + i, block, failure);
+            }
+        }
+    }
+
+    /**
+     * Reads logical ranges [starts[i], starts[i] + lengths[i]) for i < count from their first copies, gathered per
+     * device into one batch ({@link BlockSource#read(ReadBatch)}), range i into {@code out[offsets[i]..]}. Returns
+     * for each range whether all of it was read; one that is not (it crosses a stripe or chunk boundary, its
+     * device is missing or failed, the device ends) is the caller's to read otherwise, with mirror fallback.
+     */
+    public boolean[] readFirstCopies(long[] starts, int[] lengths, int count, byte[] out, int[] offsets) {
+        boolean[] read = new boolean[count];
+        Map<Long, ReadBatch> batches = new LinkedHashMap<>();
+        Map<Long, int[]> owners = new LinkedHashMap<>(); // per device: batch range -> caller's range
+        for (int i = 0; i < count; i++) {
+            ChunkItem chunk = chunkMap.find(starts[i]);
+            if (chunk == null || chunk.contiguousFrom(starts[i]) < lengths[i]) {
+                continue;
+            }
+            ChunkItem.Location loc = chunk.locate(starts[i], 0);
+            if (!devices.containsKey(loc.devid())) {
+                continue;
+            }
+            ReadBatch batch = batches.computeIfAbsent(loc.devid(), d -> new ReadBatch(out));
+            int range = batch.add(loc.physical(), offsets[i], lengths[i]);
+            int[] own = owners.computeIfAbsent(loc.devid(), d -> new int[count]);
+            own[range] = i;
+        }
+        for (Map.Entry<Long, ReadBatch> e : batches.entrySet()) {
+            ReadBatch batch = e.getValue();
+            try {
+                devices.get(e.getKey()).read(batch);
+            } catch (IOException failed) {
+                continue; // each range is read again on its own, which reports what fails
+            }
+            int[] own = owners.get(e.getKey());
+            for (int r = 0; r < batch.size(); r++) {
+                read[own[r]] = batch.bytesRead(r) == batch.length(r);
+            }
+        }
+        return read;
+    }
+
+    /** Whether some device is remote, where reads should be gathered into batches. */
+    public boolean prefersBatches() {
+        for (BlockSource s : devices.values()) {
+            if (s.prefersBatches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Tree blocks this volume has read so far. */
+    public long treeBlocksRead() {
+        return treeBlocksRead.sum();
+    }
+
+    /** Requests to the devices' stores so far and the bytes they fetched, over every device. */
+    public ReadCounts readCounts() {
+        ReadCounts sum = ReadCounts.NONE;
+        for (BlockSource s : devices.values()) {
+            sum = sum.plus(s.counts());
+        }
+        return sum;
+    }
+
+    /**
+     * Why the tree block at {@code logical} cannot be read at all, known without reading it (no chunk maps it, it
+     * crosses a boundary, no device of any copy is present), as {@link #readTreeBlock} would say; null if it may be.
+     */
+    public String unreadable(long logical) {
+        ChunkItem chunk = chunkMap.find(logical);
+        String why = null;
+        if (chunk == null) {
+            why = "no chunk maps this address";
+        } else if (chunk.contiguousFrom(logical) < nodesize) {
+            why = "block crosses a stripe or chunk boundary";
+        } else {
+            for (int mirror = 0; mirror < chunk.copies(); mirror++) {
+                long devid = chunk.locate(logical, mirror).devid();
+                if (devices.containsKey(devid)) {
+                    return null;
+                }
+                why = "device " + devid + " is missing";
+            }
+        }
+        return "unable to read metadata block " + Long.toUnsignedString(logical) + ": " + why;
     }
 
     /**

@@ -16,14 +16,22 @@ public final class VolumeDescriptor implements Serializable {
     private final ChunkMap chunkMap;
     private final byte[] superblock;
     private final boolean superblockRepaired;
+    /** Lengths of the devices that are remote files (URIs), so that executors open them without asking. */
+    private final TreeMap<Long, Long> lengths;
 
     public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock) {
         this(primary, devices, chunkMap, superblock, false);
     }
 
-    /** @param superblockRepaired the superblock came from a backup copy and replaces the damaged primary */
     public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock,
             boolean superblockRepaired) {
+        this(primary, devices, chunkMap, superblock, superblockRepaired, Map.of());
+    }
+
+    /** @param superblockRepaired the superblock came from a backup copy and replaces the damaged primary */
+    public VolumeDescriptor(String primary, Map<Long, String> devices, ChunkMap chunkMap, byte[] superblock,
+            boolean superblockRepaired, Map<Long, Long> lengths) {
+        this.lengths = new TreeMap<>(lengths);
         this.superblockRepaired = superblockRepaired;
         this.primary = primary;
         this.devices = new TreeMap<>(devices);
@@ -38,6 +46,12 @@ public final class VolumeDescriptor implements Serializable {
 
     public Map<Long, String> devices() {
         return java.util.Collections.unmodifiableMap(devices);
+    }
+
+    /** The length of device {@code devid} as the driver found it, or -1 if it is not recorded. */
+    public long length(long devid) {
+        Long n = lengths.get(devid);
+        return n == null ? -1 : n;
     }
 
     public ChunkMap chunkMap() {

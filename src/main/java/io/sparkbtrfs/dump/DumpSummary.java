@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.sparkbtrfs.device.LongHashSet;
+import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.sanitize.SanitizeStats;
 
 /** Figures for the closing line of a dump. */
 public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions,
-        long millis, SanitizeStats sanitize, long distinctNames, java.util.List<BlockProblem> problems) {
+        long millis, SanitizeStats sanitize, long distinctNames, java.util.List<BlockProblem> problems,
+        ReadCounts reads) {
 
     public DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions, long millis) {
-        this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0, java.util.List.of());
+        this(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, null, 0, java.util.List.of(),
+                ReadCounts.NONE);
     }
 
     /** The figures of an image written as {@code parts} (whatever the runner), in {@code millis}. */
@@ -22,7 +25,9 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
         SanitizeStats sanitize = null;
         LongHashSet distinct = new LongHashSet();
         List<BlockProblem> problems = new ArrayList<>();
+        ReadCounts reads = ReadCounts.NONE;
         for (PartResult p : parts) {
+            reads = reads.plus(p.reads());
             blocks += p.blocks();
             bytesIn += p.bytesIn();
             bytesOut += p.length();
@@ -35,13 +40,28 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
             problems.addAll(p.problems());
         }
         return new DumpSummary(blocks, bytesIn, bytesOut, plan.clusters(), plan.items(), partitions, millis, sanitize,
-                distinct.size(), problems);
+                distinct.size(), problems, reads);
     }
 
     /** The same figures with another elapsed time. */
     public DumpSummary withMillis(long total) {
         return new DumpSummary(blocks, bytesIn, bytesOut, clusters, items, partitions, total, sanitize, distinctNames,
-                problems);
+                problems, reads);
+    }
+
+    /** The same figures with what reading the source cost while the parts were written. */
+    public DumpSummary withReads(ReadCounts total) {
+        return new DumpSummary(blocks, bytesIn, bytesOut, clusters, items, partitions, millis, sanitize, distinctNames,
+                problems, total);
+    }
+
+    /**
+     * The line that says what reading a remote source cost ("read the source with 42 requests (1.2 MiB) on the
+     * driver, 9 (30.1 MiB) writing the parts"), for the closing lines of a dump whose source is remote.
+     */
+    public String readsLine(ReadCounts driver) {
+        return String.format("read the source with %d requests (%s) on the driver, %d (%s) writing the parts",
+                driver.requests(), human(driver.bytes()), reads.requests(), human(reads.bytes()));
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */

@@ -18,6 +18,7 @@ import org.apache.hadoop.conf.Configuration;
 import io.sparkbtrfs.device.BlockReadException;
 import io.sparkbtrfs.device.BlockSources;
 import io.sparkbtrfs.device.MountTable;
+import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.format.BtrfsFormatException;
 import io.sparkbtrfs.format.Superblock;
@@ -72,13 +73,15 @@ public final class Dumper {
     }
 
     /**
-     * What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner, and for
-     * a delta its header and the blocks its pruned walk read (else null and 0).
+     * What a successful dump did: the figures, the blocks a best-effort dump could not read, the runner, for a
+     * delta its header and the blocks its pruned walk read (else null and 0), and what reading the source cost
+     * the driver (open, plan; null where the source is local).
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
-            io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead) {
+            io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead,
+            ReadCounts driverReads) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0, 0, 0);
+            this(summary, problems, runner, null, 0, 0, 0, null);
         }
     }
 
@@ -160,6 +163,9 @@ public final class Dumper {
                         : Incremental.DEFAULT_DELTA_LEVEL);
                 timings.mark("pruned walk");
             }
+            ReadCounts driverReads = v.readCounts();
+            timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes "
+                    + v.treeBlocksRead() + " tree blocks");
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
@@ -188,8 +194,9 @@ public final class Dumper {
             onCommitted.run();
             timings.mark("write and merge");
             timings.note("tree blocks read by the driver", v.treeBlocksRead());
+            timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
-                    walkRead, planRead, v.treeBlocksRead());
+                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null);
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {

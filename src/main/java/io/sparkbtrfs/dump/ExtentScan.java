@@ -166,24 +166,59 @@ public final class ExtentScan {
 
     /** Scans leaves {@code [from, to)} of {@code leaves} (extent-tree leaf addresses in key order). */
     public static Result scan(Volume volume, long[] leaves, int from, int to, long cursor) {
-        return scan(volume::readTreeBlock, volume.superblock().nodesize(), leaves, from, to, cursor);
+        return scan(volume::readTreeBlocks, volume.superblock().nodesize(), leaves, from, to, cursor);
     }
 
-    static Result scan(io.sparkbtrfs.device.Trees.BlockReader reader, int nodesize, long[] leaves, int from, int to,
+    /** As {@link #scan(Volume, long[], int, int, long)}, the run's leaves read through {@code reader} as one batch. */
+    static Result scan(io.sparkbtrfs.device.Trees.BatchReader reader, int nodesize, long[] leaves, int from, int to,
             long cursorIn) {
-        Collector out = new Collector(nodesize, from, to);
-        long cursor = cursorIn;
-        long firstCandidate = NONE;
-        for (int l = from; l < to; l++) {
-            byte[] leaf;
-            try {
-                leaf = io.sparkbtrfs.device.Trees.read(reader, leaves[l], "extent tree");
-            } catch (BlockReadException e) {
-                return out.result(firstCandidate, cursor, e.getMessage(), e.logical(), true);
+        Run run = new Run(nodesize, from, to, cursorIn);
+        try {
+            reader.read(Arrays.copyOfRange(leaves, from, to), (i, leaf, failure) -> run.leaf(leaves[from + i], leaf,
+                    failure));
+        } catch (BtrfsFormatException | BlockReadException e) {
+            run.fail(e.getMessage(), e instanceof BlockReadException b ? b.logical() : 0, e instanceof BlockReadException);
+        }
+        return run.result();
+    }
+
+    /** The state of one run's scan; after the first failure the run's remaining leaves are ignored. */
+    private static final class Run {
+        private final int nodesize;
+        private final Collector out;
+        private long cursor;
+        private long firstCandidate = NONE;
+        private Result failed;
+
+        Run(int nodesize, int from, int to, long cursor) {
+            this.nodesize = nodesize;
+            this.out = new Collector(nodesize, from, to);
+            this.cursor = cursor;
+        }
+
+        void fail(String error, long errorLogical, boolean readError) {
+            if (failed == null) {
+                failed = out.result(firstCandidate, cursor, error, errorLogical, readError);
             }
-            String notLeaf = io.sparkbtrfs.device.Trees.levelProblem("extent tree", leaves[l], TreeBlock.level(leaf, 0), 0);
+        }
+
+        Result result() {
+            return failed != null ? failed : out.result(firstCandidate, cursor, null, 0, false);
+        }
+
+        void leaf(long bytenr, byte[] leaf, BlockReadException failure) {
+            if (failed != null) {
+                return;
+            }
+            if (failure != null) {
+                BlockReadException e = io.sparkbtrfs.device.Trees.named(failure, "extent tree");
+                fail(e.getMessage(), e.logical(), true);
+                return;
+            }
+            String notLeaf = io.sparkbtrfs.device.Trees.levelProblem("extent tree", bytenr, TreeBlock.level(leaf, 0), 0);
             if (notLeaf != null) {
-                return out.result(firstCandidate, cursor, notLeaf, 0, false);
+                fail(notLeaf, 0, false);
+                return;
             }
             int n = (int) TreeBlock.nritems(leaf, 0);
             for (int slot = 0; slot < n; slot++) {
@@ -208,20 +243,21 @@ public final class ExtentScan {
                     bad = where + ": either extent tree is corrupted or deprecated extent ref format";
                 }
                 if (bad != null) {
-                    return out.result(firstCandidate, cursor, bad, 0, false);
+                    fail(bad, 0, false);
+                    return;
                 }
                 long flags = ExtentItem.flags(leaf, TreeBlock.itemDataStart(leaf, 0, slot));
                 if ((flags & ExtentItem.FLAG_TREE_BLOCK) != 0) {
                     if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
-                        return out.result(firstCandidate, cursor, where + ": tree block extent of "
-                                + Long.toUnsignedString(length) + " bytes (nodesize " + nodesize + ")", 0, false);
+                        fail(where + ": tree block extent of " + Long.toUnsignedString(length) + " bytes (nodesize "
+                                + nodesize + ")", 0, false);
+                        return;
                     }
                     out.add(key.objectid(), length);
                 }
                 cursor = key.objectid() + length;
             }
         }
-        return out.result(firstCandidate, cursor, null, 0, false);
     }
 
     /** Tree-block extents as compact pairs, contiguous nodesize blocks folded into runs. */

@@ -46,8 +46,11 @@ public final class InProcessRunner implements PartRunner {
     @Override
     public DumpSummary write(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts,
             ImageOutput output, ProgressListener progress) throws IOException {
-        return write(() -> new VolumeItems(volume, plan, settings), volume.superblock().nodesize(), plan, settings,
-                wantedParts, output, progress);
+        io.sparkbtrfs.device.ReadCounts readsBefore = volume.readCounts();
+        DumpSummary summary = write(() -> new VolumeItems(volume, plan, settings), volume.superblock().nodesize(), plan,
+                settings, wantedParts, output, progress);
+        // The parts share one volume here: its own counts, not the sum of the parts' overlapping deltas.
+        return summary.withReads(volume.readCounts().minus(readsBefore));
     }
 
     /**

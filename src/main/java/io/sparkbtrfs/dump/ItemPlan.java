@@ -24,12 +24,20 @@ public final class ItemPlan implements Serializable {
     private final byte[] kinds;
     /** The contents of the RECORD items, by ordinal (none outside delta images). */
     private final byte[][] records;
+    /**
+     * Which tree blocks must be leaves, a bit per tree block in plan order (null: none): those a walk submitted
+     * without reading them, on their parent's word. Their tasks check (issue 16).
+     */
+    private final long[] leafMarks;
+    private final int nodesize;
+    /** With leaf marks: the number of tree blocks before each cluster. */
+    private final long[] blocksBefore;
 
     ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count) {
-        this(starts, lengths, kinds, count, new byte[0][]);
+        this(starts, lengths, kinds, count, new byte[0][], null, 0);
     }
 
-    ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count, byte[][] records) {
+    ItemPlan(long[] starts, int[] lengths, byte[] kinds, int count, byte[][] records, long[] leafMarks, int nodesize) {
         this.starts = Arrays.copyOf(starts, count);
         this.lengths = Arrays.copyOf(lengths, count);
         this.kinds = Arrays.copyOf(kinds, count);
@@ -40,6 +48,19 @@ public final class ItemPlan implements Serializable {
                 throw new IllegalArgumentException("record item " + i + " has no content of its length");
             }
         }
+        this.leafMarks = leafMarks == null ? null : leafMarks.clone();
+        this.nodesize = nodesize;
+        this.blocksBefore = leafMarks == null ? null : new long[clusters() + 1];
+        if (blocksBefore != null) {
+            long blocks = 0;
+            for (int c = 0; c < clusters(); c++) {
+                blocksBefore[c] = blocks;
+                for (int i = firstItem(c); i < endItem(c); i++) {
+                    blocks += kinds[i] == METADATA ? lengths[i] / nodesize : 0;
+                }
+            }
+            blocksBefore[clusters()] = blocks;
+        }
     }
 
     /** The content of RECORD item {@code item}. */
@@ -48,6 +69,24 @@ public final class ItemPlan implements Serializable {
             throw new IllegalArgumentException("item " + item + " is not a record");
         }
         return records[(int) starts[item]];
+    }
+
+    /**
+     * Whether the tree block at {@code offset} bytes into item {@code item} was planned as a leaf without being
+     * read, so that whoever reads it must check that it is one.
+     */
+    public boolean mustBeLeaf(int item, int offset) {
+        if (leafMarks == null || kinds[item] != METADATA) {
+            return false;
+        }
+        int cluster = item / MetadumpFormat.MAX_ITEMS;
+        long block = blocksBefore[cluster];
+        for (int i = firstItem(cluster); i < item; i++) {
+            block += kinds[i] == METADATA ? lengths[i] / nodesize : 0;
+        }
+        block += offset / nodesize;
+        int word = (int) (block >>> 6);
+        return word < leafMarks.length && (leafMarks[word] & (1L << block)) != 0;
     }
 
     public int items() {

@@ -15,6 +15,15 @@ public interface ItemSource extends AutoCloseable {
      */
     byte[] contentInto(int i) throws IOException;
 
+    /** A part is about to be written whose items end before item {@code endItem} (a read-ahead stops there). */
+    default void beginPart(int endItem) {
+    }
+
+    /** Requests made to the source's store and the bytes they fetched so far. */
+    default io.sparkbtrfs.device.ReadCounts readCounts() {
+        return io.sparkbtrfs.device.ReadCounts.NONE;
+    }
+
     /** What this task's name transform counted (null if nothing). */
     default Object taskStats() {
         return null;

@@ -85,6 +85,8 @@ public final class PartWriter implements AutoCloseable {
         byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
         long blocks = 0;
         long bytesIn = 0;
+        io.sparkbtrfs.device.ReadCounts readsBefore = source.readCounts();
+        source.beginPart(toCluster > fromCluster ? plan.endItem(toCluster - 1) : plan.firstItem(fromCluster));
         int frameStart = fromCluster;
         int frameEnd = fromCluster; // a part is a run of whole frames (stream images)
         for (int c = fromCluster; c < toCluster; c++) {
@@ -147,7 +149,7 @@ public final class PartWriter implements AutoCloseable {
             }
         }
         return new PartResult(part, writer.offset() - startOffset, offsets, writer.lastIndex(), blocks, bytesIn,
-                source.taskStats(), java.util.List.copyOf(source.problems()));
+                source.taskStats(), java.util.List.copyOf(source.problems()), source.readCounts().minus(readsBefore));
     }
 
     private void deflateSideBySide(int first, int end, int level, byte[][] payloads) throws IOException {

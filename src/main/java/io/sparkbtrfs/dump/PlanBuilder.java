@@ -14,6 +14,11 @@ public final class PlanBuilder {
     private byte[] kinds = new byte[1024];
     private int count;
 
+    /** Tree blocks added so far, and which of them must be leaves (bit per block, in order). */
+    private long treeBlocks;
+    private long[] leafMarks;
+    private int markedNodesize;
+
     private long pendingStart;
     private long pendingSize;
     private byte pendingKind = ItemPlan.METADATA;
@@ -36,12 +41,47 @@ public final class PlanBuilder {
 
     /** Adds an extent of {@code kind} (METADATA or DATA), merged as the reference merges. */
     public void add(long start, long size, byte kind) {
+        if (kind == ItemPlan.METADATA && markedNodesize > 0) {
+            treeBlocks += size / markedNodesize;
+        }
         if (kind != pendingKind || pendingSize + size > maxPending || pendingStart + pendingSize != start) {
             flush();
             pendingStart = start;
         }
         pendingSize += size;
         pendingKind = kind;
+    }
+
+    /**
+     * Adds a tree block that the planner did not read but that its parent says is a leaf: the task that dumps it
+     * checks its level ({@link ItemPlan#mustBeLeaf}). Every tree block of a plan with such blocks has {@code nodesize}
+     * bytes.
+     */
+    public void addLeaf(long start, int nodesize) {
+        if (markedNodesize == 0) {
+            markedNodesize = nodesize;
+            treeBlocks = metadataBytes() / nodesize;
+            leafMarks = new long[64];
+        } else if (markedNodesize != nodesize) {
+            throw new IllegalArgumentException("leaves of " + nodesize + " and " + markedNodesize + " bytes");
+        }
+        long block = treeBlocks;
+        if ((block >>> 6) >= leafMarks.length) {
+            leafMarks = Arrays.copyOf(leafMarks, (int) Math.max(leafMarks.length * 2L, (block >>> 6) + 1));
+        }
+        leafMarks[(int) (block >>> 6)] |= 1L << block;
+        add(start, nodesize, false);
+    }
+
+    /** Bytes of tree blocks so far (pending item included). */
+    private long metadataBytes() {
+        long sum = pendingKind == ItemPlan.METADATA ? pendingSize : 0;
+        for (int i = 0; i < count; i++) {
+            if (kinds[i] == ItemPlan.METADATA) {
+                sum += lengths[i];
+            }
+        }
+        return sum;
     }
 
     /** Ends the pending item, so that {@link #covers} sees it; returns the number of items so far. */
@@ -92,12 +132,12 @@ public final class PlanBuilder {
 
     public ItemPlan build() {
         flush();
-        return new ItemPlan(starts, lengths, kinds, count);
+        return new ItemPlan(starts, lengths, kinds, count, new byte[0][], leafMarks, markedNodesize);
     }
 
     /** The plan, its RECORD items' contents {@code records} by ordinal. */
     public ItemPlan build(byte[][] records) {
         flush();
-        return new ItemPlan(starts, lengths, kinds, count, records);
+        return new ItemPlan(starts, lengths, kinds, count, records, leafMarks, markedNodesize);
     }
 }

@@ -13,6 +13,9 @@ import io.sparkbtrfs.format.TreeBlock;
 import io.sparkbtrfs.format.TreeRoot;
 import io.sparkbtrfs.image.MetadumpFormat;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Decides what the image holds and in which order, as the reference does (spec §2.6, §3.3): the
  * superblock; then every tree block recorded in the extent tree in key order (or, with {@code -w}, a
@@ -32,6 +35,8 @@ public final class Planner {
     private LongHashSet seen = new LongHashSet();
     /** After the extent tree's scan: how many (sorted) items it gave; walks then skip blocks those cover. */
     private int listed = -1;
+    /** The blocks the walks read, read ahead a level at a time. */
+    private WalkReads reads;
 
     private final ExtentScan.Scanner scanner;
 
@@ -91,6 +96,22 @@ public final class Planner {
                 walk = true;
             }
         }
+        List<WalkReads.Start> starts = new ArrayList<>();
+        List<long[]> unlisted = walk ? List.of() : unlistedRoots(sb);
+        if (walk) {
+            starts.add(start(sb.chunkRoot(), sb.chunkRootLevel(), true));
+            starts.add(start(sb.root(), sb.rootLevel(), true));
+            if (sb.remapRoot() != 0) {
+                starts.add(start(sb.remapRoot(), sb.remapRootLevel(), false));
+            }
+        }
+        for (long[] root : unlisted) {
+            starts.add(start(root[1], (int) root[2], root[1] == sb.root()));
+        }
+        if (sb.logRoot() != 0) {
+            starts.add(start(sb.logRoot(), sb.logRootLevel(), true));
+        }
+        reads = WalkReads.ahead(volume, starts);
         if (walk) {
             walk(sb.chunkRoot(), sb.chunkRootLevel(), sb.chunkRootGeneration(), true, "chunk tree");
             walk(sb.root(), sb.rootLevel(), sb.generation(), true, "root tree");
@@ -98,7 +119,11 @@ public final class Planner {
                 walk(sb.remapRoot(), sb.remapRootLevel(), UNKNOWN_GENERATION, false, "remap tree");
             }
         } else {
-            addUnlistedTrees(sb);
+            for (long[] root : unlisted) {
+                walk(root[1], (int) root[2], UNKNOWN_GENERATION, root[1] == sb.root(),
+                        "tree " + Long.toUnsignedString(root[0]));
+            }
+            listed = -1; // log trees are walked as the reference walks them
         }
         if (sb.logRoot() != 0) {
             walk(sb.logRoot(), sb.logRootLevel(), sb.logRootGeneration(), true, "log root tree");
@@ -155,25 +180,25 @@ public final class Planner {
         if (root == null) {
             throw new BtrfsFormatException("extent tree root not found in the root tree");
         }
-        long[] leaves = Trees.leavesFrom(volume::readTreeBlock, root[0], (int) root[1], "extent tree", ExtentScan.FROM);
+        long[] leaves = Trees.leavesFrom(volume::readTreeBlocks, root[0], (int) root[1], "extent tree", ExtentScan.FROM);
         ExtentScan.resolve(volume, leaves, scanner.scan(leaves), plan);
     }
 
     /**
-     * Walks every tree that the superblock or a root item names but whose root block the extent tree does
-     * not list (the remap tree of btrfs-progs 6.19's experimental {@code -O remap-tree}: its blocks have no
-     * back-references), so that the image holds every tree the filesystem needs. Their blocks follow the
-     * extent tree's, each once; a filesystem without such trees gets exactly the reference's plan.
+     * The trees that the superblock or a root item names but whose root block the extent tree does not list (the
+     * remap tree of btrfs-progs 6.19's experimental {@code -O remap-tree}: its blocks have no back-references), as
+     * (objectid, bytenr, level or -1), to be walked so that the image holds every tree the filesystem needs. Their
+     * blocks follow the extent tree's, each once; a filesystem without such trees gets exactly the reference's plan.
      */
-    private void addUnlistedTrees(Superblock sb) throws BtrfsFormatException, BlockReadException {
+    private List<long[]> unlistedRoots(Superblock sb) throws BtrfsFormatException, BlockReadException {
         listed = plan.seal();
-        java.util.List<long[]> roots = new java.util.ArrayList<>();
+        List<long[]> roots = new ArrayList<>();
         roots.add(new long[] {Key.CHUNK_TREE_OBJECTID, sb.chunkRoot(), sb.chunkRootLevel()});
         roots.add(new long[] {Key.ROOT_TREE_OBJECTID, sb.root(), sb.rootLevel()});
         if (sb.remapRoot() != 0) {
             roots.add(new long[] {Key.REMAP_TREE_OBJECTID, sb.remapRoot(), sb.remapRootLevel()});
         }
-        Trees.forEachLeaf(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", (leaf, n) -> {
+        Trees.forEachLeaf(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree", (leaf, n) -> {
             for (int slot = 0; slot < n; slot++) {
                 if (TreeBlock.itemType(leaf, 0, slot) == Key.ROOT_ITEM && TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
                         && RootItem.hasLevel(TreeBlock.itemSize(leaf, 0, slot))) {
@@ -183,13 +208,18 @@ public final class Planner {
                 }
             }
         });
+        List<long[]> unlisted = new ArrayList<>();
         for (long[] root : roots) {
             if (root[1] != 0 && !plan.covers(listed, root[1])) {
-                int level = root[2] < TreeBlock.MAX_LEVEL ? (int) root[2] : -1;
-                walk(root[1], level, UNKNOWN_GENERATION, root[1] == sb.root(), "tree " + Long.toUnsignedString(root[0]));
+                unlisted.add(new long[] {root[0], root[1], root[2] < TreeBlock.MAX_LEVEL ? root[2] : -1});
             }
         }
-        listed = -1; // log trees are walked as the reference walks them
+        return unlisted;
+    }
+
+    /** Where a walk starts; a root expected to be a leaf of a tree not scanned for ROOT_ITEMs is not read. */
+    private static WalkReads.Start start(long bytenr, int expectedLevel, boolean scanRoots) {
+        return new WalkReads.Start(bytenr, scanRoots, expectedLevel != 0 || scanRoots);
     }
 
     /** Bytenr and level of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null if absent. */
@@ -197,7 +227,7 @@ public final class Planner {
         long[] found = new long[2];
         boolean[] hit = {false};
         Key from = new Key(objectid, Key.ROOT_ITEM, 0);
-        Trees.forEachLeafFrom(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
+        Trees.forEachLeafFrom(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
             for (int slot = 0; slot < n && !hit[0]; slot++) {
                 Key key = TreeBlock.itemKey(leaf, 0, slot);
                 if (key.objectid() == objectid && key.type() == Key.ROOT_ITEM) {
@@ -220,38 +250,42 @@ public final class Planner {
 
     /**
      * Pre-order walk; a block is submitted once per dump. With {@code scanRoots}, leaves are searched for
-     * ROOT_ITEMs whose trees are walked in turn (one level deep, as the reference does).
+     * ROOT_ITEMs whose trees are walked in turn (one level deep, as the reference does). Other leaves are not read:
+     * they are submitted by address and marked as leaves in the plan, and the task that dumps them checks that
+     * they are (issue 16); the blocks read here come from the read-ahead ({@link WalkReads}).
      */
     private void walk(long bytenr, int expectedLevel, long expectedGeneration, boolean scanRoots, String tree)
             throws BtrfsFormatException, BlockReadException {
         if (!seen.add(bytenr)) {
             return;
         }
-        byte[] block;
+        if (expectedLevel == 0 && !scanRoots) {
+            String unreadable = volume.unreadable(bytenr);
+            if (unreadable == null) {
+                submitLeaf(bytenr);
+            } else {
+                failed(bytenr, new BlockReadException(bytenr, unreadable + " (" + tree + ")"), tree);
+            }
+            return;
+        }
+        WalkReads.Block block = reads.get(bytenr, scanRoots);
         try {
-            block = Trees.read(volume::readTreeBlock, bytenr, tree);
-            long generation = TreeBlock.generation(block, 0);
+            if (block.failure() != null) {
+                throw Trees.named(block.failure(), tree);
+            }
             // Not the generation its parent expects ("parent transid verify failed"): rewritten under us if the
             // source is being written; otherwise damage the filesystem has, dumped as the reference does.
-            if (expectedGeneration != UNKNOWN_GENERATION && generation != expectedGeneration
+            if (expectedGeneration != UNKNOWN_GENERATION && block.generation() != expectedGeneration
                     && volume.changedSinceOpened()) {
                 throw new BlockReadException(bytenr, "unable to read metadata block " + Long.toUnsignedString(bytenr)
-                        + ": generation " + Long.toUnsignedString(generation) + ", its parent expects "
+                        + ": generation " + Long.toUnsignedString(block.generation()) + ", its parent expects "
                         + Long.toUnsignedString(expectedGeneration) + "; the source is being written (" + tree + ")");
             }
         } catch (BlockReadException e) {
-            if (!bestEffort()) {
-                throw e;
-            }
-            boolean readable = volume.readRawBlock(bytenr) != null;
-            if (readable) {
-                submit(bytenr);
-            }
-            problems.add(new BlockProblem(bytenr, tree, e.getMessage(),
-                    readable ? "dumped as read, not followed" : "left out"));
+            failed(bytenr, e, tree);
             return;
         }
-        int level = TreeBlock.level(block, 0);
+        int level = block.level();
         if (expectedLevel >= 0 && level != expectedLevel) {
             String why = tree + " block " + Long.toUnsignedString(bytenr) + " has level " + level + ", expected "
                     + expectedLevel;
@@ -263,10 +297,11 @@ public final class Planner {
             return;
         }
         submit(bytenr);
-        int n = (int) TreeBlock.nritems(block, 0);
+        int n = block.nritems();
         if (level > 0) {
+            long[] generations = block.childGenerations();
             for (int slot = 0; slot < n; slot++) {
-                walk(TreeBlock.childPointer(block, 0, slot), level - 1, TreeBlock.childGeneration(block, 0, slot),
+                walk(block.children()[slot], level - 1, generations == null ? UNKNOWN_GENERATION : generations[slot],
                         scanRoots, tree);
             }
             return;
@@ -274,13 +309,14 @@ public final class Planner {
         if (!scanRoots) {
             return;
         }
+        byte[] leaf = block.leaf();
         for (int slot = 0; slot < n; slot++) {
-            if (TreeBlock.itemType(block, 0, slot) != Key.ROOT_ITEM) {
+            if (TreeBlock.itemType(leaf, 0, slot) != Key.ROOT_ITEM) {
                 continue;
             }
-            Key key = TreeBlock.itemKey(block, 0, slot);
-            if (!TreeBlock.itemInBounds(block, 0, nodesize, slot, n)
-                    || !RootItem.hasBytenr(TreeBlock.itemSize(block, 0, slot))) {
+            Key key = TreeBlock.itemKey(leaf, 0, slot);
+            if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
+                    || !RootItem.hasBytenr(TreeBlock.itemSize(leaf, 0, slot))) {
                 String why = "root item " + key + " in block " + Long.toUnsignedString(bytenr)
                         + " is truncated or outside its block";
                 if (!bestEffort()) {
@@ -289,9 +325,31 @@ public final class Planner {
                 problems.add(new BlockProblem(bytenr, tree, why, "that tree is left out"));
                 continue;
             }
-            int data = TreeBlock.itemDataStart(block, 0, slot);
-            walk(RootItem.bytenr(block, data), -1, RootItem.generation(block, data), false,
+            int data = TreeBlock.itemDataStart(leaf, 0, slot);
+            walk(RootItem.bytenr(leaf, data), -1, RootItem.generation(leaf, data), false,
                     "tree " + Long.toUnsignedString(key.objectid()));
+        }
+    }
+
+    /**
+     * A block the walk cannot read: the plan fails, or (best effort) it is dumped as read if it can be read at all,
+     * its pointers not followed, and left out otherwise.
+     */
+    private void failed(long bytenr, BlockReadException e, String tree) throws BlockReadException {
+        if (!bestEffort()) {
+            throw e;
+        }
+        boolean readable = volume.readRawBlock(bytenr) != null;
+        if (readable) {
+            submit(bytenr);
+        }
+        problems.add(new BlockProblem(bytenr, tree, e.getMessage(), readable ? "dumped as read, not followed" : "left out"));
+    }
+
+    /** Adds a leaf the walk did not read, for the task that dumps it to check (unless the extent tree's scan listed it). */
+    private void submitLeaf(long bytenr) {
+        if (listed < 0 || !plan.covers(listed, bytenr)) {
+            plan.addLeaf(bytenr, nodesize);
         }
     }
 
@@ -304,7 +362,7 @@ public final class Planner {
 
     private void addSpaceCache(Superblock sb) throws BtrfsFormatException, BlockReadException {
         Key from = new Key(0, Key.EXTENT_DATA, 0);
-        Trees.forEachLeafFrom(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
+        Trees.forEachLeafFrom(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
             for (int slot = 0; slot < n; slot++) {
                 Key key = TreeBlock.itemKey(leaf, 0, slot);
                 if (key.type() != Key.EXTENT_DATA || key.compareTo(from) < 0) {

@@ -27,7 +27,7 @@ final class RootCoverage {
         Superblock sb = volume.superblock();
         int nodesize = sb.nodesize();
         List<TreeRoot> roots = new ArrayList<>(TreeRoot.fromSuperblock(sb));
-        Trees.forEachLeaf(volume::readTreeBlock, sb.root(), sb.rootLevel(), "root tree",
+        Trees.forEachLeaf(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree",
                 (leaf, n) -> TreeRoot.fromRootTreeLeaf(leaf, 0, nodesize, n, roots));
         return roots;
     }

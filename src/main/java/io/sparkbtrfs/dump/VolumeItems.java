@@ -26,6 +26,10 @@ final class VolumeItems implements ItemSource {
     private final io.sparkbtrfs.format.SystemRanges system;
     private final List<BlockProblem> problems = new ArrayList<>();
     private byte[] scratch = new byte[0];
+    /** Remote devices: items read ahead a window at a time; null where positional reads are cheap (local files). */
+    private final ItemPrefetch prefetch;
+    /** The item after the last of the part being written (the read-ahead stops there). */
+    private int partEnd;
 
     VolumeItems(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -35,6 +39,17 @@ final class VolumeItems implements ItemSource {
         this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
+        this.prefetch = volume.prefersBatches() ? new ItemPrefetch(volume, plan) : null;
+    }
+
+    @Override
+    public void beginPart(int endItem) {
+        partEnd = endItem;
+    }
+
+    @Override
+    public io.sparkbtrfs.device.ReadCounts readCounts() {
+        return volume.readCounts();
     }
 
     @Override
@@ -65,7 +80,8 @@ final class VolumeItems implements ItemSource {
             }
             case ItemPlan.METADATA: {
                 byte[] buf = scratch = PartWriter.atLeast(scratch, length);
-                BlockReadException[] failures = volume.readTreeBlocks(start, length, buf);
+                BlockReadException[] failures = prefetched(i, buf) ? volume.validateTreeBlocks(start, length, buf, true)
+                        : volume.readTreeBlocks(start, length, buf);
                 for (int b = 0, off = 0; off < length; b++, off += nodesize) {
                     if (failures[b] != null) {
                         if (!settings.bestEffort()) {
@@ -74,6 +90,9 @@ final class VolumeItems implements ItemSource {
                         Zeros.fill(buf, off, off + nodesize);
                         salvage(start + off, failures[b].getMessage(), buf, off);
                         continue;
+                    }
+                    if (plan.mustBeLeaf(i, off) && TreeBlock.level(buf, off) != 0) {
+                        notALeaf(start + off, buf, off);
                     }
                     if (system.intersects(start + off, nodesize) && TreeBlock.owner(buf, off) != Key.CHUNK_TREE_OBJECTID) {
                         misplaced(start + off, TreeBlock.owner(buf, off));
@@ -84,7 +103,9 @@ final class VolumeItems implements ItemSource {
             }
             case ItemPlan.DATA: {
                 byte[] buf = scratch = PartWriter.atLeast(scratch, length);
-                volume.readLogical(start, buf, 0, length);
+                if (!prefetched(i, buf)) {
+                    volume.readLogical(start, buf, 0, length);
+                }
                 return buf;
             }
             case ItemPlan.RECORD:
@@ -134,6 +155,25 @@ final class VolumeItems implements ItemSource {
             action = "dumped as read";
         }
         problems.add(new BlockProblem(logical, tree, reason, action));
+    }
+
+    /** Whether item {@code i} came from the read-ahead (its first copy, unchecked) into {@code buf}. */
+    private boolean prefetched(int i, byte[] buf) {
+        return prefetch != null && i < partEnd && prefetch.copy(i, partEnd, buf);
+    }
+
+    /**
+     * A valid block that a walk planned as a leaf, on its parent's word, is not one: the dump fails as the walk
+     * would have failed reading it; with best effort it is dumped, as the walk dumps a block of the wrong level,
+     * and its pointers are not followed (the plan is made).
+     */
+    private void notALeaf(long logical, byte[] buf, int off) throws BlockReadException {
+        String why = "tree block " + Long.toUnsignedString(logical) + " has level " + TreeBlock.level(buf, off)
+                + ", expected 0 (its parent points to a leaf)";
+        if (!settings.bestEffort()) {
+            throw new BlockReadException(logical, why);
+        }
+        problems.add(new BlockProblem(logical, treeOf(TreeBlock.owner(buf, off)), why, "dumped, not followed"));
     }
 
     /** The owner field of a damaged block, if it is plausible at all. */

@@ -199,6 +199,10 @@ public final class TreeBlock {
         return u64(b, keyPtr(off, slot) + PTR_BLOCKPTR_OFFSET);
     }
 
+    public static void setChildPointer(byte[] b, int off, int slot, long bytenr) {
+        LittleEndian.put64(b, keyPtr(off, slot) + PTR_BLOCKPTR_OFFSET, bytenr);
+    }
+
     /** The generation the child of pointer {@code slot} must carry (the kernel's "parent transid"). */
     public static long childGeneration(byte[] b, int off, int slot) {
         return u64(b, keyPtr(off, slot) + PTR_GENERATION_OFFSET);

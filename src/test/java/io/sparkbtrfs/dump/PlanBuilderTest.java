@@ -47,6 +47,37 @@ class PlanBuilderTest {
         return b;
     }
 
+    /** Leaves the -w walk planned unread are marked, block by block, across merged items and clusters (issue 16). */
+    @Test
+    void leavesPlannedUnreadAreMarked() {
+        PlanBuilder b = withSuperblock();
+        List<Long> marked = new ArrayList<>();
+        b.add(MIB, N, false);
+        b.addLeaf(MIB + N, N); // merged into the item before: its second block
+        marked.add(MIB + N);
+        b.add(MIB + 2 * N, N, false);
+        b.add(8 * MIB, 4096, true);
+        for (int i = 0; i < 3 * MetadumpFormat.MAX_ITEMS; i++) {
+            long at = 16 * MIB + 2L * i * N; // not contiguous: an item each, over several clusters
+            if (i % 3 == 1) {
+                b.addLeaf(at, N);
+                marked.add(at);
+            } else {
+                b.add(at, N, false);
+            }
+        }
+        ItemPlan plan = b.build();
+        List<Long> found = new ArrayList<>();
+        for (int item = 0; item < plan.items(); item++) {
+            for (int off = 0; off < plan.length(item); off += plan.kind(item) == ItemPlan.METADATA ? N : plan.length(item)) {
+                if (plan.mustBeLeaf(item, off)) {
+                    found.add(plan.start(item) + off);
+                }
+            }
+        }
+        assertEquals(marked, found);
+    }
+
     @Test
     void contiguousSameKindExtentsMerge() {
         PlanBuilder b = withSuperblock();
