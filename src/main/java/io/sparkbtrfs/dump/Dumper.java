@@ -193,7 +193,7 @@ public final class Dumper {
             }
             onCommitted.run();
             timings.mark("write and merge");
-            timings.note("tree blocks read by the driver", v.treeBlocksRead());
+            timings.note("tree blocks read by this JVM", v.treeBlocksRead());
             timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
                     walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null);
