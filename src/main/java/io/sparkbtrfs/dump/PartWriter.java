@@ -30,6 +30,8 @@ public final class PartWriter implements AutoCloseable {
     private java.util.concurrent.ExecutorService itemPool;
     /** One deflater per thread of {@link #itemPool}. */
     private static final ThreadLocal<Deflater> POOLED_DEFLATER = ThreadLocal.withInitial(Deflater::new);
+    /** One reused output buffer per thread of {@link #itemPool} (a new one per item was most of the zeroing). */
+    private static final ThreadLocal<byte[][]> POOLED_OUTPUT = ThreadLocal.withInitial(() -> new byte[1][0]);
 
     /** Writes the items of {@code plan} as read from {@code volume} (scrubbed, sanitized: {@link VolumeItems}). */
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
@@ -157,8 +159,11 @@ public final class PartWriter implements AutoCloseable {
         try {
             for (int i = first; i < end; i++) {
                 byte[] content = java.util.Arrays.copyOf(contentInto(i), plan.length(i));
-                deflated.add(itemPool.submit(() -> ZlibCodec.compress(content, content.length, level,
-                        POOLED_DEFLATER.get())));
+                deflated.add(itemPool.submit(() -> {
+                    byte[][] out = POOLED_OUTPUT.get();
+                    out[0] = atLeast(out[0], ZlibCodec.bound(content.length));
+                    return ZlibCodec.compress(content, content.length, level, POOLED_DEFLATER.get(), out[0]);
+                }));
             }
             for (int k = 0; k < deflated.size(); k++) {
                 payloads[k] = deflated.get(k).get();
