@@ -156,7 +156,7 @@ public final class Dumper {
                 }
                 ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
                 walkRead = found.blocksRead();
-                delta = Incremental.plan(plan, found.carried(), base, v.superblock(), r.walkTrees(), settings,
+                delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), base, v.superblock(), r.walkTrees(), settings,
                         r.seed());
                 plan = delta.plan();
                 settings = settings.forDelta(settings.codec() instanceof Codec.Zstd z ? z.level()

@@ -183,10 +183,10 @@ public final class Incremental {
 
     /**
      * The delta of {@code full} (the plan of a full dump of the source now) against a base at {@code base}'s
-     * generation, carrying {@code carried}.
+     * generation, carrying {@code carried}, of which {@code unreadLeaves} are marked as leaves for their tasks to check.
      */
-    public static Delta plan(ItemPlan full, LongHashSet carried, ImageHead base, Superblock source, boolean walk,
-            DumpSettings settings, OptionalLong seed) {
+    public static Delta plan(ItemPlan full, LongHashSet carried, LongHashSet unreadLeaves, ImageHead base,
+            Superblock source, boolean walk, DumpSettings settings, OptionalLong seed) {
         int nodesize = source.nodesize();
         PlanBuilder content = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
         long planUnits = 0;
@@ -236,6 +236,15 @@ public final class Incremental {
         for (int i = 0; i < carriedPlan.items(); i++) {
             if (carriedPlan.kind(i) == ItemPlan.SUPERBLOCK) {
                 b.addSuperblock(carriedPlan.start(i), carriedPlan.length(i));
+            } else if (carriedPlan.kind(i) == ItemPlan.METADATA) {
+                for (int off = 0; off < carriedPlan.length(i); off += nodesize) {
+                    long at = carriedPlan.start(i) + off;
+                    if (unreadLeaves.contains(at)) {
+                        b.addLeaf(at, nodesize);
+                    } else {
+                        b.add(at, nodesize, ItemPlan.METADATA);
+                    }
+                }
             } else {
                 b.add(carriedPlan.start(i), carriedPlan.length(i), carriedPlan.kind(i));
             }
