@@ -233,14 +233,13 @@ public final class ExtentScan {
                     continue;
                 }
                 long length = key.type() == Key.METADATA_ITEM ? nodesize : key.offset();
-                String where = "extent item " + key + " in block " + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0));
                 String bad = null;
                 if (length == 0) {
                     bad = "extent length 0 at bytenr " + Long.toUnsignedString(key.objectid()) + " key type " + key.type();
                 } else if (!TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)) {
-                    bad = where + ": item data lies outside the block";
+                    bad = where(key, leaf) + ": item data lies outside the block";
                 } else if (TreeBlock.itemSize(leaf, 0, slot) < ExtentItem.SIZE) {
-                    bad = where + ": either extent tree is corrupted or deprecated extent ref format";
+                    bad = where(key, leaf) + ": either extent tree is corrupted or deprecated extent ref format";
                 }
                 if (bad != null) {
                     fail(bad, 0, false);
@@ -249,7 +248,8 @@ public final class ExtentScan {
                 long flags = ExtentItem.flags(leaf, TreeBlock.itemDataStart(leaf, 0, slot));
                 if ((flags & ExtentItem.FLAG_TREE_BLOCK) != 0) {
                     if (length % nodesize != 0 || length > MetadumpFormat.MAX_PENDING_V0) {
-                        fail(where + ": tree block extent of " + Long.toUnsignedString(length) + " bytes (nodesize "
+                        fail(where(key, leaf) + ": tree block extent of " + Long.toUnsignedString(length)
+                                + " bytes (nodesize "
                                 + nodesize + ")", 0, false);
                         return;
                     }
@@ -258,6 +258,11 @@ public final class ExtentScan {
                 cursor = key.objectid() + length;
             }
         }
+    }
+
+    /** Names an extent item in messages (built only for them: the scan passes every item of the extent tree). */
+    private static String where(Key key, byte[] leaf) {
+        return "extent item " + key + " in block " + Long.toUnsignedString(TreeBlock.bytenr(leaf, 0));
     }
 
     /** Tree-block extents as compact pairs, contiguous nodesize blocks folded into runs. */

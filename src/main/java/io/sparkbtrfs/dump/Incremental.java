@@ -25,8 +25,11 @@ import io.sparkbtrfs.sanitize.SanitizeMode;
  * rewritten in place without a new generation) whole.
  */
 public final class Incremental {
-    /** zstd level of a delta's own storage when the dump asks for no zstd level. */
-    public static final int DEFAULT_DELTA_LEVEL = 3;
+    /**
+     * zstd level of a delta's own storage when the dump asks for no zstd level: 6, the first of the lazy matchers, makes
+     * the 1% bench's delta 11% smaller than level 3 (4.5% of the -c 9 image instead of 5.1%) for about 0.2 s of CPU.
+     */
+    public static final int DEFAULT_DELTA_LEVEL = 6;
 
     private Incremental() {
     }
@@ -93,8 +96,16 @@ public final class Incremental {
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(Path.of(base)), 1 << 16)) {
             io.sparkbtrfs.image.ImageReader reader = new io.sparkbtrfs.image.ImageReader(in, base);
             io.sparkbtrfs.image.ImageReader.Cluster c;
-            while (sample.size() < SAMPLE_BLOCKS && decoded < SAMPLE_BYTES && (c = reader.next()) != null) {
+            long[] spans = {0};
+            // Only the items within the sample's budget are read; the rest of their cluster is skipped.
+            io.sparkbtrfs.image.ImageReader.ItemFilter budget = (bytenr, span) -> (spans[0] += span) - span
+                    < SAMPLE_BYTES;
+            while (sample.size() < SAMPLE_BLOCKS && decoded < SAMPLE_BYTES && spans[0] < SAMPLE_BYTES
+                    && (c = reader.next(budget)) != null) {
                 for (int i = 0; i < c.size(); i++) {
+                    if (c.payloads() != null && c.payloads()[i] == null) {
+                        break;
+                    }
                     byte[] content = c.content(i, reader.version().itemLimit());
                     decoded += content.length;
                     long start = c.bytenrs()[i];

@@ -43,7 +43,14 @@ public record ImageHead(long magic, DeltaHeader header, byte[] plan, byte[] supe
         long planBytesSeen = 0;
         int record = 0;
         ImageReader.Cluster c;
-        while ((c = reader.next()) != null) {
+        // The head ends at the first item that is not a record (the superblock): the payloads after it are skipped.
+        boolean[] past = {false};
+        ImageReader.ItemFilter head = (bytenr, span) -> {
+            boolean keep = !past[0];
+            past[0] |= Long.compareUnsigned(bytenr, MetadumpFormat.RECORD_LIMIT) >= 0;
+            return keep;
+        };
+        while ((c = reader.next(head)) != null) {
             boolean delta = reader.magic() == MetadumpFormat.MAGIC_DELTA;
             for (int i = 0; i < c.size(); i++) {
                 long bytenr = c.bytenrs()[i];
