@@ -178,7 +178,7 @@ public final class Main {
                     + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
                     + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read by the driver: "
                     + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
-                    + result.walkBlocksRead() + " by the pruned walk)");
+                    + result.walkBlocksRead() + " by the pruned walk); plan: " + result.planHow());
         }
         if (result.driverReads() != null) {
             err.println(summary.readsLine(result.driverReads()));

@@ -79,9 +79,9 @@ public final class Dumper {
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
             io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead,
-            ReadCounts driverReads) {
+            ReadCounts driverReads, String planHow) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0, 0, 0, null);
+            this(summary, problems, runner, null, 0, 0, 0, null, null);
         }
     }
 
@@ -141,7 +141,8 @@ public final class Dumper {
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
                     : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
-            ItemPlan plan = plan(r, v, planProblems);
+            Planner.Planned planned = base == null ? null : planDelta(r, v, base);
+            ItemPlan plan = planned == null ? plan(r, v, planProblems) : planned.plan();
             timings.mark("plan");
             long planRead = v.treeBlocksRead();
             DumpSettings settings = r.settings().withTransform(join(transform));
@@ -156,7 +157,7 @@ public final class Dumper {
                 }
                 ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
                 walkRead = found.blocksRead();
-                delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), base, v.superblock(), r.walkTrees(), settings,
+                delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), planned.listedItems(), base, v.superblock(), r.walkTrees(), settings,
                         r.seed());
                 plan = delta.plan();
                 settings = settings.forDelta(settings.codec() instanceof Codec.Zstd z ? z.level()
@@ -196,7 +197,8 @@ public final class Dumper {
             timings.note("tree blocks read by this JVM", v.treeBlocksRead());
             timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
-                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null);
+                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null,
+                    planned == null ? null : planned.how());
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {
@@ -285,6 +287,22 @@ public final class Dumper {
         try {
             return r.bestEffort() ? Planner.planBestEffort(v, r.walkTrees(), problems, scanner)
                     : Planner.plan(v, r.walkTrees(), scanner);
+        } catch (BtrfsFormatException | BlockReadException e) {
+            throw new DumpException(r.source() + ": " + e.getMessage());
+        }
+    }
+
+    /** A delta's full plan: the base's listed blocks amended where the base carries them, else scanned. */
+    private Planner.Planned planDelta(Request r, Volume v, io.sparkbtrfs.image.ImageHead base) throws DumpException {
+        long[] listed = Incremental.listedBlocks(base, v.superblock().nodesize());
+        try {
+            Planner.Planned p = Planner.planned(v, r.walkTrees(), execution.scanner(v), listed, base.generation());
+            if (listed == null && !r.walkTrees()) {
+                p = new Planner.Planned(p.plan(), p.listedItems(), p.how() + " (" + (base.isDelta()
+                        ? "the base delta carries no plan to amend: made with -w, or by an earlier version"
+                        : "the base is a full image, which carries no plan to amend") + ")");
+            }
+            return p;
         } catch (BtrfsFormatException | BlockReadException e) {
             throw new DumpException(r.source() + ": " + e.getMessage());
         }

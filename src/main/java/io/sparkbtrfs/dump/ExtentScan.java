@@ -100,10 +100,12 @@ public final class ExtentScan {
 
     /**
      * Feeds the runs' tree blocks to {@code plan} in order, exactly as one sequential scan would: a run whose
-     * first candidate lies below the cursor left by the runs before it is scanned again with that cursor.
+     * first candidate lies below the cursor left by the runs before it is scanned again with that cursor. Returns
+     * whether the whole scan was plain ({@link Result#plain}).
      */
-    static void resolve(Volume volume, long[] leaves, java.util.List<Result> runs, PlanBuilder plan)
+    static boolean resolve(Volume volume, long[] leaves, java.util.List<Result> runs, PlanBuilder plan)
             throws BtrfsFormatException, BlockReadException {
+        boolean plain = true;
         int nodesize = volume.superblock().nodesize();
         long cursor = FIRST_BYTENR;
         int expected = 0;
@@ -115,8 +117,10 @@ public final class ExtentScan {
             Result exact = run;
             if (run.firstCandidate() != NONE && Long.compareUnsigned(cursor, run.firstCandidate()) > 0) {
                 exact = scan(volume, leaves, run.from(), run.to(), cursor);
+                plain = false; // its first candidate overlaps the extent before it
             }
             exact.rethrow();
+            plain &= exact.plain();
             exact.addTo(plan, nodesize);
             if (exact.firstCandidate() != NONE) {
                 cursor = exact.finalCursor();
@@ -125,6 +129,7 @@ public final class ExtentScan {
         if (expected != leaves.length) {
             throw new IllegalStateException("extent scan runs end at leaf " + expected + " of " + leaves.length);
         }
+        return plain;
     }
 
     /**
@@ -132,10 +137,11 @@ public final class ExtentScan {
      * order, where a negative length {@code -k} stands for k contiguous blocks of nodesize (compact: the
      * driver collects these for every tree block of the filesystem). {@code error} is the first failure
      * (the scan stops there), with {@code readError} telling a read failure (at {@code errorLogical}) from
-     * a format error.
+     * a format error. {@code plain}: the run skipped no extent item (none overlapped the one before) and every tree
+     * block extent was one block of nodesize, so that its tree blocks are exactly its tree-block items' keys.
      */
     public record Result(int from, int to, long[] blocks, int pairs, long firstCandidate, long finalCursor,
-            String error, long errorLogical, boolean readError) implements Serializable {
+            String error, long errorLogical, boolean readError, boolean plain) implements Serializable {
         private static final long serialVersionUID = 1L;
 
         /** Submits the tree blocks in order to {@code plan}. */
@@ -188,6 +194,7 @@ public final class ExtentScan {
         private final Collector out;
         private long cursor;
         private long firstCandidate = NONE;
+        private boolean plain = true;
         private Result failed;
 
         Run(int nodesize, int from, int to, long cursor) {
@@ -198,12 +205,12 @@ public final class ExtentScan {
 
         void fail(String error, long errorLogical, boolean readError) {
             if (failed == null) {
-                failed = out.result(firstCandidate, cursor, error, errorLogical, readError);
+                failed = out.result(firstCandidate, cursor, error, errorLogical, readError, false);
             }
         }
 
         Result result() {
-            return failed != null ? failed : out.result(firstCandidate, cursor, null, 0, false);
+            return failed != null ? failed : out.result(firstCandidate, cursor, null, 0, false, plain);
         }
 
         void leaf(long bytenr, byte[] leaf, BlockReadException failure) {
@@ -230,6 +237,7 @@ public final class ExtentScan {
                     firstCandidate = key.objectid();
                 }
                 if (Long.compareUnsigned(key.objectid(), cursor) < 0) {
+                    plain = false;
                     continue;
                 }
                 long length = key.type() == Key.METADATA_ITEM ? nodesize : key.offset();
@@ -253,6 +261,7 @@ public final class ExtentScan {
                                 + nodesize + ")", 0, false);
                         return;
                     }
+                    plain &= length == nodesize;
                     out.add(key.objectid(), length);
                 }
                 cursor = key.objectid() + length;
@@ -297,9 +306,10 @@ public final class ExtentScan {
             n++;
         }
 
-        Result result(long firstCandidate, long cursor, String error, long errorLogical, boolean readError) {
+        Result result(long firstCandidate, long cursor, String error, long errorLogical, boolean readError,
+                boolean plain) {
             return new Result(from, to, Arrays.copyOf(pairs, 2 * n), n, firstCandidate, cursor, error, errorLogical,
-                    readError);
+                    readError, plain);
         }
     }
 }

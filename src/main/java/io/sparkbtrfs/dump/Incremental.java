@@ -44,7 +44,7 @@ public final class Incremental {
         Path path = Path.of(base);
         ImageHead head;
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            head = ImageHead.read(in, base, false);
+            head = ImageHead.read(in, base, true);
         } catch (NoSuchFileException e) {
             throw new Dumper.DumpException("cannot open base image " + base + ": no such file");
         } catch (IOException | ImageFormatException e) {
@@ -157,6 +157,47 @@ public final class Incremental {
         return compared;
     }
 
+    /**
+     * The tree blocks that the extent tree listed at the base, ascending, as the base delta's plan holds them (its
+     * first {@link DeltaHeader#listedItems} items); null where the base gives none (a full image, a {@code -w} plan,
+     * a scan that was not plain, a version 1 delta) or not in a form a plain scan gives: the extent tree is then
+     * scanned whole.
+     */
+    static long[] listedBlocks(ImageHead base, int nodesize) {
+        if (!base.isDelta() || base.header().listedItems() == 0 || base.header().walk() || base.plan() == null) {
+            return null;
+        }
+        ItemPlan plan;
+        try {
+            plan = PlanCodec.decode(base.plan(), nodesize, "base plan");
+        } catch (PlanCodec.PlanException e) {
+            return null;
+        }
+        int listed = base.header().listedItems();
+        if (listed > plan.items()) {
+            return null;
+        }
+        long count = 0;
+        for (int i = 1; i < listed; i++) {
+            if (plan.kind(i) != ItemPlan.METADATA) {
+                return null;
+            }
+            count += plan.length(i) / nodesize;
+        }
+        long[] blocks = new long[(int) count];
+        int n = 0;
+        for (int i = 1; i < listed; i++) {
+            for (int off = 0; off < plan.length(i); off += nodesize) {
+                long b = plan.start(i) + off;
+                if (n > 0 && Long.compareUnsigned(blocks[n - 1], b) >= 0) {
+                    return null;
+                }
+                blocks[n++] = b;
+            }
+        }
+        return blocks;
+    }
+
     static int sanitizeMode(SanitizeMode s) {
         return switch (s) {
             case NONE -> DeltaHeader.SANITIZE_NONE;
@@ -196,7 +237,8 @@ public final class Incremental {
      * The delta of {@code full} (the plan of a full dump of the source now) against a base at {@code base}'s
      * generation, carrying {@code carried}, of which {@code unreadLeaves} are marked as leaves for their tasks to check.
      */
-    public static Delta plan(ItemPlan full, LongHashSet carried, LongHashSet unreadLeaves, ImageHead base,
+    public static Delta plan(ItemPlan full, LongHashSet carried, LongHashSet unreadLeaves, int listedItems,
+            ImageHead base,
             Superblock source, boolean walk, DumpSettings settings, OptionalLong seed) {
         int nodesize = source.nodesize();
         PlanBuilder content = new PlanBuilder(MetadumpFormat.MAX_PENDING_V0);
@@ -235,7 +277,7 @@ public final class Incremental {
                 settings.codec() instanceof Codec.Zstd z ? z.frameBytes() : StreamFrames.FRAME_BYTES,
                 fingerprint(settings.sanitize(), seed), full.items(), planUnits,
                 carriedUnits, carriedPlan.items(), DeltaRecords.planRecords(planBytes.length), planBytes.length,
-                DeltaRecords.crc(planBytes, 0, planBytes.length));
+                DeltaRecords.crc(planBytes, 0, planBytes.length), listedItems);
         List<byte[]> records = DeltaRecords.all(header, planBytes);
         if (records.size() > MetadumpFormat.RECORD_LIMIT) {
             throw new IllegalArgumentException("a plan of " + full.items() + " items is too large for a delta");

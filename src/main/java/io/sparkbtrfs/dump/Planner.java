@@ -39,12 +39,40 @@ public final class Planner {
     private WalkReads reads;
 
     private final ExtentScan.Scanner scanner;
+    /** The base whose listed blocks the extent tree's changed leaves amend (a delta's plan), or null. */
+    private final ExtentSplice.Base base;
+    /** Items of the plan (superblock included) from a plain extent-tree scan ({@link Planned#listedItems}). */
+    private int listedItems;
+    private boolean plain;
+    private String how = "the extent tree scanned";
 
-    private Planner(Volume volume, java.util.List<BlockProblem> problems, ExtentScan.Scanner scanner) {
+    private Planner(Volume volume, java.util.List<BlockProblem> problems, ExtentScan.Scanner scanner,
+            ExtentSplice.Base base) {
         this.volume = volume;
         this.nodesize = volume.superblock().nodesize();
         this.problems = problems;
         this.scanner = scanner == null ? ExtentScan.local(volume) : scanner;
+        this.base = base;
+    }
+
+    /**
+     * A plan, with the number of its first items (superblock included) that are the extent tree's listed tree
+     * blocks from a plain scan (0 if it was not plain, or with {@code -w}): what a later delta can amend instead of
+     * scanning the extent tree again. {@code how} says how the listed blocks were found.
+     */
+    public record Planned(ItemPlan plan, int listedItems, String how) {
+    }
+
+    /**
+     * The plan of a full dump (not best effort), its extent tree's listed blocks found from {@code base}'s (the
+     * base's listed tree blocks, ascending, and its generation; null: scanned) where that is exact, else scanned.
+     */
+    public static Planned planned(Volume volume, boolean walkTrees, ExtentScan.Scanner scanner, long[] baseBlocks,
+            long baseGeneration) throws BtrfsFormatException, BlockReadException {
+        Planner p = new Planner(volume, null, scanner, baseBlocks == null || walkTrees ? null
+                : new ExtentSplice.Base(baseBlocks, baseGeneration));
+        ItemPlan plan = p.run(walkTrees);
+        return new Planned(plan, walkTrees || !p.plain ? 0 : p.listedItems, walkTrees ? "the trees walked" : p.how);
     }
 
     public static ItemPlan plan(Volume volume, boolean walkTrees) throws BtrfsFormatException, BlockReadException {
@@ -54,7 +82,7 @@ public final class Planner {
     /** As {@link #plan(Volume, boolean)}, the extent-tree leaves scanned by {@code scanner} (null: here). */
     public static ItemPlan plan(Volume volume, boolean walkTrees, ExtentScan.Scanner scanner)
             throws BtrfsFormatException, BlockReadException {
-        return new Planner(volume, null, scanner).run(walkTrees);
+        return new Planner(volume, null, scanner, null).run(walkTrees);
     }
 
     /**
@@ -70,7 +98,7 @@ public final class Planner {
 
     public static ItemPlan planBestEffort(Volume volume, boolean walkTrees, java.util.List<BlockProblem> problems,
             ExtentScan.Scanner scanner) throws BtrfsFormatException, BlockReadException {
-        return new Planner(volume, problems, scanner).run(walkTrees);
+        return new Planner(volume, problems, scanner, null).run(walkTrees);
     }
 
     private boolean bestEffort() {
@@ -180,8 +208,22 @@ public final class Planner {
         if (root == null) {
             throw new BtrfsFormatException("extent tree root not found in the root tree");
         }
+        if (base != null) {
+            try {
+                ExtentSplice.Spliced s = ExtentSplice.of(volume, root[0], (int) root[1], root[2], base);
+                for (long b : s.blocks()) {
+                    plan.add(b, nodesize, false);
+                }
+                plain = true;
+                how = "the base's plan amended by the extent tree's changed leaves (" + s.blocksRead()
+                        + " extent-tree blocks read)";
+                return;
+            } catch (ExtentSplice.NoSplice e) {
+                how = "the extent tree scanned (the base's plan not amended: " + e.getMessage() + ")";
+            }
+        }
         long[] leaves = Trees.leavesFrom(volume::readTreeBlocks, root[0], (int) root[1], "extent tree", ExtentScan.FROM);
-        ExtentScan.resolve(volume, leaves, scanner.scan(leaves), plan);
+        plain = ExtentScan.resolve(volume, leaves, scanner.scan(leaves), plan);
     }
 
     /**
@@ -192,6 +234,7 @@ public final class Planner {
      */
     private List<long[]> unlistedRoots(Superblock sb) throws BtrfsFormatException, BlockReadException {
         listed = plan.seal();
+        listedItems = listed;
         List<long[]> roots = new ArrayList<>();
         roots.add(new long[] {Key.CHUNK_TREE_OBJECTID, sb.chunkRoot(), sb.chunkRootLevel()});
         roots.add(new long[] {Key.ROOT_TREE_OBJECTID, sb.root(), sb.rootLevel()});
@@ -222,9 +265,12 @@ public final class Planner {
         return new WalkReads.Start(bytenr, scanRoots, expectedLevel != 0 || scanRoots);
     }
 
-    /** Bytenr and level of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null if absent. */
+    /**
+     * Bytenr, level and generation of the root of tree {@code objectid}, from its ROOT_ITEM in the root tree; null
+     * if absent.
+     */
     private long[] findRoot(Superblock sb, long objectid) throws BtrfsFormatException, BlockReadException {
-        long[] found = new long[2];
+        long[] found = new long[3];
         boolean[] hit = {false};
         Key from = new Key(objectid, Key.ROOT_ITEM, 0);
         Trees.forEachLeafFrom(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree", from, (leaf, n) -> {
@@ -238,6 +284,7 @@ public final class Planner {
                     int data = TreeBlock.itemDataStart(leaf, 0, slot);
                     found[0] = RootItem.bytenr(leaf, data);
                     found[1] = RootItem.level(leaf, data);
+                    found[2] = RootItem.generation(leaf, data);
                     hit[0] = true;
                 }
             }

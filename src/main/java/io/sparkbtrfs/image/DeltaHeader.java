@@ -8,24 +8,29 @@ import java.util.Arrays;
  * applies to, the options of the full dump it completes (those a compaction reproduces), and its counts.
  *
  * <pre>
- * header := version u32 (1) @0 | nodesize u32 @4 | fsid [16] @8 | generation u64 @24
+ * header := version u32 (2; 1 ends before listed items) @0 | nodesize u32 @4 | fsid [16] @8 | generation u64 @24
  *           | base generation u64 @32 | base superblock crc32c u32 @40 | flags u32 @44 (bit 0: -w plan,
  *           bit 1: the plan holds the extent tree's layout) | compress level u8 @48 | sanitize u8 @49
  *           (0 none, 1 -s, 2 -ss) | zstd level u8 @50 | 0 u8 @51 | frame bytes u64 @52
  *           | seed fingerprint u64 @60 | plan items u32 @68 | plan units u64 @72 | carried units u64 @80
  *           | carried items u32 @88 | plan records u32 @92 | plan bytes u64 @96 | plan crc32c u32 @104
+ *           | listed items u32 @108
  * </pre>
  *
  * A unit is a tree block of a metadata item, or a whole superblock or data item. The base superblock crc32c is
  * that of the superblock item the base image holds (its content, as stored), which ties the delta to one image
  * of its base moment; the seed fingerprint is a keyed hash of the sanitizing secret, never the secret (0 when not
- * sanitizing).
+ * sanitizing). Listed items: how many of the plan's first items (the superblock included) are the tree blocks
+ * that the extent tree lists, from a scan that skipped no extent item and met no tree-block extent of several
+ * blocks; 0 when not so (a {@code -w} plan, or a version 1 header). A delta against this one amends that part of
+ * the plan with the extent-tree leaves written since instead of scanning the whole extent tree.
  */
 public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseGeneration, int baseSuperblockCrc,
         boolean walk, boolean layout, int compressLevel, int sanitize, int zstdLevel, long frameBytes,
         long seedFingerprint, int planItems, long planUnits, long carriedUnits, int carriedItems, int planRecords,
-        long planBytes, int planCrc) {
-    public static final int VERSION = 1;
+        long planBytes, int planCrc, int listedItems) {
+    public static final int VERSION = 2;
+    private static final int VERSION_1 = 1;
     public static final int SIZE = MetadumpFormat.Delta.HEADER_SIZE;
     public static final int SANITIZE_NONE = 0;
     public static final int SANITIZE_GARBAGE = 1;
@@ -52,6 +57,7 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
     private static final int PLAN_RECORDS_OFFSET = MetadumpFormat.Delta.PLAN_RECORDS_OFFSET;
     private static final int PLAN_BYTES_OFFSET = MetadumpFormat.Delta.PLAN_BYTES_OFFSET;
     private static final int PLAN_CRC_OFFSET = MetadumpFormat.Delta.PLAN_CRC_OFFSET;
+    private static final int LISTED_ITEMS_OFFSET = MetadumpFormat.Delta.LISTED_ITEMS_OFFSET;
     private static final int FLAG_WALK = 1;
     private static final int FLAG_LAYOUT = 2;
     /** Bytes of one item of the stored plan ({@code PlanCodec}). */
@@ -95,20 +101,24 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
         MetadumpFormat.Delta.put32(b, PLAN_RECORDS_OFFSET, planRecords);
         MetadumpFormat.Delta.put64(b, PLAN_BYTES_OFFSET, planBytes);
         MetadumpFormat.Delta.put32(b, PLAN_CRC_OFFSET, planCrc);
+        MetadumpFormat.Delta.put32(b, LISTED_ITEMS_OFFSET, listedItems);
         return b;
     }
 
     /** Parses and checks a header record's body; {@code where} names it in messages. */
     public static DeltaHeader decode(DeltaRecords.Body body, String where) throws ImageFormatException {
-        if (body.length() != SIZE) {
-            throw new ImageFormatException(where + ": delta header of " + body.length() + " bytes (expected " + SIZE
+        byte[] b = body.length() >= VERSION_OFFSET + 4 ? body.copy() : new byte[0];
+        long version = b.length == 0 ? -1 : MetadumpFormat.Delta.u32(b, VERSION_OFFSET);
+        if (version != VERSION && version != VERSION_1) {
+            throw new ImageFormatException(where + ": delta version " + version + " (this tool reads " + VERSION_1
+                    + " and " + VERSION + ")");
+        }
+        int size = version == VERSION ? SIZE : MetadumpFormat.Delta.HEADER_SIZE_V1;
+        if (body.length() != size) {
+            throw new ImageFormatException(where + ": delta header of " + body.length() + " bytes (expected " + size
                     + ")");
         }
-        byte[] b = body.copy();
-        long version = MetadumpFormat.Delta.u32(b, VERSION_OFFSET);
-        if (version != VERSION) {
-            throw new ImageFormatException(where + ": delta version " + version + " (this tool reads " + VERSION + ")");
-        }
+        long listed = version == VERSION ? MetadumpFormat.Delta.u32(b, LISTED_ITEMS_OFFSET) : 0;
         long nodesize = MetadumpFormat.Delta.u32(b, NODESIZE_OFFSET);
         long flags = MetadumpFormat.Delta.u32(b, FLAGS_OFFSET);
         int compress = MetadumpFormat.Delta.u8(b, COMPRESS_OFFSET);
@@ -136,6 +146,8 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
         } else if (planBytes != planItems * PLAN_ITEM_BYTES || planRecords != DeltaRecords.planRecords(planBytes)
                 || planRecords >= MetadumpFormat.RECORD_LIMIT) {
             bad = "plan of " + planBytes + " bytes in " + planRecords + " records";
+        } else if (listed > planItems || listed == 1 || (listed != 0 && (flags & FLAG_WALK) != 0)) {
+            bad = listed + " listed items of a plan of " + planItems;
         } else if (Long.compareUnsigned(baseGeneration, generation) > 0) {
             bad = "base generation " + Long.toUnsignedString(baseGeneration) + " is newer than generation "
                     + Long.toUnsignedString(generation);
@@ -147,7 +159,7 @@ public record DeltaHeader(int nodesize, byte[] fsid, long generation, long baseG
                 baseGeneration, (int) MetadumpFormat.Delta.u32(b, BASE_CRC_OFFSET), (flags & FLAG_WALK) != 0,
                 (flags & FLAG_LAYOUT) != 0, compress, sanitize, zstd, frameBytes, MetadumpFormat.Delta.u64(b, SEED_OFFSET),
                 (int) planItems, planUnits, carriedUnits, (int) carriedItems, (int) planRecords, planBytes,
-                (int) MetadumpFormat.Delta.u32(b, PLAN_CRC_OFFSET));
+                (int) MetadumpFormat.Delta.u32(b, PLAN_CRC_OFFSET), (int) listed);
     }
 
     @Override

@@ -203,8 +203,11 @@ public final class MetadumpFormat {
         public static final int PLAN_RECORDS_OFFSET = CARRIED_ITEMS_OFFSET + 4;
         public static final int PLAN_BYTES_OFFSET = PLAN_RECORDS_OFFSET + 4;
         public static final int PLAN_CRC_OFFSET = PLAN_BYTES_OFFSET + 8;
+        /** Bytes of a version 1 header record's body (no listed items). */
+        public static final int HEADER_SIZE_V1 = PLAN_CRC_OFFSET + 4;
+        public static final int LISTED_ITEMS_OFFSET = HEADER_SIZE_V1;
         /** Bytes of the header record's body. */
-        public static final int HEADER_SIZE = PLAN_CRC_OFFSET + 4;
+        public static final int HEADER_SIZE = LISTED_ITEMS_OFFSET + 4;
 
         public static final int ITEM_START_OFFSET = 0;
         public static final int ITEM_LENGTH_OFFSET = ITEM_START_OFFSET + 8;

@@ -19,7 +19,7 @@ class DeltaFormatTest {
     private static DeltaHeader header(long planBytes) {
         int items = (int) (planBytes / DeltaHeader.PLAN_ITEM_BYTES);
         return new DeltaHeader(16384, FSID, 40, 30, 0x1234abcd, false, true, 9, 2, 0, 8 << 20, 77L, items, 50_000, 60,
-                12, DeltaRecords.planRecords(planBytes), planBytes, 5);
+                12, DeltaRecords.planRecords(planBytes), planBytes, 5, 70);
     }
 
     private static DeltaHeader decode(byte[] record) throws ImageFormatException {
@@ -65,7 +65,9 @@ class DeltaFormatTest {
 
     @Test
     void hostileHeadersAreRefusedWithTheirReason() {
-        assertTrue(refused(with(0, 2, false)).contains("d.img: item 0: delta version 2"));
+        assertTrue(refused(with(0, 3, false)).contains("d.img: item 0: delta version 3"));
+        assertTrue(refused(with(0, 1, false)).contains("delta header of 112 bytes (expected 108)"));
+        assertTrue(refused(with(108, 101, false)).contains("101 listed items of a plan of 100"));
         assertTrue(refused(with(4, 3000, false)).contains("nodesize 3000"));
         assertTrue(refused(with(32, 41, true)).contains("base generation 41 is newer than generation 40"));
         assertTrue(refused(with(80, 50_001, true)).contains("counts out of range"));
@@ -73,6 +75,17 @@ class DeltaFormatTest {
         assertTrue(refused(with(96, 1301, true)).contains("plan of 1301 bytes"));
         assertTrue(refused(with(92, 7, false)).contains("in 7 records"));
         assertTrue(refused(with(44, 8, false)).contains("unknown flags"));
+    }
+
+    /** A version 1 header (no listed items) still reads: its plan is not amended, a full extent scan is made. */
+    @Test
+    void versionOneHeaderReadsWithoutListedItems() throws ImageFormatException {
+        byte[] body = java.util.Arrays.copyOf(header(1300).encode(), MetadumpFormat.Delta.HEADER_SIZE_V1);
+        LittleEndian.put32(body, 0, 1);
+        DeltaHeader back = decode(DeltaRecords.encode(DeltaRecords.TYPE_HEADER, body, 0, body.length));
+        assertEquals(0, back.listedItems());
+        assertEquals(100, back.planItems());
+        assertEquals(77L, back.seedFingerprint());
     }
 
     @Test
