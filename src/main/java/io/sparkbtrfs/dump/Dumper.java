@@ -157,8 +157,8 @@ public final class Dumper {
                 }
                 ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
                 walkRead = found.blocksRead();
-                delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), planned.listedItems(), base, v.superblock(), r.walkTrees(), settings,
-                        r.seed());
+                delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), planned.listedItems(), base,
+                        v.superblock(), r.walkTrees(), settings, r.seed());
                 plan = delta.plan();
                 settings = settings.forDelta(settings.codec() instanceof Codec.Zstd z ? z.level()
                         : Incremental.DEFAULT_DELTA_LEVEL);
@@ -299,7 +299,8 @@ public final class Dumper {
             Planner.Planned p = Planner.planned(v, r.walkTrees(), execution.scanner(v), listed, base.generation());
             if (listed == null && !r.walkTrees()) {
                 p = new Planner.Planned(p.plan(), p.listedItems(), p.how() + " (" + (base.isDelta()
-                        ? "the base delta carries no plan to amend: made with -w, or by an earlier version"
+                        ? "the base delta carries no plan to amend: made with -w or by an earlier version, or its"
+                                + " extent tree had overlapping extent items"
                         : "the base is a full image, which carries no plan to amend") + ")");
             }
             return p;
