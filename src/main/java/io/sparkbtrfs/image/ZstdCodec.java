@@ -8,6 +8,10 @@ import com.github.luben.zstd.ZstdCompressCtx;
  * than zlib at a similar ratio. Not readable by the reference, which rejects the magic.
  */
 public final class ZstdCodec {
+    static {
+        ZstdLibrary.prepare();
+    }
+
     private ZstdCodec() {
     }
 

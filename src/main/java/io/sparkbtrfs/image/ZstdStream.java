@@ -16,6 +16,10 @@ import com.github.luben.zstd.ZstdException;
  * frame ends fall (no worker threads), so that every task writing the same clusters writes the same bytes.
  */
 public final class ZstdStream {
+    static {
+        ZstdLibrary.prepare();
+    }
+
     /**
      * The largest window a frame may use (16 MiB): frames of the writer span a few MiB of content, and the
      * decoder refuses frames asking for more, which bounds its memory on a hostile image.
@@ -32,6 +36,10 @@ public final class ZstdStream {
      * (a JNI critical section), and the heap grows to hundreds of MiB under a dump's item stream.
      */
     public static final class Encoder implements AutoCloseable {
+        static {
+            ZstdLibrary.prepare(); // a nested class is initialised without its outer one
+        }
+
         private static final int IO = 1 << 20;
         /**
          * The buffers of this thread's encoders: a dump makes one encoder per task, and fresh multi-MiB
@@ -122,6 +130,10 @@ public final class ZstdStream {
 
     /** Decodes the frames of consecutive payloads, output pulled piece by piece; not thread-safe. */
     public static final class Decoder implements AutoCloseable {
+        static {
+            ZstdLibrary.prepare(); // a nested class is initialised without its outer one
+        }
+
         private final ZstdDecompressCtx ctx = new ZstdDecompressCtx().setLongMax(MAX_WINDOW_LOG);
         private ByteBuffer in = ByteBuffer.allocate(0);
         private boolean frameEnded = true;
