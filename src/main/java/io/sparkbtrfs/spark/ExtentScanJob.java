@@ -51,6 +51,7 @@ public final class ExtentScanJob {
         try {
             sc.setJobGroup("btrfs-image-plan", "btrfs-image: scan " + leaves.length + " extent-tree leaves", true);
             return sc.parallelize(runs, runs.size()).map(r -> {
+                SourceWarmup.awaitInExecutor();
                 try (Volume v = Volume.attach(bVolume.value(), sconf.get())) {
                     return ExtentScan.scan(v, bLeaves.value(), r[0], r[1], ExtentScan.FIRST_BYTENR);
                 } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException e) {

@@ -43,7 +43,8 @@ public final class SparkExecution implements Execution {
      * plan, 1.4-2.2 s, overlap the context's start). A dump that fails before its parts run has started Spark for
      * nothing: only time lost, the failure is the dump's.
      */
-    public static SparkExecution startingNow(SparkConf sparkConf, Configuration hadoop) {
+    public static SparkExecution startingNow(SparkConf sparkConf, Configuration hadoop, List<String> devices) {
+        SourceWarmup.register(sparkConf, hadoop, devices);
         SparkExecution e = new SparkExecution(sparkConf, hadoop);
         Thread t = new Thread(() -> {
             try {
