@@ -181,7 +181,7 @@ public final class Main {
                     + result.walkBlocksRead() + " by the pruned walk)");
         }
         if (result.driverReads() != null) {
-            err.println(summary.readsLine(result.driverReads()));
+            err.println(summary.readsLine(result.driverReads(), result.scanReads()));
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(options.getSource(),
                 displayTarget(target)));

@@ -59,9 +59,11 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
      * The line that says what reading a remote source cost ("read the source with 42 requests (1.2 MiB) on the
      * driver, 9 (30.1 MiB) writing the parts"), for the closing lines of a dump whose source is remote.
      */
-    public String readsLine(ReadCounts driver) {
-        return String.format("read the source with %d requests (%s) on the driver, %d (%s) writing the parts",
-                driver.requests(), human(driver.bytes()), reads.requests(), human(reads.bytes()));
+    public String readsLine(ReadCounts driver, ReadCounts extentScan) {
+        String scan = extentScan.requests() == 0 ? "" : String.format(", %d (%s) scanning the extent tree on executors",
+                extentScan.requests(), human(extentScan.bytes()));
+        return String.format("read the source with %d requests (%s) on the driver%s, %d (%s) writing the parts",
+                driver.requests(), human(driver.bytes()), scan, reads.requests(), human(reads.bytes()));
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */

@@ -79,9 +79,9 @@ public final class Dumper {
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
             io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead,
-            ReadCounts driverReads) {
+            ReadCounts driverReads, ReadCounts scanReads) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0, 0, 0, null);
+            this(summary, problems, runner, null, 0, 0, 0, null, ReadCounts.NONE);
         }
     }
 
@@ -141,7 +141,9 @@ public final class Dumper {
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
                     : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
-            ItemPlan plan = plan(r, v, planProblems);
+            ExtentScan.Scanner scanner = execution.scanner(v);
+            ItemPlan plan = plan(r, v, planProblems, scanner);
+            ReadCounts scanReads = scanner.otherJvmReads();
             timings.mark("plan");
             long planRead = v.treeBlocksRead();
             DumpSettings settings = r.settings().withTransform(join(transform));
@@ -166,6 +168,8 @@ public final class Dumper {
             ReadCounts driverReads = v.readCounts();
             timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes "
                     + v.treeBlocksRead() + " tree blocks");
+            timings.note("extent scan reads on executors", scanReads.requests() + " requests " + scanReads.bytes()
+                    + " bytes");
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
@@ -196,7 +200,7 @@ public final class Dumper {
             timings.note("tree blocks read by this JVM", v.treeBlocksRead());
             timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
-                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null);
+                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null, scanReads);
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {
@@ -280,8 +284,8 @@ public final class Dumper {
         }
     }
 
-    private ItemPlan plan(Request r, Volume v, List<BlockProblem> problems) throws DumpException {
-        ExtentScan.Scanner scanner = execution.scanner(v);
+    private ItemPlan plan(Request r, Volume v, List<BlockProblem> problems, ExtentScan.Scanner scanner)
+            throws DumpException {
         try {
             return r.bestEffort() ? Planner.planBestEffort(v, r.walkTrees(), problems, scanner)
                     : Planner.plan(v, r.walkTrees(), scanner);

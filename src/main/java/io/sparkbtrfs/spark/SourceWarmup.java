@@ -40,12 +40,15 @@ public final class SourceWarmup implements SparkPlugin {
     private static volatile CompletableFuture<Void> warming;
 
     /**
-     * Adds the plugin to {@code spark} when some of {@code devices} are URIs (remote file systems); a no-op
-     * otherwise, and for masters whose executors share this JVM (their file systems start once, in this JVM).
+     * Adds the plugin to {@code spark} when some of {@code devices} are URIs (remote file systems) and the master is a
+     * local cluster: its executors are JVMs of their own started with this JVM's class path, so the plugin's class is
+     * there as they start (an executor that cannot load a plugin fails to start). A no-op otherwise: executors in
+     * this JVM share its file systems; a cluster's executors may get our jar only later.
      */
     static void register(SparkConf spark, Configuration hadoop, List<String> devices) {
         List<String> uris = devices.stream().filter(io.sparkbtrfs.device.BlockSources::isUri).toList();
-        if (uris.isEmpty() || SparkSessions.inDriverJvm(spark.get("spark.master", "local"))) {
+        String master = spark.get("spark.master", "local");
+        if (uris.isEmpty() || !SparkSessions.onThisHost(master) || SparkSessions.inDriverJvm(master)) {
             return;
         }
         String id = UUID.randomUUID().toString();
