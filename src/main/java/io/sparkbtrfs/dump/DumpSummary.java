@@ -6,6 +6,7 @@ import java.util.List;
 import io.sparkbtrfs.device.LongHashSet;
 import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.sanitize.SanitizeStats;
+import io.sparkbtrfs.text.Figures;
 
 /** Figures for the closing line of a dump. */
 public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters, int items, int partitions,
@@ -60,10 +61,10 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
      * driver, 9 (30.1 MiB) writing the parts"), for the closing lines of a dump whose source is remote.
      */
     public String readsLine(ReadCounts driver, ReadCounts extentScan) {
-        String scan = extentScan.requests() == 0 ? "" : String.format(", %d (%s) scanning the extent tree on executors",
-                extentScan.requests(), human(extentScan.bytes()));
-        return String.format("read the source with %d requests (%s) on the driver%s, %d (%s) writing the parts",
-                driver.requests(), human(driver.bytes()), scan, reads.requests(), human(reads.bytes()));
+        String scan = extentScan.requests() == 0 ? "" : ", " + extentScan.requests() + " ("
+                + human(extentScan.bytes()) + ") scanning the extent tree on executors";
+        return "read the source with " + driver.requests() + " requests (" + human(driver.bytes()) + ") on the driver"
+                + scan + ", " + reads.requests() + " (" + human(reads.bytes()) + ") writing the parts";
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */
@@ -73,22 +74,12 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
 
     public String line(String source, String target) {
         double secs = millis / 1000.0;
-        return String.format("dumped %d tree blocks (%s) from %s to %s: %s in %d clusters, %d items, %d partitions, %.1f s (%s/s)",
-                blocks, human(bytesIn), source, target, human(bytesOut), clusters, items, partitions, secs,
-                human(secs > 0 ? (long) (bytesIn / secs) : bytesIn));
+        return "dumped " + blocks + " tree blocks (" + human(bytesIn) + ") from " + source + " to " + target + ": "
+                + human(bytesOut) + " in " + clusters + " clusters, " + items + " items, " + partitions + " partitions, "
+                + Figures.tenths(secs) + " s (" + human(secs > 0 ? (long) (bytesIn / secs) : bytesIn) + "/s)";
     }
 
     public static String human(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = bytes;
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format("%.1f %s", v, units[u]);
+        return Figures.bytes(bytes);
     }
 }

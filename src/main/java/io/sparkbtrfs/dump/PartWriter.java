@@ -24,14 +24,24 @@ public final class PartWriter implements AutoCloseable {
     private final int nodesize;
     private final Deflater deflater;
     private final io.sparkbtrfs.image.ZstdStream.Encoder zstd;
-    /** Reused zlib output. */
-    private byte[] compressed = new byte[0];
+    /** The zlib streams of the cluster being written: item k's in {@code deflated[k][0 .. deflatedSizes[k])}. */
+    private final byte[][] deflated = new byte[MetadumpFormat.MAX_ITEMS][];
+    private final int[] deflatedSizes = new int[MetadumpFormat.MAX_ITEMS];
     /** Where a cluster's items are deflated side by side (in-process runs), or null: one after the other. */
     private java.util.concurrent.ExecutorService itemPool;
+    /**
+     * Where the copies of items being deflated side by side come from and go back to, as each is deflated:
+     * shared by the run's parts, at most {@link #IN_FLIGHT_PER_THREAD} per deflating thread and part at a
+     * time. Copies of whole clusters (19 MiB at -c 1 on 57 MiB) cost as much CPU as zlib itself: fresh pages
+     * to fault in and zero, or the collector moving live items between generations (async-profiler).
+     */
+    private BufferPool buffers;
+    private java.util.concurrent.Semaphore inFlight;
+    private static final int IN_FLIGHT_PER_THREAD = 2;
     /** One deflater per thread of {@link #itemPool}. */
     private static final ThreadLocal<Deflater> POOLED_DEFLATER = ThreadLocal.withInitial(Deflater::new);
-    /** One reused output buffer per thread of {@link #itemPool} (a new one per item was most of the zeroing). */
-    private static final ThreadLocal<byte[][]> POOLED_OUTPUT = ThreadLocal.withInitial(() -> new byte[1][0]);
+    /** One reused output buffer per thread of {@link #itemPool}. */
+    private static final ThreadLocal<byte[][]> POOLED_OUTPUT = ThreadLocal.withInitial(() -> new byte[1][]);
 
     /** Writes the items of {@code plan} as read from {@code volume} (scrubbed, sanitized: {@link VolumeItems}). */
     public PartWriter(Volume volume, ItemPlan plan, DumpSettings settings) {
@@ -55,8 +65,10 @@ public final class PartWriter implements AutoCloseable {
      * keeps every thread busy, as the reference does by compressing per item. Same bytes: each item is its
      * own zlib stream at the same level. The pool must not be the one that runs this writer's part.
      */
-    public PartWriter deflatingOn(java.util.concurrent.ExecutorService pool) {
+    PartWriter deflatingOn(java.util.concurrent.ExecutorService pool, int threads, BufferPool buffers) {
         this.itemPool = pool;
+        this.buffers = buffers;
+        this.inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT_PER_THREAD * threads);
         return this;
     }
 
@@ -84,7 +96,6 @@ public final class PartWriter implements AutoCloseable {
         long[] offsets = new long[toCluster - fromCluster];
         long[] bytenrs = new long[MetadumpFormat.MAX_ITEMS];
         int[] sizes = new int[MetadumpFormat.MAX_ITEMS];
-        byte[][] payloads = new byte[MetadumpFormat.MAX_ITEMS][];
         long blocks = 0;
         long bytesIn = 0;
         io.sparkbtrfs.device.ReadCounts readsBefore = source.readCounts();
@@ -130,19 +141,17 @@ public final class PartWriter implements AutoCloseable {
                 offsets[c - fromCluster] = writer.writeStreamed(bytenrs, sizes, end - first, zstd.buffer(), zstd.length(),
                         marks) - startOffset;
             } else if (itemPool != null && end - first > 1) {
-                deflateSideBySide(first, end, ((Codec.Zlib) codec).level(), payloads);
-                offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
-                java.util.Arrays.fill(payloads, null);
+                deflateSideBySide(first, end, ((Codec.Zlib) codec).level());
+                offsets[c - fromCluster] = writer.write(bytenrs, deflated, deflatedSizes, end - first) - startOffset;
+                java.util.Arrays.fill(deflated, 0, end - first, null);
             } else {
                 for (int i = first; i < end; i++) {
-                    byte[] content = contentInto(i);
                     int length = plan.length(i);
-                    compressed = atLeast(compressed, ZlibCodec.bound(length));
-                    payloads[i - first] = ZlibCodec.compress(content, length, ((Codec.Zlib) codec).level(), deflater,
-                            compressed);
+                    byte[] stream = deflated[i - first] = atLeast(deflated[i - first], ZlibCodec.bound(length));
+                    deflatedSizes[i - first] = ZlibCodec.compressInto(contentInto(i), length,
+                            ((Codec.Zlib) codec).level(), deflater, stream);
                 }
-                offsets[c - fromCluster] = writer.write(bytenrs, payloads, end - first) - startOffset;
-                java.util.Arrays.fill(payloads, null);
+                offsets[c - fromCluster] = writer.write(bytenrs, deflated, deflatedSizes, end - first) - startOffset;
             }
             blocks += clusterBlocks;
             bytesIn += clusterBytes;
@@ -154,19 +163,41 @@ public final class PartWriter implements AutoCloseable {
                 source.taskStats(), java.util.List.copyOf(source.problems()), source.readCounts().minus(readsBefore));
     }
 
-    private void deflateSideBySide(int first, int end, int level, byte[][] payloads) throws IOException {
-        java.util.List<java.util.concurrent.Future<byte[]>> deflated = new java.util.ArrayList<>(end - first);
+    /**
+     * Fills {@code deflated} and {@code deflatedSizes} for items [first, end): each item copied into a pooled
+     * buffer and deflated on the pool through that thread's scratch, its stream kept in an array of its size.
+     */
+    private void deflateSideBySide(int first, int end, int level) throws IOException {
+        java.util.List<java.util.concurrent.Future<?>> pending = new java.util.ArrayList<>(end - first);
         try {
             for (int i = first; i < end; i++) {
-                byte[] content = java.util.Arrays.copyOf(contentInto(i), plan.length(i));
-                deflated.add(itemPool.submit(() -> {
-                    byte[][] out = POOLED_OUTPUT.get();
-                    out[0] = atLeast(out[0], ZlibCodec.bound(content.length));
-                    return ZlibCodec.compress(content, content.length, level, POOLED_DEFLATER.get(), out[0]);
-                }));
+                int k = i - first;
+                int length = plan.length(i);
+                byte[] item = contentInto(i);
+                inFlight.acquire();
+                byte[] content;
+                try {
+                    content = buffers.take(length);
+                    System.arraycopy(item, 0, content, 0, length);
+                    pending.add(itemPool.submit(() -> {
+                        try {
+                            byte[][] scratch = POOLED_OUTPUT.get();
+                            scratch[0] = atLeast(scratch[0], ZlibCodec.bound(length));
+                            int n = ZlibCodec.compressInto(content, length, level, POOLED_DEFLATER.get(), scratch[0]);
+                            deflated[k] = java.util.Arrays.copyOf(scratch[0], n);
+                            deflatedSizes[k] = n;
+                        } finally {
+                            buffers.give(content);
+                            inFlight.release();
+                        }
+                    }));
+                } catch (RuntimeException | Error e) {
+                    inFlight.release();
+                    throw e;
+                }
             }
-            for (int k = 0; k < deflated.size(); k++) {
-                payloads[k] = deflated.get(k).get();
+            for (java.util.concurrent.Future<?> f : pending) {
+                f.get(); // also publishes deflated[k] and deflatedSizes[k] to this thread
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -177,7 +208,7 @@ public final class PartWriter implements AutoCloseable {
             }
             throw new IOException(e.getCause());
         } finally {
-            deflated.forEach(f -> f.cancel(true));
+            pending.forEach(f -> f.cancel(true));
         }
     }
 
@@ -190,8 +221,11 @@ public final class PartWriter implements AutoCloseable {
         return source.contentInto(i);
     }
 
-    /** {@code b} if it holds {@code n} bytes, else a new array of at least {@code n} (doubling: reused buffers). */
+    /** {@code b} if it holds {@code n} bytes, else (also if null) a new array of at least {@code n} (doubling: reused buffers). */
     static byte[] atLeast(byte[] b, int n) {
+        if (b == null) {
+            return new byte[n];
+        }
         return b.length >= n ? b : new byte[Math.max(n, b.length * 2)];
     }
 

@@ -37,6 +37,8 @@ public final class Planner {
     private int listed = -1;
     /** The blocks the walks read, read ahead a level at a time. */
     private WalkReads reads;
+    /** Every root the superblock and the root tree name ({@link #roots()}), or null before they are read. */
+    private List<TreeRoot> roots;
 
     private final ExtentScan.Scanner scanner;
 
@@ -97,7 +99,7 @@ public final class Planner {
             }
         }
         List<WalkReads.Start> starts = new ArrayList<>();
-        List<long[]> unlisted = walk ? List.of() : unlistedRoots(sb);
+        List<TreeRoot> unlisted = walk ? List.of() : unlistedRoots(sb);
         if (walk) {
             starts.add(start(sb.chunkRoot(), sb.chunkRootLevel(), true));
             starts.add(start(sb.root(), sb.rootLevel(), true));
@@ -105,8 +107,8 @@ public final class Planner {
                 starts.add(start(sb.remapRoot(), sb.remapRootLevel(), false));
             }
         }
-        for (long[] root : unlisted) {
-            starts.add(start(root[1], (int) root[2], root[1] == sb.root()));
+        for (TreeRoot root : unlisted) {
+            starts.add(start(root.bytenr(), expectedLevel(root), root.bytenr() == sb.root()));
         }
         if (sb.logRoot() != 0) {
             starts.add(start(sb.logRoot(), sb.logRootLevel(), true));
@@ -119,9 +121,9 @@ public final class Planner {
                 walk(sb.remapRoot(), sb.remapRootLevel(), UNKNOWN_GENERATION, false, "remap tree");
             }
         } else {
-            for (long[] root : unlisted) {
-                walk(root[1], (int) root[2], UNKNOWN_GENERATION, root[1] == sb.root(),
-                        "tree " + Long.toUnsignedString(root[0]));
+            for (TreeRoot root : unlisted) {
+                walk(root.bytenr(), expectedLevel(root), UNKNOWN_GENERATION, root.bytenr() == sb.root(),
+                        "tree " + Long.toUnsignedString(root.objectid()));
             }
             listed = -1; // log trees are walked as the reference walks them
         }
@@ -147,7 +149,7 @@ public final class Planner {
     private ItemPlan withEveryRoot(ItemPlan built) throws BtrfsFormatException, BlockReadException {
         java.util.List<TreeRoot> roots;
         try {
-            roots = RootCoverage.roots(volume);
+            roots = roots();
         } catch (BtrfsFormatException | BlockReadException e) {
             if (!bestEffort()) {
                 throw e;
@@ -186,35 +188,38 @@ public final class Planner {
 
     /**
      * The trees that the superblock or a root item names but whose root block the extent tree does not list (the
-     * remap tree of btrfs-progs 6.19's experimental {@code -O remap-tree}: its blocks have no back-references), as
-     * (objectid, bytenr, level or -1), to be walked so that the image holds every tree the filesystem needs. Their
-     * blocks follow the extent tree's, each once; a filesystem without such trees gets exactly the reference's plan.
+     * remap tree of btrfs-progs 6.19's experimental {@code -O remap-tree}: its blocks have no back-references), to
+     * be walked so that the image holds every tree the filesystem needs. Their blocks follow the extent tree's,
+     * each once; a filesystem without such trees gets exactly the reference's plan. Log trees are walked anyway.
      */
-    private List<long[]> unlistedRoots(Superblock sb) throws BtrfsFormatException, BlockReadException {
+    private List<TreeRoot> unlistedRoots(Superblock sb) throws BtrfsFormatException, BlockReadException {
         listed = plan.seal();
-        List<long[]> roots = new ArrayList<>();
-        roots.add(new long[] {Key.CHUNK_TREE_OBJECTID, sb.chunkRoot(), sb.chunkRootLevel()});
-        roots.add(new long[] {Key.ROOT_TREE_OBJECTID, sb.root(), sb.rootLevel()});
-        if (sb.remapRoot() != 0) {
-            roots.add(new long[] {Key.REMAP_TREE_OBJECTID, sb.remapRoot(), sb.remapRootLevel()});
+        List<TreeRoot> candidates = new ArrayList<>(roots());
+        TreeRoot remap = TreeRoot.remapRoot(sb);
+        if (remap != null) {
+            candidates.add(remap);
         }
-        Trees.forEachLeaf(volume::readTreeBlocks, sb.root(), sb.rootLevel(), "root tree", (leaf, n) -> {
-            for (int slot = 0; slot < n; slot++) {
-                if (TreeBlock.itemType(leaf, 0, slot) == Key.ROOT_ITEM && TreeBlock.itemInBounds(leaf, 0, nodesize, slot, n)
-                        && RootItem.hasLevel(TreeBlock.itemSize(leaf, 0, slot))) {
-                    int data = TreeBlock.itemDataStart(leaf, 0, slot);
-                    roots.add(new long[] {TreeBlock.itemKey(leaf, 0, slot).objectid(), RootItem.bytenr(leaf, data),
-                            RootItem.level(leaf, data)});
-                }
-            }
-        });
-        List<long[]> unlisted = new ArrayList<>();
-        for (long[] root : roots) {
-            if (root[1] != 0 && !plan.covers(listed, root[1])) {
-                unlisted.add(new long[] {root[0], root[1], root[2] < TreeBlock.MAX_LEVEL ? root[2] : -1});
+        List<TreeRoot> unlisted = new ArrayList<>();
+        for (TreeRoot root : candidates) {
+            if (root.objectid() != TreeRoot.LOG_ROOT_OBJECTID && root.bytenr() != 0
+                    && !plan.covers(listed, root.bytenr())) {
+                unlisted.add(root);
             }
         }
         return unlisted;
+    }
+
+    /** Every root the superblock and the root tree reference, the root tree's leaves read once per plan. */
+    private List<TreeRoot> roots() throws BtrfsFormatException, BlockReadException {
+        if (roots == null) {
+            roots = RootCoverage.roots(volume);
+        }
+        return roots;
+    }
+
+    /** The level to expect at a root: its recorded level, or unknown (-1) if that is not a level at all. */
+    private static int expectedLevel(TreeRoot root) {
+        return root.level() >= 0 && root.level() < TreeBlock.MAX_LEVEL ? root.level() : TreeRoot.UNKNOWN_LEVEL;
     }
 
     /** Where a walk starts; a root expected to be a leaf of a tree not scanned for ROOT_ITEMs is not read. */

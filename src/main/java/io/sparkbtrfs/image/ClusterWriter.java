@@ -43,9 +43,14 @@ public final class ClusterWriter {
         for (int i = 0; i < n; i++) {
             sizes[i] = payloads[i].length;
         }
+        return write(bytenrs, payloads, sizes, n);
+    }
+
+    /** Writes one cluster of {@code n} items, item i's payload being {@code payloads[i][0 .. sizes[i])}. */
+    public long write(long[] bytenrs, byte[][] payloads, int[] sizes, int n) throws IOException {
         long start = begin(bytenrs, sizes, n);
         for (int i = 0; i < n; i++) {
-            payload(payloads[i], 0, payloads[i].length);
+            payload(payloads[i], 0, sizes[i]);
         }
         end();
         return start;

@@ -28,19 +28,32 @@ public final class ZlibCodec {
      * per-item buffers to allocate and clear); returns the stream in a new array of its exact length.
      */
     public static byte[] compress(byte[] data, int length, int level, Deflater deflater, byte[] scratch) {
+        if (scratch.length < bound(length)) {
+            scratch = new byte[bound(length)];
+        }
+        return java.util.Arrays.copyOf(scratch, compressInto(data, length, level, deflater, scratch));
+    }
+
+    /**
+     * Compresses {@code data[0 .. length)} into {@code out}, which must hold {@link #bound}{@code (length)}
+     * bytes, and returns the stream's length: no allocation at all, for writers that keep their buffers.
+     */
+    public static int compressInto(byte[] data, int length, int level, Deflater deflater, byte[] out) {
+        if (out.length < bound(length)) {
+            throw new IllegalArgumentException(out.length + "-byte buffer for the stream of " + length + " bytes");
+        }
         deflater.reset();
         deflater.setLevel(level);
         deflater.setInput(data, 0, length);
         deflater.finish();
-        byte[] out = scratch;
         int n = 0;
         while (!deflater.finished()) {
             if (n == out.length) {
-                out = java.util.Arrays.copyOf(out, Math.max(64, out.length * 2));
+                throw new IllegalStateException("zlib stream of " + length + " bytes exceeds its bound");
             }
             n += deflater.deflate(out, n, out.length - n);
         }
-        return java.util.Arrays.copyOf(out, n);
+        return n;
     }
 
     /** Enough room for the zlib stream of {@code length} bytes in one go (zlib's deflateBound, rounded up). */

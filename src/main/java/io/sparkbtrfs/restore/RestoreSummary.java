@@ -1,5 +1,6 @@
 package io.sparkbtrfs.restore;
 
+import io.sparkbtrfs.text.Figures;
 import java.util.List;
 
 /**
@@ -22,8 +23,9 @@ public record RestoreSummary(long items, long bytes, long targetSize, long milli
     }
 
     public String line(String image, String target) {
-        StringBuilder s = new StringBuilder(String.format("restored %d items (%d bytes of metadata) from %s to %s (%d bytes), %.1f s",
-                items, bytes, image, target, targetSize, millis / 1000.0));
+        StringBuilder s = new StringBuilder("restored ").append(items).append(" items (").append(bytes)
+                .append(" bytes of metadata) from ").append(image).append(" to ").append(target).append(" (")
+                .append(targetSize).append(" bytes), ").append(Figures.tenths(millis / 1000.0)).append(" s");
         for (String n : notes) {
             s.append("; ").append(n);
         }

@@ -75,7 +75,7 @@ public final class ImageOutput implements AutoCloseable {
             parent = file.remotePath().getParent();
             tag = file.tag();
         }
-        Path dir = new Path(parent, "." + tag + ".staging-" + (file.id() == null ? shortId() : file.id()));
+        Path dir = new Path(parent, "." + tag + ".staging-" + (file.id() == null ? RunId.next() : file.id()));
         FileSystem fs = Storage.fileSystem(dir, conf.get());
         try {
             if (Storage.isLocal(dir)) {
@@ -98,10 +98,6 @@ public final class ImageOutput implements AutoCloseable {
     public synchronized FileSystem stagingFileSystem() throws IOException {
         staging();
         return stagingFs;
-    }
-
-    private static String shortId() {
-        return java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Adds work that must succeed before the image is committed (run in the order added). */

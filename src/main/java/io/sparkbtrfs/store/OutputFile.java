@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Supplier;
 
 import org.apache.hadoop.conf.Configuration;
@@ -86,7 +85,7 @@ public final class OutputFile implements AutoCloseable {
             return new OutputFile(spec, Kind.STDOUT, null, null, null, null, null, null, null);
         }
         refuseGuarded(spec, guarded);
-        String id = UUID.randomUUID().toString().substring(0, 8);
+        String id = RunId.next();
         Path local = FileIdentity.localPath(spec);
         if (local != null) {
             return createLocal(spec, local.toAbsolutePath().normalize(), mode, id, force);
