@@ -168,8 +168,10 @@ public final class Dumper {
             ReadCounts driverReads = v.readCounts();
             timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes "
                     + v.treeBlocksRead() + " tree blocks");
-            timings.note("extent scan reads on executors", scanReads.requests() + " requests " + scanReads.bytes()
-                    + " bytes");
+            if (scanReads.requests() > 0) {
+                timings.note("extent scan reads on executors", scanReads.requests() + " requests " + scanReads.bytes()
+                        + " bytes");
+            }
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
