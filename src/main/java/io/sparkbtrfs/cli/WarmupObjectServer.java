@@ -23,6 +23,8 @@ final class WarmupObjectServer implements AutoCloseable {
     private static final String BUCKET = "warmup";
     private static final String KEY = "fs.img";
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
+    /** Longest body served: S3A asks for ranges of at most 8 MiB here (merged reads); a whole-file GET gets this. */
+    private static final int MAX_RESPONSE = 32 << 20;
     private static final String ETAG = "\"0123456789abcdef0123456789abcdef\"";
 
     private final HttpServer server;
@@ -79,7 +81,7 @@ final class WarmupObjectServer implements AutoCloseable {
                 end = m.group(2).isEmpty() ? end : Math.min(end, Long.parseLong(m.group(2)));
                 x.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + end + "/" + size);
             }
-            int length = (int) Math.max(0, Math.min(end - start + 1, 64L << 20));
+            int length = (int) Math.max(0, Math.min(end - start + 1, MAX_RESPONSE));
             x.sendResponseHeaders(m != null && m.matches() ? 206 : 200, length == 0 ? -1 : length);
             ByteBuffer buf = ByteBuffer.allocate(length);
             while (buf.hasRemaining() && file.read(buf, start + buf.position()) > 0) {

@@ -37,20 +37,25 @@ public final class SparkExecution implements Execution {
     }
 
     /**
-     * An execution whose context starts now, on a thread of its own, while the driver opens the source and plans:
-     * for a dump that runs on Spark whatever its plan. Executors of a cluster are JVMs that take seconds to start;
-     * they start during the driver's work instead of after it (bench, -w from S3: the driver's S3A start-up and
-     * plan, 1.4-2.2 s, overlap the context's start). A dump that fails before its parts run has started Spark for
-     * nothing: only time lost, the failure is the dump's.
+     * An execution for a dump that runs on Spark whatever its plan. Where that pays, its context starts now, on a
+     * thread of its own, while the driver opens the source and plans: when executors are JVMs of their own (they
+     * take seconds to start) or a device is remote (the driver's start of S3A and its plan, 1-2 s on bench -w from
+     * S3, overlap the context's start). A dump that fails before its parts run has then started Spark for nothing:
+     * only time lost (its close waits for the start), the failure is the dump's.
      */
     public static SparkExecution startingNow(SparkConf sparkConf, Configuration hadoop, List<String> devices) {
         SourceWarmup.register(sparkConf, hadoop, devices);
         SparkExecution e = new SparkExecution(sparkConf, hadoop);
+        if (SparkSessions.inDriverJvm(sparkConf.get("spark.master", "local"))
+                && devices.stream().noneMatch(BlockSources::isUri)) {
+            return e;
+        }
         Thread t = new Thread(() -> {
             try {
                 e.context();
-            } catch (UncheckedIOException ignored) {
-                // kept in startFailure: the runner reports it if the dump gets that far
+            } catch (RuntimeException | Error ignored) {
+                // the runner's own call reports it (kept in startFailure, or met again) if the dump gets that far;
+                // nothing printed from this thread
             }
         }, "spark-start");
         t.setDaemon(true);
