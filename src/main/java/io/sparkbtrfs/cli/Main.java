@@ -151,7 +151,7 @@ public final class Main {
         long inProcessMax = Long.parseLong(setting(options, RunnerChoice.IN_PROCESS_MAX_BYTES,
                 Long.toString(RunnerChoice.DEFAULT_IN_PROCESS_MAX_BYTES)));
         Execution execution = options.getRunner().execution(options.isMasterGiven(), devices, target,
-                options.getThreads(), inProcessMax, () -> new SparkExecution(sparkConf.get(), hadoop.get()));
+                options.getThreads(), inProcessMax, () -> SparkExecution.startingNow(sparkConf.get(), hadoop.get(), devices));
         timings.mark("configuration");
         Interrupts.note(OutputFile.isStreamedTarget(target) ? "the image sent to " + displayTarget(target)
                 + " is incomplete" : target + " was not written");
@@ -181,7 +181,7 @@ public final class Main {
                     + result.walkBlocksRead() + " by the pruned walk); plan: " + result.planHow());
         }
         if (result.driverReads() != null) {
-            err.println(summary.readsLine(result.driverReads()));
+            err.println(summary.readsLine(result.driverReads(), result.scanReads()));
         }
         err.println(summary.withMillis((System.nanoTime() - started) / 1_000_000).line(options.getSource(),
                 displayTarget(target)));

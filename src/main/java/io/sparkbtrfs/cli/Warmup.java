@@ -47,6 +47,7 @@ public final class Warmup {
                 if (spark) {
                     Main.run(new String[] {"--no-progress", "--runner", "spark", "-c", "1", f,
                         dir.resolve("s.img").toString()}, quiet, quiet);
+                    objectStoreDumps(fs, dir, quiet);
                 }
             } else if (spark) {
                 var sc = io.sparkbtrfs.spark.SparkSessions.start(io.sparkbtrfs.spark.SparkSessions.sparkConf(
@@ -69,6 +70,36 @@ public final class Warmup {
             }
         }
         System.exit(0);
+    }
+
+    /**
+     * Default and -w dumps of {@code fs} from s3a:// (served by {@link WarmupObjectServer} on 127.0.0.1): archives
+     * S3A's and the AWS SDK's classes, several thousand, whose loading cost 1.5-2 s of a dump's start from
+     * object storage in the driver and again in each executor of a local cluster (bench, issue 16).
+     */
+    private static void objectStoreDumps(Path fs, Path dir, PrintStream quiet) {
+        try (WarmupObjectServer store = WarmupObjectServer.serve(fs)) {
+            List<String> conf = List.of("fs.s3a.endpoint=" + store.endpoint(), "fs.s3a.endpoint.region=us-east-1",
+                    "fs.s3a.path.style.access=true", "fs.s3a.connection.ssl.enabled=false",
+                    "fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+                    "fs.s3a.access.key=warmup", "fs.s3a.secret.key=warmup", "fs.s3a.attempts.maximum=1",
+                    "fs.s3a.retry.limit=1");
+            for (String mode : List.of("-c", "-w")) {
+                List<String> args = new java.util.ArrayList<>(List.of("--no-progress", "-c", "1"));
+                if (mode.equals("-w")) {
+                    args.add("-w");
+                }
+                for (String c : conf) {
+                    args.add("--conf");
+                    args.add(c);
+                }
+                args.add(store.uri());
+                args.add(dir.resolve("o" + mode + ".img").toString());
+                Main.run(args.toArray(String[]::new), quiet, quiet);
+            }
+        } catch (IOException | RuntimeException e) {
+            // training only: what loaded so far is archived
+        }
     }
 
     private static boolean mkfs(Path image) {

@@ -60,9 +60,11 @@ public record DumpSummary(long blocks, long bytesIn, long bytesOut, int clusters
      * The line that says what reading a remote source cost ("read the source with 42 requests (1.2 MiB) on the
      * driver, 9 (30.1 MiB) writing the parts"), for the closing lines of a dump whose source is remote.
      */
-    public String readsLine(ReadCounts driver) {
-        return "read the source with " + driver.requests() + " requests (" + human(driver.bytes()) + ") on the driver, "
-                + reads.requests() + " (" + human(reads.bytes()) + ") writing the parts";
+    public String readsLine(ReadCounts driver, ReadCounts extentScan) {
+        String scan = extentScan.requests() == 0 ? "" : ", " + extentScan.requests() + " ("
+                + human(extentScan.bytes()) + ") scanning the extent tree on executors";
+        return "read the source with " + driver.requests() + " requests (" + human(driver.bytes()) + ") on the driver"
+                + scan + ", " + reads.requests() + " (" + human(reads.bytes()) + ") writing the parts";
     }
 
     /** The sanitizing line of the summary (empty if nothing was sanitized). */

@@ -79,9 +79,9 @@ public final class Dumper {
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
             io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead,
-            ReadCounts driverReads, String planHow) {
+            ReadCounts driverReads, ReadCounts scanReads, String planHow) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0, 0, 0, null, null);
+            this(summary, problems, runner, null, 0, 0, 0, null, ReadCounts.NONE, null);
         }
     }
 
@@ -141,8 +141,10 @@ public final class Dumper {
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
                     : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
-            Planner.Planned planned = base == null ? null : planDelta(r, v, base);
-            ItemPlan plan = planned == null ? plan(r, v, planProblems) : planned.plan();
+            ExtentScan.Scanner scanner = execution.scanner(v);
+            Planner.Planned planned = base == null ? null : planDelta(r, v, base, scanner);
+            ItemPlan plan = planned == null ? plan(r, v, planProblems, scanner) : planned.plan();
+            ReadCounts scanReads = scanner.otherJvmReads();
             timings.mark("plan");
             long planRead = v.treeBlocksRead();
             DumpSettings settings = r.settings().withTransform(join(transform));
@@ -167,6 +169,10 @@ public final class Dumper {
             ReadCounts driverReads = v.readCounts();
             timings.note("driver reads", driverReads.requests() + " requests " + driverReads.bytes() + " bytes "
                     + v.treeBlocksRead() + " tree blocks");
+            if (scanReads.requests() > 0) {
+                timings.note("extent scan reads on executors", scanReads.requests() + " requests " + scanReads.bytes()
+                        + " bytes");
+            }
             PartRunner runner = execution.runner(plan);
             timings.note("runner", runner.describe());
             ProgressMeter meter = r.progress() ? new ProgressMeter(err,
@@ -197,7 +203,7 @@ public final class Dumper {
             timings.note("tree blocks read by this JVM", v.treeBlocksRead());
             timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
-                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null,
+                    walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null, scanReads,
                     planned == null ? null : planned.how());
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
@@ -282,8 +288,8 @@ public final class Dumper {
         }
     }
 
-    private ItemPlan plan(Request r, Volume v, List<BlockProblem> problems) throws DumpException {
-        ExtentScan.Scanner scanner = execution.scanner(v);
+    private ItemPlan plan(Request r, Volume v, List<BlockProblem> problems, ExtentScan.Scanner scanner)
+            throws DumpException {
         try {
             return r.bestEffort() ? Planner.planBestEffort(v, r.walkTrees(), problems, scanner)
                     : Planner.plan(v, r.walkTrees(), scanner);
@@ -293,10 +299,11 @@ public final class Dumper {
     }
 
     /** A delta's full plan: the base's listed blocks amended where the base carries them, else scanned. */
-    private Planner.Planned planDelta(Request r, Volume v, io.sparkbtrfs.image.ImageHead base) throws DumpException {
+    private Planner.Planned planDelta(Request r, Volume v, io.sparkbtrfs.image.ImageHead base,
+            ExtentScan.Scanner scanner) throws DumpException {
         long[] listed = Incremental.listedBlocks(base, v.superblock().nodesize());
         try {
-            Planner.Planned p = Planner.planned(v, r.walkTrees(), execution.scanner(v), listed, base.generation());
+            Planner.Planned p = Planner.planned(v, r.walkTrees(), scanner, listed, base.generation());
             if (listed == null && !r.walkTrees()) {
                 p = new Planner.Planned(p.plan(), p.listedItems(), p.how() + " (" + (base.isDelta()
                         ? "the base delta carries no plan to amend: made with -w or by an earlier version, or its"

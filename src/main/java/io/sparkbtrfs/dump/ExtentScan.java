@@ -36,6 +36,11 @@ public final class ExtentScan {
     @FunctionalInterface
     public interface Scanner {
         java.util.List<Result> scan(long[] leaves) throws BtrfsFormatException, BlockReadException;
+
+        /** What the scans so far cost reading the source in other JVMs (executors); none for scans in this one. */
+        default io.sparkbtrfs.device.ReadCounts otherJvmReads() {
+            return io.sparkbtrfs.device.ReadCounts.NONE;
+        }
     }
 
     /** All leaves as one run, on this thread. */

@@ -7,7 +7,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 
+import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.ExtentScan;
@@ -34,12 +36,33 @@ public final class ExtentScanJob {
         int minLeaves = sparkConf.getInt(MIN_LEAVES, 1024);
         int perTask = Math.max(1, sparkConf.getInt(LEAVES_PER_TASK, 256));
         ExtentScan.Scanner local = ExtentScan.local(volume);
-        return leaves -> leaves.length < minLeaves ? local.scan(leaves)
-                : run(spark.get(), conf, volume.descriptor(), leaves, perTask);
+        return new ExtentScan.Scanner() {
+            private ReadCounts reads = ReadCounts.NONE;
+
+            @Override
+            public List<ExtentScan.Result> scan(long[] leaves)
+                    throws io.sparkbtrfs.format.BtrfsFormatException, io.sparkbtrfs.device.BlockReadException {
+                if (leaves.length < minLeaves) {
+                    return local.scan(leaves);
+                }
+                JavaSparkContext sc = spark.get();
+                LongAccumulator requests = sc.sc().longAccumulator("extent scan requests");
+                LongAccumulator bytes = sc.sc().longAccumulator("extent scan bytes");
+                List<ExtentScan.Result> results = run(sc, conf, volume.descriptor(), leaves, perTask, requests, bytes);
+                reads = reads.plus(new ReadCounts(requests.value(), bytes.value()));
+                return results;
+            }
+
+            @Override
+            public ReadCounts otherJvmReads() {
+                return reads;
+            }
+        };
     }
 
+    /** The scan on executors; what their reads cost is added to {@code requests} and {@code bytes}. */
     static List<ExtentScan.Result> run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume,
-            long[] leaves, int perTask) {
+            long[] leaves, int perTask, LongAccumulator requests, LongAccumulator bytes) {
         int[] bounds = ExtentScan.runs(leaves.length, perTask);
         List<int[]> runs = new ArrayList<>();
         for (int i = 0; i + 1 < bounds.length; i++) {
@@ -51,8 +74,13 @@ public final class ExtentScanJob {
         try {
             sc.setJobGroup("btrfs-image-plan", "btrfs-image: scan " + leaves.length + " extent-tree leaves", true);
             return sc.parallelize(runs, runs.size()).map(r -> {
+                SourceWarmup.awaitInExecutor();
                 try (Volume v = Volume.attach(bVolume.value(), sconf.get())) {
-                    return ExtentScan.scan(v, bLeaves.value(), r[0], r[1], ExtentScan.FIRST_BYTENR);
+                    ExtentScan.Result result = ExtentScan.scan(v, bLeaves.value(), r[0], r[1], ExtentScan.FIRST_BYTENR);
+                    ReadCounts c = v.readCounts();
+                    requests.add(c.requests());
+                    bytes.add(c.bytes());
+                    return result;
                 } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException e) {
                     throw new DumpTaskException("cannot open the source: " + e.getMessage(), e);
                 }

@@ -63,6 +63,7 @@ final class PartTask implements Serializable {
     }
 
     PartResult run(PartSpec run) {
+        SourceWarmup.awaitInExecutor();
         return direct != null ? runDirect(run) : runPart(run);
     }
 

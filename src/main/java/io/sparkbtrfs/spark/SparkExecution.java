@@ -27,6 +27,8 @@ public final class SparkExecution implements Execution {
     private final SparkConf sparkConf;
     private final Configuration hadoop;
     private JavaSparkContext sc;
+    /** Why the context could not start, once it failed: every later use reports it rather than trying again. */
+    private UncheckedIOException startFailure;
     private boolean closed;
 
     public SparkExecution(SparkConf sparkConf, Configuration hadoop) {
@@ -34,17 +36,48 @@ public final class SparkExecution implements Execution {
         this.hadoop = hadoop;
     }
 
+    /**
+     * An execution for a dump that runs on Spark whatever its plan. Where that pays, its context starts now, on a
+     * thread of its own, while the driver opens the source and plans: when executors are JVMs of their own (they
+     * take seconds to start) or a device is remote (the driver's start of S3A and its plan, 1-2 s on bench -w from
+     * S3, overlap the context's start). A dump that fails before its parts run has then started Spark for nothing:
+     * only time lost (its close waits for the start), the failure is the dump's.
+     */
+    public static SparkExecution startingNow(SparkConf sparkConf, Configuration hadoop, List<String> devices) {
+        SourceWarmup.register(sparkConf, hadoop, devices);
+        SparkExecution e = new SparkExecution(sparkConf, hadoop);
+        if (SparkSessions.inDriverJvm(sparkConf.get("spark.master", "local"))
+                && devices.stream().noneMatch(BlockSources::isUri)) {
+            return e;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                e.context();
+            } catch (RuntimeException | Error ignored) {
+                // the runner's own call reports it (kept in startFailure, or met again) if the dump gets that far;
+                // nothing printed from this thread
+            }
+        }, "spark-start");
+        t.setDaemon(true);
+        t.start();
+        return e;
+    }
+
     /** The context, started now if it is not yet; a configuration Spark refuses is an I/O failure with its reason. */
     synchronized JavaSparkContext context() {
         if (closed) {
             throw new UncheckedIOException(new IOException("the dump was cancelled"));
         }
+        if (startFailure != null) {
+            throw startFailure;
+        }
         if (sc == null) {
             try {
                 sc = SparkSessions.start(sparkConf);
             } catch (Exception e) { // SparkException, undeclared; configuration errors
-                throw new UncheckedIOException(new IOException("cannot start Spark (master "
+                startFailure = new UncheckedIOException(new IOException("cannot start Spark (master "
                         + sparkConf.get("spark.master") + "): " + rootMessage(e)));
+                throw startFailure;
             }
         }
         return sc;

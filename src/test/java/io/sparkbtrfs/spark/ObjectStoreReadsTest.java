@@ -112,6 +112,11 @@ class ObjectStoreReadsTest {
     }
 
     private static void dumpFromS3(Path dir, String mode) throws IOException {
+        dumpFromS3WithParts(dir, mode, "--partitions", "4");
+    }
+
+    /** The dump with {@code parts} options; returns the bytes S3 sent back. */
+    private static long dumpFromS3WithParts(Path dir, String mode, String... parts) throws IOException {
         Path local = dir.resolve("local.img");
         List<String> opts = new ArrayList<>(List.of("-c", "1"));
         if (!mode.isEmpty()) {
@@ -121,7 +126,8 @@ class ObjectStoreReadsTest {
 
         Path remote = dir.resolve("remote.img");
         opts.addAll(flags());
-        opts.addAll(List.of("--master", "local-cluster[2,1,1024]", "--partitions", "4"));
+        opts.addAll(List.of("--master", "local-cluster[2,1,1024]"));
+        opts.addAll(List.of(parts));
         counter.reset();
         long t0 = System.nanoTime();
         Ours.Run run = Ours.dump(SOURCE, remote.toString(), opts.toArray(new String[0])).requireOk();
@@ -138,6 +144,19 @@ class ObjectStoreReadsTest {
         // HEAD per task: at most one per executor JVM, as its S3A client starts.
         assertTrue(heads <= 2 + 2, heads + " HEAD requests");
         assertTrue(!reads.isEmpty(), "no line on what reading the source cost: " + run.stderr());
+        return counter.responseBytes();
+    }
+
+    /**
+     * With the partitions chosen automatically, a -w dump from S3 runs one part per executor core: in walk order a
+     * part's tree blocks are strewn over the whole metadata area, so each part fetches about all of it (with more
+     * parts, or more read-ahead windows per part, it was about 3 times the tree blocks).
+     */
+    @Test
+    void walkDumpFromS3FetchesTheAreaOncePerCore(@TempDir Path dir) throws IOException {
+        long fetched = dumpFromS3WithParts(dir, "-w");
+        double treeBytes = treeMib * (1 << 20);
+        assertTrue(fetched <= 2.3 * treeBytes, fetched + " bytes fetched for " + (long) treeBytes + " of tree blocks");
     }
 
     @Test

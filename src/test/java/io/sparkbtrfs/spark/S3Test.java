@@ -188,6 +188,26 @@ class S3Test {
                 outputKeys().stream().sorted().toList(), "staging objects or temporary files left behind");
     }
 
+    /**
+     * The extent tree scanned by Spark tasks (every leaf count above the threshold): what those tasks read from S3 is
+     * counted and shown on the reads line, beside the driver's and the parts'; the image is the local dump's.
+     */
+    @Test
+    void extentScanOnExecutorsCountsItsReads(@TempDir Path dir) throws IOException {
+        Path local = dir.resolve("local.img");
+        Ours.dump(fs, local, "-c", "1", "--runner", "in-process").requireOk();
+        Path remote = dir.resolve("remote.img");
+        Ours.Run run = Ours.dump(SOURCE, remote.toString(), opts(confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL),
+                "--conf", ExtentScanJob.MIN_LEAVES + "=1", "--conf", ExtentScanJob.LEAVES_PER_TASK + "=2",
+                "--master", "local[2]", "-c", "1")).requireOk();
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(remote));
+        String reads = run.stderr().lines().filter(l -> l.startsWith("read the source")).findFirst().orElse("");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile(", (\\d+) \\([^)]*\\) scanning the extent tree on executors, ").matcher(reads);
+        assertTrue(m.find(), "no extent-scan figure on the reads line: " + run.stderr());
+        assertTrue(Long.parseLong(m.group(1)) > 0, reads);
+    }
+
     @Test
     void streamingMergeWhenMultipartIsDisabled() throws IOException {
         String target = "s3a://" + BUCKET + "/out/streamed.metadump";
