@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.hadoop.conf.Configuration;
 
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.image.DeltaHeader;
@@ -172,24 +171,22 @@ public final class ChainCommand {
         return s.toString();
     }
 
-    /** Compacts into an uncompressed image next to the target, restores it, removes it. */
+    /**
+     * Gathers the chain's content (as {@code compact} does) and restores the uncompressed image of it, made as the
+     * restore reads it ({@link ChainImage}): no intermediate image.
+     */
     private static int restore(List<String> images, String target, int threads, PrintStream err)
             throws ChainException, IOException {
         long started = System.nanoTime();
         Chain chain = Chain.open(images);
-        Path dir = Compactor.spillDirectory(target);
-        Path tmp = Files.createTempFile(dir, ".btrfs-image-chain-", ".img");
-        try {
-            Files.delete(tmp); // the output contract creates it anew
-            Compactor.compact(chain, images, tmp.toString(), threads, true);
-            RestoreSummary s = new Restorer(threads, err).restore(tmp.toString(), target, Configuration::new, null);
+        try (ChainContent content = ChainContent.gather(chain, Compactor.spillDirectory(target))) {
+            RestoreSummary s = new Restorer(threads, err).restore(
+                    new ChainImage(content, chain.header().nodesize(), images), target);
             err.println(s.withMillis((System.nanoTime() - started) / 1_000_000).line(String.join(" + ", images),
                     target));
             return 0;
         } catch (RestoreException e) {
             return fail(err, e.getMessage());
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

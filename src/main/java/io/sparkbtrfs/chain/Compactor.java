@@ -39,12 +39,7 @@ public final class Compactor {
 
     /** Writes the chain's image to {@code target} under the output contract (nothing left there on failure). */
     public static DumpSummary compact(List<String> images, String target, int threads) throws ChainException {
-        return compact(Chain.open(images), images, target, threads, false);
-    }
-
-    /** As above; {@code raw}: an uncompressed v0 image whatever the delta's options (for a restore). */
-    static DumpSummary compact(Chain chain, List<String> images, String target, int threads, boolean raw)
-            throws ChainException {
+        Chain chain = Chain.open(images);
         List<OutputFile.Guarded> guarded = new ArrayList<>();
         for (String image : images) {
             guarded.add(new OutputFile.Guarded("a link of the chain", image));
@@ -53,7 +48,7 @@ public final class Compactor {
                 ImageOutput output = ImageOutput.prepare(target, Configuration::new, "",
                         OutputFile.imageModeFor(images), guarded, false)) {
             DumpSummary summary = new InProcessRunner(threads).write(content.items(), chain.header().nodesize(),
-                    content.plan(), raw ? new DumpSettings(Codec.NONE) : settings(chain.header()), 0,
+                    content.plan(), settings(chain.header()), 0,
                     output, null);
             output.commit();
             return summary;

@@ -14,8 +14,8 @@ import io.sparkbtrfs.store.Uncommitted;
 
 /**
  * A metadump image that can be read from the start more than once, never with a seek: a local file, a
- * Hadoop FileSystem URI, or standard input (copied once to a temporary file, since a pipe cannot be
- * read twice; memory stays bounded either way).
+ * Hadoop FileSystem URI, standard input (copied once to a temporary file, since a pipe cannot be
+ * read twice; memory stays bounded either way), or an image made as it is read (a chain's).
  */
 final class ImageInput implements AutoCloseable {
     private final String name;
@@ -23,13 +23,26 @@ final class ImageInput implements AutoCloseable {
     private final org.apache.hadoop.fs.Path remote;
     private final Configuration conf;
     private final boolean temporary;
+    /** An image made as it is read, or null. */
+    private final Restorer.GeneratedImage generated;
 
     private ImageInput(String name, Path local, org.apache.hadoop.fs.Path remote, Configuration conf, boolean temporary) {
+        this(name, local, remote, conf, temporary, null);
+    }
+
+    private ImageInput(String name, Path local, org.apache.hadoop.fs.Path remote, Configuration conf, boolean temporary,
+            Restorer.GeneratedImage generated) {
         this.name = name;
         this.local = local;
         this.remote = remote;
         this.conf = conf;
         this.temporary = temporary;
+        this.generated = generated;
+    }
+
+    /** An image that {@code image} makes anew each time it is read from the start. */
+    static ImageInput generated(Restorer.GeneratedImage image) {
+        return new ImageInput(image.name(), null, null, null, false, image);
     }
 
     static ImageInput open(String spec, java.util.function.Supplier<Configuration> confSupplier, InputStream stdin) throws RestoreException {
@@ -89,7 +102,8 @@ final class ImageInput implements AutoCloseable {
     /** A fresh sequential stream from the first byte. */
     InputStream stream() throws RestoreException {
         try {
-            InputStream in = local != null ? Files.newInputStream(local) : Storage.fileSystem(remote, conf).open(remote);
+            InputStream in = generated != null ? generated.open()
+                    : local != null ? Files.newInputStream(local) : Storage.fileSystem(remote, conf).open(remote);
             return new BufferedInputStream(in, 1 << 20);
         } catch (IOException e) {
             throw new RestoreException("unable to open metadump image " + name + ": " + e.getMessage(), e);

@@ -82,6 +82,33 @@ public final class Restorer {
         return restore(imageSpec, targets, multiDevice, false, conf, stdin);
     }
 
+    /**
+     * An image made as it is read: each {@link #open} streams it from its first byte (a restore reads it twice).
+     * A chain's restore is one, so that no intermediate image is written.
+     */
+    public interface GeneratedImage {
+        /** Names the image in messages. */
+        String name();
+
+        /** The image from its first byte. */
+        InputStream open() throws IOException;
+
+        /** The files the image is made from, which the target must not be. */
+        java.util.List<String> sources();
+    }
+
+    /** Default restore of a generated image onto one target, its mode that of the files it is made from. */
+    public RestoreSummary restore(GeneratedImage image, String targetSpec) throws RestoreException {
+        List<OutputFile.Guarded> g = new ArrayList<>();
+        for (String source : image.sources()) {
+            g.add(new OutputFile.Guarded("a file the image is made from", source));
+        }
+        int m = OutputFile.imageModeFor(image.sources());
+        try (ImageInput input = ImageInput.generated(image)) {
+            return restore(input, g, m, java.util.List.of(targetSpec), false, false, System.nanoTime());
+        }
+    }
+
     /** As above; {@code oldStyle} is {@code -o}: identity placement (see {@link OldRestore}). */
     public RestoreSummary restore(String imageSpec, java.util.List<String> targets, boolean multiDevice,
             boolean oldStyle, java.util.function.Supplier<Configuration> conf, InputStream stdin) throws RestoreException {
@@ -96,59 +123,65 @@ public final class Restorer {
                 }
             }
         }
-        guarded = g;
         java.nio.file.Path local = FileIdentity.localPath(imageSpec);
-        mode = local != null && java.nio.file.Files.exists(local) ? Umask.imageMode(Umask.modeOf(local))
+        int m = local != null && java.nio.file.Files.exists(local) ? Umask.imageMode(Umask.modeOf(local))
                 : Umask.fileMode();
         try (ImageInput input = ImageInput.open(imageSpec, conf, stdin)) {
-            ImageHeader header;
-            try (InputStream in = input.stream()) {
-                header = ChunkMapBuilder.read(in, input.name());
-            } catch (IOException e) {
-                throw new RestoreException(input.name() + ": read error: " + e.getMessage(), e);
-            } catch (ImageFormatException e) {
-                throw new RestoreException(e.getMessage(), e);
-            }
-            if (multiDevice) {
-                return MultiDevice.restore(this, input, header, targets, started);
-            }
-            if (oldStyle) {
-                return OldRestore.restore(this, input, header, targets.get(0), started);
-            }
-            byte[] superblock = SuperblockPatcher.patch(header);
-            try (Target target = openTarget(targets.get(0))) {
-                ChunkTreeFixer fixer = header.multiDevice()
-                        ? new ChunkTreeFixer(header.superblock().nodesize(), header.superblock().metadataFsid(),
-                                header.map(), header.superblock().devid(), header.superblock().deviceUuid(),
-                                header.superblock().checksumType())
-                        : null;
-                Placer placer = new Placer(header.map(), target, err);
-                Written written = writeItems(input, header, new Sink() {
-                    @Override
-                    public void write(long logical, byte[] buf, int len) throws RestoreException {
-                        if (fixer != null) {
-                            fixer.fix(buf, len, logical);
-                        }
-                        placer.write(logical, buf, len);
-                    }
+            return restore(input, g, m, targets, multiDevice, oldStyle, started);
+        }
+    }
 
-                    @Override
-                    public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
-                        if (fixer != null) {
-                            Sink.super.write(logical, buf); // chunk tree blocks are patched on the heap
-                        } else {
-                            placer.write(logical, buf);
-                        }
+    private RestoreSummary restore(ImageInput input, List<OutputFile.Guarded> g, int m, java.util.List<String> targets,
+            boolean multiDevice, boolean oldStyle, long started) throws RestoreException {
+        guarded = g;
+        mode = m;
+        ImageHeader header;
+        try (InputStream in = input.stream()) {
+            header = ChunkMapBuilder.read(in, input.name());
+        } catch (IOException e) {
+            throw new RestoreException(input.name() + ": read error: " + e.getMessage(), e);
+        } catch (ImageFormatException e) {
+            throw new RestoreException(e.getMessage(), e);
+        }
+        if (multiDevice) {
+            return MultiDevice.restore(this, input, header, targets, started);
+        }
+        if (oldStyle) {
+            return OldRestore.restore(this, input, header, targets.get(0), started);
+        }
+        byte[] superblock = SuperblockPatcher.patch(header);
+        try (Target target = openTarget(targets.get(0))) {
+            ChunkTreeFixer fixer = header.multiDevice()
+                    ? new ChunkTreeFixer(header.superblock().nodesize(), header.superblock().metadataFsid(),
+                            header.map(), header.superblock().devid(), header.superblock().deviceUuid(),
+                            header.superblock().checksumType())
+                    : null;
+            Placer placer = new Placer(header.map(), target, err);
+            Written written = writeItems(input, header, new Sink() {
+                @Override
+                public void write(long logical, byte[] buf, int len) throws RestoreException {
+                    if (fixer != null) {
+                        fixer.fix(buf, len, logical);
                     }
-                });
-                if (header.multiDevice()) {
-                    superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
+                    placer.write(logical, buf, len);
                 }
-                long size = finish(target, header.superblock(), superblock);
-                target.commit();
-                return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
-                        written.notes());
+
+                @Override
+                public void write(long logical, java.nio.ByteBuffer buf) throws RestoreException {
+                    if (fixer != null) {
+                        Sink.super.write(logical, buf); // chunk tree blocks are patched on the heap
+                    } else {
+                        placer.write(logical, buf);
+                    }
+                }
+            });
+            if (header.multiDevice()) {
+                superblock = new SingleDeviceFixup(target, header.map(), header.superblock()).run(superblock);
             }
+            long size = finish(target, header.superblock(), superblock);
+            target.commit();
+            return new RestoreSummary(written.items(), written.bytes(), size, (System.nanoTime() - started) / 1_000_000,
+                    written.notes());
         }
     }
 
