@@ -10,6 +10,8 @@ import java.util.Locale;
 import com.github.luben.zstd.util.Native;
 import com.github.luben.zstd.util.ZstdVersion;
 
+import io.sparkbtrfs.store.Umask;
+
 /**
  * Where zstd-jni loads its native library from. By default it copies the library out of its jar into a new
  * temporary file on every run (about 95 ms of a delta's 0.7 s); given {@code -Dspark.btrfs.native.dir} (the
@@ -43,14 +45,19 @@ final class ZstdLibrary {
                     Path tmp = Files.createTempFile(lib.getParent(), "." + name, ".tmp");
                     try {
                         Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        // Readable as the build's other files are (createTempFile made it 0600).
+                        Files.setPosixFilePermissions(tmp, Umask.permissions(0644 & Umask.fileMode()));
                         Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE);
                     } finally {
                         Files.deleteIfExists(tmp);
                     }
                 }
             }
-            System.setProperty(OVERRIDE, lib.toString());
-        } catch (IOException | RuntimeException e) {
+            // Loaded here first, so that a copy that cannot be loaded (a noexec mount, another user's 0600 file)
+            // leaves zstd-jni to its own copy instead of failing; its own load of the same file is then a no-op.
+            System.load(lib.toAbsolutePath().toString());
+            System.setProperty(OVERRIDE, lib.toAbsolutePath().toString());
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
             // zstd-jni extracts its own copy, as without the directory
         }
     }
