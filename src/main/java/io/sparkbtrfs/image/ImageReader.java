@@ -292,6 +292,23 @@ public final class ImageReader {
         return version.maxStoredSize();
     }
 
+    /**
+     * Up to {@code size} bytes (fewer only at the end of the image). A size up to {@link #EXACT_READ} is read into
+     * an array of that size at once: {@code readNBytes(n)} reads in 8 KiB arrays and joins them, twice the
+     * allocation and a copy of every payload (half of a large restore's garbage). Larger sizes, which a hostile
+     * index can claim up to the item limit, grow as the bytes arrive.
+     */
+    private byte[] readPayload(long size) throws IOException {
+        if (size > EXACT_READ) {
+            return in.readNBytes((int) size);
+        }
+        byte[] b = new byte[(int) size];
+        int n = in.readNBytes(b, 0, b.length);
+        return n == b.length ? b : java.util.Arrays.copyOf(b, n);
+    }
+
+    private static final int EXACT_READ = 16 << 20;
+
     /** The next cluster, or null at the end of the image. */
     public Cluster next() throws IOException, ImageFormatException {
         return next((bytenr, span) -> true);
@@ -393,7 +410,7 @@ public final class ImageReader {
                         + size + " (at most " + maxItemSize() + ")");
             }
             boolean kept = keep.keep(bytenrs[i], flag == MetadumpFormat.COMPRESS_NONE ? size : maxItemSize());
-            payloads[i] = kept ? in.readNBytes((int) size) : null;
+            payloads[i] = kept ? readPayload(size) : null;
             if (kept ? payloads[i].length < size : skip(size) < size) {
                 throw new ImageFormatException(name + ": truncated: item " + i + " of cluster at offset " + offset
                         + " ends past the end of the image (payload at " + pos + ", " + size + " bytes)");
@@ -437,7 +454,7 @@ public final class ImageReader {
                     + " bytes (at most " + maxItemSize() + ")");
         }
         long pos = offset + MetadumpFormat.INDEX_SIZE;
-        byte[] payload = in.readNBytes((int) size);
+        byte[] payload = readPayload(size);
         if (payload.length < size) {
             throw new ImageFormatException(name + ": truncated: the payload of the cluster at offset " + offset
                     + " ends past the end of the image (at " + pos + ", " + size + " bytes)");
