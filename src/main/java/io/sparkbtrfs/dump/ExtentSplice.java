@@ -196,30 +196,15 @@ final class ExtentSplice {
      */
     private long[] unchanged(Key lo, Key hi) {
         long[] blocks = base.blocks();
-        int from = lowerBound(blocks, lo.objectid());
+        int from = io.sparkbtrfs.format.UnsignedSearch.lowerBound(blocks, lo.objectid());
         if (from < blocks.length && blocks[from] == lo.objectid() && lo.type() > Key.METADATA_ITEM) {
             from++;
         }
-        int to = lowerBound(blocks, hi.objectid());
+        int to = io.sparkbtrfs.format.UnsignedSearch.lowerBound(blocks, hi.objectid());
         if (to < blocks.length && blocks[to] == hi.objectid() && hi.type() >= Key.EXTENT_ITEM) {
             to++;
         }
         return from < to ? Arrays.copyOfRange(blocks, from, to) : new long[0];
-    }
-
-    /** The first index of {@code sorted} (unsigned ascending) whose value is at least {@code v}. */
-    private static int lowerBound(long[] sorted, long v) {
-        int lo = 0;
-        int hi = sorted.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(sorted[mid], v) < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
     }
 
     /** The block addresses of a plain run's pairs. */

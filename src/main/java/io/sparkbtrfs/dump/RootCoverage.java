@@ -46,7 +46,7 @@ final class RootCoverage {
                 continue;
             }
             long start = plan.start(i);
-            for (int r = firstAtOrAbove(at, start); r < at.length
+            for (int r = io.sparkbtrfs.format.UnsignedSearch.lowerBound(at, start); r < at.length
                     && Long.compareUnsigned(at[r] - start, plan.length(i)) < 0; r++) {
                 covered[r] = true;
             }
@@ -58,20 +58,5 @@ final class RootCoverage {
             }
         }
         return out;
-    }
-
-    /** The first index whose value is ≥ {@code v} (unsigned), duplicates included. */
-    private static int firstAtOrAbove(long[] sorted, long v) {
-        int lo = 0;
-        int hi = sorted.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(sorted[mid], v) < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
     }
 }

@@ -26,4 +26,19 @@ public final class UnsignedSearch {
         }
         return found;
     }
+
+    /** Index of the first element ≥ {@code key} (the first of equal ones), or {@code sorted.length} if none. */
+    public static int lowerBound(long[] sorted, long key) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(sorted[mid], key) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
 }
