@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-
 import io.sparkbtrfs.dump.DumpSummary;
+import io.sparkbtrfs.format.Uuid;
 import io.sparkbtrfs.image.DeltaHeader;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageHead;
@@ -79,6 +79,21 @@ public final class ChainCommand {
         }
     }
 
+    /** Whether {@code spec} names an existing local regular file that is a delta image. */
+    private static boolean isDeltaFile(String spec) {
+        Path p = io.sparkbtrfs.store.FileIdentity.localPath(spec);
+        return p != null && Files.isRegularFile(p) && isDelta(p);
+    }
+
+    /**
+     * The last operand is the target: a delta there is a link the user meant to list and forgot the target after
+     * (neither command ever writes a delta), so it is refused rather than overwritten.
+     */
+    private static int refuseDeltaTarget(PrintStream err, String target) {
+        return fail(err, "refusing to write " + target + ": it is a delta image (a link of a chain?); the last operand"
+                + " is the target, which must not be a delta");
+    }
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             List<String> ops = operands(args);
@@ -97,6 +112,9 @@ public final class ChainCommand {
                     long started = System.nanoTime();
                     List<String> images = ops.subList(0, ops.size() - 1);
                     String target = ops.get(ops.size() - 1);
+                    if (isDeltaFile(target)) {
+                        return refuseDeltaTarget(err, target);
+                    }
                     DumpSummary s = Compactor.compact(images, target, threads);
                     err.println(s.withMillis((System.nanoTime() - started) / 1_000_000).line(
                             String.join(" + ", images), target));
@@ -105,6 +123,9 @@ public final class ChainCommand {
                 case "restore-chain" -> {
                     if (ops.size() < 3) {
                         return fail(err, "usage: btrfs-image restore-chain [-t N] BASE DELTA... TARGET");
+                    }
+                    if (isDeltaFile(ops.get(ops.size() - 1))) {
+                        return refuseDeltaTarget(err, ops.get(ops.size() - 1));
                     }
                     return restore(ops.subList(0, ops.size() - 1), ops.get(ops.size() - 1), threads, err);
                 }
@@ -145,7 +166,7 @@ public final class ChainCommand {
         StringBuilder s = new StringBuilder();
         line(s, "image", path.toString());
         line(s, "format", "delta (spark-btrfs-image only, not readable by btrfs-image)");
-        line(s, "fsid", uuid(h.fsid()));
+        line(s, "fsid", Uuid.text(h.fsid()));
         line(s, "base generation", Long.toUnsignedString(h.baseGeneration()));
         line(s, "generation", Long.toUnsignedString(h.generation()));
         line(s, "blocks carried", Long.toString(h.carriedUnits()));
@@ -158,17 +179,6 @@ public final class ChainCommand {
 
     private static void line(StringBuilder s, String label, String value) {
         s.append(String.format("%-19s %s%n", label + ":", value));
-    }
-
-    private static String uuid(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < b.length; i++) {
-            if (i == 4 || i == 6 || i == 8 || i == 10) {
-                s.append('-');
-            }
-            s.append(String.format("%02x", b[i]));
-        }
-        return s.toString();
     }
 
     /**

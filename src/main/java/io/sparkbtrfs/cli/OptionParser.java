@@ -248,6 +248,13 @@ public final class OptionParser {
                 if (dumpData && walkTrees) {
                     errors.append("ERROR: -d conflicts with -w option\n");
                 }
+                if (targetCount > 1) {
+                    // The reference ignores them and writes the second operand: "btrfs-image dev1 dev2 out.img"
+                    // would write the image over dev2, a device of the filesystem being dumped.
+                    errors.append("ERROR: a dump takes one source and one target, but " + operands.size()
+                            + " operands were given (" + String.join(" ", operands) + "); give the other devices"
+                            + " of a multi-device filesystem with --device\n");
+                }
                 if (report && !bestEffort) {
                     throw error("--report can only be used with --best-effort");
                 }

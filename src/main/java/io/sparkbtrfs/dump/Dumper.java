@@ -25,6 +25,7 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.sanitize.SanitizeMode;
 import io.sparkbtrfs.store.FileIdentity;
+import io.sparkbtrfs.store.FilesystemMember;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.Umask;
@@ -129,11 +130,15 @@ public final class Dumper {
         ImageOutput output = null;
         OutputFile report = null;
         try (Volume v = volume) {
+            OutputFile.refuseGuarded(r.target(), guarded); // the more precise word first
+            FilesystemMember.refuse(r.target(), v.superblock().fsid());
             output = prepare(r, mode, guarded);
             output.beforeCommit(watch::beforeCommit);
             if (r.report() != null) {
                 List<OutputFile.Guarded> notReport = new ArrayList<>(guarded);
                 notReport.add(new OutputFile.Guarded("the image's target", r.target()));
+                OutputFile.refuseGuarded(r.report(), notReport);
+                FilesystemMember.refuse(r.report(), v.superblock().fsid());
                 report = OutputFile.create(r.report(), hadoop, Umask.imageMode(mode), notReport, false);
             }
             // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.

@@ -322,6 +322,18 @@ public final class Superblock {
      * recomputes the checksum when done ({@link ChecksumType#store}).
      */
 
+    /**
+     * Whether the raw superblock bytes {@code b} (at least up to the magic) carry btrfs's magic and the fsid
+     * {@code fsid}: a device of that filesystem, whatever else it holds.
+     */
+    public static boolean belongsTo(byte[] b, byte[] fsid) {
+        return b.length >= IDENTITY_BYTES && u64(b, MAGIC_OFFSET) == MAGIC
+                && Arrays.equals(b, FSID_OFFSET, FSID_OFFSET + FSID_SIZE, fsid, 0, fsid.length);
+    }
+
+    /** Bytes of a superblock that {@link #belongsTo} reads. */
+    public static final int IDENTITY_BYTES = MAGIC_OFFSET + Long.BYTES;
+
     /** The flags field of superblock bytes {@code b}. */
     public static long flags(byte[] b) {
         return u64(b, FLAGS_OFFSET);

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.sparkbtrfs.format.Superblock;
+import io.sparkbtrfs.format.Uuid;
 
 /**
  * {@code btrfs-image info IMAGE [--json]} and {@code btrfs-image verify IMAGE}: what an image holds, and
@@ -112,7 +113,7 @@ public final class InspectCommand {
                 .append(" of content\n");
         Superblock sb = r.superblock();
         if (sb != null) {
-            b.append("fsid:         ").append(uuid(sb.fsid())).append('\n');
+            b.append("fsid:         ").append(Uuid.text(sb.fsid())).append('\n');
             b.append("label:        ").append(sb.label().isEmpty() ? "(empty: none, or sanitized)" : sb.label())
                     .append('\n');
             b.append("generation:   ").append(sb.generation()).append('\n');
@@ -147,7 +148,7 @@ public final class InspectCommand {
         b.append(",\"stored_bytes\":").append(r.storedBytes()).append(",\"content_bytes\":").append(r.contentBytes());
         Superblock sb = r.superblock();
         if (sb != null) {
-            b.append(",\"fsid\":").append(quote(uuid(sb.fsid()))).append(",\"label\":").append(quote(sb.label()));
+            b.append(",\"fsid\":").append(quote(Uuid.text(sb.fsid()))).append(",\"label\":").append(quote(sb.label()));
             b.append(",\"generation\":").append(sb.generation()).append(",\"nodesize\":").append(sb.nodesize());
             b.append(",\"csum_type\":").append(quote(sb.checksumType().displayName()));
             b.append(",\"num_devices\":").append(Long.toUnsignedString(sb.numDevices()));
@@ -170,17 +171,6 @@ public final class InspectCommand {
             case io.sparkbtrfs.image.MetadumpFormat.COMPRESS_ZSTD_STREAM -> "zstd (frames over runs of clusters)";
             default -> "none";
         };
-    }
-
-    private static String uuid(byte[] u) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            if (i == 4 || i == 6 || i == 8 || i == 10) {
-                s.append('-');
-            }
-            s.append(String.format("%02x", u[i] & 0xFF));
-        }
-        return s.toString();
     }
 
     private static String quote(String s) {

@@ -117,7 +117,8 @@ public final class OutputFile implements AutoCloseable {
         return String.format("btrfs-image-%08x%08x", a.getValue(), b.getValue());
     }
 
-    private static void refuseGuarded(String spec, List<Guarded> guarded) throws IOException {
+    /** Throws, naming {@code spec}, if it is (or shares storage with) one of {@code guarded}. */
+    public static void refuseGuarded(String spec, List<Guarded> guarded) throws IOException {
         FileIdentity target = FileIdentity.of(spec);
         for (Guarded g : guarded) {
             if (g.spec() != null && !STDOUT.equals(g.spec()) && target.overlaps(FileIdentity.of(g.spec()))) {

@@ -285,6 +285,13 @@ class IncrementalChainTest {
         refused(ours("compact", chain.get(1), chain.get(2), target.toString()), "a chain begins with a full image",
                 target);
         refused(ours("verify", chain.get(0), chain.get(2)), "link 2", null);
+        // The target forgotten: the last link would be the target. Refused, the delta keeps every byte.
+        byte[] last = Files.readAllBytes(Path.of(chain.get(2)));
+        refused(ours("compact", chain.get(0), chain.get(1), chain.get(2)), "refusing to write " + chain.get(2)
+                + ": it is a delta image", null);
+        refused(ours("restore-chain", chain.get(0), chain.get(1), chain.get(2)), "refusing to write "
+                + chain.get(2) + ": it is a delta image", null);
+        assertArrayEquals(last, Files.readAllBytes(Path.of(chain.get(2))));
         // Another filesystem's base.
         Path other = Mkfs.image(tmp.resolve("other.img")).size(128L << 20).run();
         Path otherImage = tmp.resolve("other-base.img");

@@ -138,13 +138,6 @@ class OptionParserTest {
         assertEquals(List.of("d1", "d2", "d3"), o.getAllTargets());
     }
 
-    @Test
-    void createKeepsExtraOperandsLikeTheReferenceIgnoresThem() {
-        ImageOptions o = ok("dev", "img", "x");
-        assertEquals(Mode.CREATE, o.getMode());
-        assertEquals(List.of("x"), o.getExtraTargets());
-    }
-
     // ---------------------------------------------------------------- getopt conventions
 
     @Test
@@ -407,6 +400,16 @@ class OptionParserTest {
     @Test
     void restoreWithoutMultiDeviceNeedsExactlyOneTarget() {
         assertUsageError(a("-r", "a", "b", "c"), "ERROR: accepts only 1 device without -m option");
+    }
+
+    /** The reference ignores extra operands and writes the second: a device of the filesystem being dumped. */
+    @Test
+    void dumpRefusesExtraOperands() {
+        assertUsageError(a("a", "b", "c"), "ERROR: a dump takes one source and one target, but 3 operands were"
+                + " given (a b c); give the other devices of a multi-device filesystem with --device");
+        assertUsageError(a("-c9", "-w", "/dev/sdb1", "/dev/sdc1", "out.img", "x"), "ERROR: a dump takes one source"
+                + " and one target, but 4 operands were given (/dev/sdb1 /dev/sdc1 out.img x); give the other"
+                + " devices of a multi-device filesystem with --device");
     }
 
     @Test

@@ -96,6 +96,43 @@ class OutputContractTest {
         assertEquals(Set.of("src.img", "out.img"), names(dir));
     }
 
+    /**
+     * The other device of a two-device filesystem typed as a target: the reference writes its image over it
+     * ("btrfs-image dev1 dev2 out.img" ignores out.img and writes dev2; "btrfs-image dev1 dev2" too). Both are
+     * refused before anything is opened for writing, and both devices keep every byte.
+     */
+    @Test
+    void aDeviceOfTheSourceIsNeverATarget(@TempDir Path dir) throws IOException {
+        Path d1 = dir.resolve("d1.img");
+        Path d2 = dir.resolve("d2.img");
+        Mkfs.devices(d1, d2).size(128L << 20).metadata("raid1").run();
+        String before1 = digest(d1);
+        String before2 = digest(d2);
+        Path out = dir.resolve("out.img");
+
+        Proc.Result extra = Ours.process("-c", "9", d1.toString(), d2.toString(), out.toString());
+        assertEquals(1, extra.exitCode());
+        assertTrue(extra.stderr().startsWith("ERROR: a dump takes one source and one target, but 3 operands were"
+                + " given (" + d1 + " " + d2 + " " + out + "); give the other devices of a multi-device filesystem"
+                + " with --device\n"), extra.stderr());
+
+        String line = ErrorLines.assertOneErrorLine(Ours.process(d1.toString(), d2.toString()));
+        assertTrue(line.startsWith("ERROR: refusing to write " + d2 + ": it holds a device of the filesystem being"
+                + " dumped (fsid "), line);
+        line = ErrorLines.assertOneErrorLine(
+                Ours.process("--best-effort", "--report", d2.toString(), d1.toString(), out.toString()));
+        assertTrue(line.startsWith("ERROR: refusing to write " + d2 + ": it holds a device"), line);
+
+        assertEquals(before1, digest(d1));
+        assertEquals(before2, digest(d2));
+        assertEquals(Set.of("d1.img", "d2.img"), names(dir));
+
+        // What was meant: the other device given with --device.
+        assertEquals(0, Ours.process("--device", d2.toString(), d1.toString(), out.toString()).exitCode());
+        assertTrue(Files.size(out) > 0);
+        assertEquals(before2, digest(d2));
+    }
+
     @Test
     void reportThatCannotBeWrittenMeansNoImage(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("out.img");
