@@ -239,8 +239,19 @@ public final class Dumper {
         long secret = r.seed().orElseGet(() -> new SecureRandom().nextLong());
         Superblock sb = v.superblock();
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> NameSanitizer.forDump(
-                mode == SanitizeMode.COLLISIONS, secret, v::readTreeBlock, sb.nodesize(), sb.root(), sb.rootLevel(),
+                mode == SanitizeMode.COLLISIONS, secret, boundaryReader(v), sb.nodesize(), sb.root(), sb.rootLevel(),
                 sb.logRoot(), sb.logRootLevel()));
+    }
+
+    /** The volume's batched tree-block reads (a vectored request per tree level from a remote source). */
+    private static io.sparkbtrfs.sanitize.BoundaryScan.Reader boundaryReader(Volume v) {
+        return (addresses, sink) -> {
+            try {
+                v.readTreeBlocks(addresses, (i, block, failure) -> sink.block(i, block));
+            } catch (BtrfsFormatException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        };
     }
 
     private static LeafItemTransform join(java.util.concurrent.CompletableFuture<LeafItemTransform> f)

@@ -27,9 +27,44 @@ import io.sparkbtrfs.format.TreeBlock;
  * would have bounded is left to the dump, which reports them.
  */
 public final class BoundaryScan {
-    /** Reads one validated tree block (whole block at offset 0). */
+    /**
+     * Reads validated tree blocks (whole blocks at offset 0) in batches: every block of a wave of the scan is asked
+     * at once, so that a remote source answers a tree level in a request per device rather than a request per block.
+     */
     @FunctionalInterface
     public interface Reader {
+        /**
+         * Hands each block at {@code addresses} to {@code sink} in the order given; one that cannot be read or
+         * validated is skipped or handed as null. A failure of the whole batch may be thrown: the blocks not handed
+         * yet count as unreadable.
+         */
+        void read(long[] addresses, Sink sink) throws IOException;
+
+        /** One block after another through {@code reader}. */
+        static Reader oneByOne(BlockReader reader) {
+            return (addresses, sink) -> {
+                for (int i = 0; i < addresses.length; i++) {
+                    byte[] b;
+                    try {
+                        b = reader.read(addresses[i]);
+                    } catch (IOException e) {
+                        b = null;
+                    }
+                    sink.block(i, b);
+                }
+            };
+        }
+    }
+
+    /** Receives block {@code index} of a batch (null: unreadable). */
+    @FunctionalInterface
+    public interface Sink {
+        void block(int index, byte[] block);
+    }
+
+    /** Reads one validated tree block. */
+    @FunctionalInterface
+    public interface BlockReader {
         byte[] read(long logical) throws IOException;
     }
 
@@ -57,104 +92,188 @@ public final class BoundaryScan {
     public static KeyBoundaries scan(Reader reader, int nodesize, long root, int rootLevel, long logRoot,
             int logRootLevel, long secret) {
         BoundaryScan s = new BoundaryScan(reader, nodesize);
-        List<long[]> trees = new ArrayList<>();
-        s.rootsOf(root, rootLevel, trees);
+        Wave roots = new Wave();
+        roots.add(root, rootLevel);
         if (logRoot != 0) {
-            s.rootsOf(logRoot, logRootLevel, trees);
+            roots.add(logRoot, logRootLevel);
         }
-        for (long[] t : trees) {
-            if (t[1] > 0) {
-                s.nodes(t[0], (int) t[1]);
+        Wave trees = s.rootsOf(roots);
+        Wave nodes = new Wave();
+        for (int i = 0; i < trees.size; i++) {
+            if (trees.levels[i] > 0) {
+                nodes.add(trees.addresses[i], trees.levels[i]);
             }
         }
-        NameSanitizer sanitizer = new NameSanitizer(true, secret, s.builder.boundariesOnly());
-        Map<Long, Long> leafFirst = new HashMap<>();
-        for (Map.Entry<Long, Integer> c : s.candidates.entrySet()) {
-            long leaf = s.leftmostLeaf(c.getKey(), c.getValue());
-            if (leaf == 0) {
-                continue;
-            }
-            Long first = leafFirst.get(leaf);
-            if (first == null) {
-                first = s.newFirstOffset(sanitizer, leaf);
-                leafFirst.put(leaf, first);
-            }
-            if (first >= 0) {
+        s.nodes(nodes);
+        Map<Long, Long> leafOf = s.leftmostLeaves();
+        Map<Long, Long> leafFirst = s.newFirstOffsets(new NameSanitizer(true, secret, s.builder.boundariesOnly()),
+                new java.util.TreeSet<>(leafOf.values()));
+        for (Map.Entry<Long, Long> c : leafOf.entrySet()) {
+            Long first = leafFirst.get(c.getValue());
+            if (first != null && first >= 0) {
                 s.builder.newFirstOffset(c.getKey(), first);
             }
         }
         return s.builder.build();
     }
 
-    /** The roots (address, level) of the trees that hold names, from the ROOT_ITEMs of the tree at {@code root}. */
-    private void rootsOf(long root, int level, List<long[]> out) {
-        byte[] b = read(root, level);
-        if (b == null) {
-            return;
-        }
-        int n = (int) TreeBlock.nritems(b, 0);
-        if (level > 0) {
-            for (int slot = 0; slot < n; slot++) {
-                rootsOf(TreeBlock.childPointer(b, 0, slot), level - 1, out);
+    /** Blocks to read next, each with the level it must have. */
+    private static final class Wave {
+        long[] addresses = new long[16];
+        int[] levels = new int[16];
+        int size;
+
+        void add(long address, int level) {
+            if (size == addresses.length) {
+                addresses = java.util.Arrays.copyOf(addresses, size * 2);
+                levels = java.util.Arrays.copyOf(levels, size * 2);
             }
-            return;
+            addresses[size] = address;
+            levels[size++] = level;
         }
-        for (int slot = 0; slot < n; slot++) {
-            if (TreeBlock.itemType(b, 0, slot) != Key.ROOT_ITEM || !RootItem.holdsNames(TreeBlock.itemObjectid(b, 0, slot))
-                    || !TreeBlock.itemInBounds(b, 0, nodesize, slot, n)
-                    || !RootItem.hasLevel(TreeBlock.itemSize(b, 0, slot))) {
-                continue;
-            }
-            int data = TreeBlock.itemDataStart(b, 0, slot);
-            out.add(new long[] {RootItem.bytenr(b, data), RootItem.level(b, data)});
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(addresses, size);
         }
     }
 
-    /** Reads an internal node and those below it, once each; collects boundaries and candidate children. */
-    private void nodes(long bytenr, int level) {
-        if (!visited.add(bytenr)) {
+    /** Receives block {@code i} of a wave, checked for its level. */
+    @FunctionalInterface
+    private interface Visit {
+        void block(int i, byte[] block);
+    }
+
+    /** Reads the wave in one batch; each block that reads with the expected level is visited, in wave order. */
+    private void read(Wave wave, Visit visit) {
+        if (wave.size == 0) {
             return;
         }
-        byte[] b = read(bytenr, level);
-        if (b == null) {
-            return;
-        }
-        nodesRead++;
-        int n = (int) TreeBlock.nritems(b, 0);
-        for (int slot = 0; slot < n; slot++) {
-            int type = TreeBlock.nodeKeyType(b, 0, slot);
-            long child = TreeBlock.childPointer(b, 0, slot);
-            if (type == Key.DIR_ITEM || type == Key.XATTR_ITEM || type == Key.INODE_EXTREF) {
-                long offset = TreeBlock.nodeKeyOffset(b, 0, slot);
-                builder.add(TreeBlock.nodeKeyObjectid(b, 0, slot), type, offset);
-                if (type == Key.INODE_EXTREF || (Long.compareUnsigned(offset, 1L << 32) < 0
-                        && ShortNames.mayBeRekeyableShortName((int) offset, type == Key.XATTR_ITEM ? USER : NO_PREFIX))) {
-                    candidates.put(child, level - 1);
+        try {
+            reader.read(wave.toArray(), (i, b) -> {
+                if (b != null && i >= 0 && i < wave.size && TreeBlock.level(b, 0) == wave.levels[i]) {
+                    visit.block(i, b);
                 }
-            }
-            if (level > 1) {
-                nodes(child, level - 1);
-            }
+            });
+        } catch (IOException e) {
+            // the blocks not handed yet are unreadable: what they would have bounded is left to the dump
         }
     }
 
-    /** The leaf at the left end of the subtree at {@code bytenr}; 0 if unreadable. */
-    private long leftmostLeaf(long bytenr, int level) {
-        long at = bytenr;
-        for (int l = level; l > 0; l--) {
-            byte[] b = read(at, l);
-            if (b == null || TreeBlock.nritems(b, 0) == 0) {
-                return 0;
-            }
-            at = TreeBlock.childPointer(b, 0, 0);
+    /** The roots (address, level) of the trees that hold names, from the ROOT_ITEMs of the trees at {@code wave}. */
+    private Wave rootsOf(Wave wave) {
+        Wave out = new Wave();
+        while (wave.size > 0) {
+            Wave next = new Wave();
+            Wave current = wave;
+            read(current, (i, b) -> {
+                int n = (int) TreeBlock.nritems(b, 0);
+                int level = current.levels[i];
+                for (int slot = 0; slot < n; slot++) {
+                    if (level > 0) {
+                        next.add(TreeBlock.childPointer(b, 0, slot), level - 1);
+                    } else if (TreeBlock.itemType(b, 0, slot) == Key.ROOT_ITEM
+                            && RootItem.holdsNames(TreeBlock.itemObjectid(b, 0, slot))
+                            && TreeBlock.itemInBounds(b, 0, nodesize, slot, n)
+                            && RootItem.hasLevel(TreeBlock.itemSize(b, 0, slot))) {
+                        int data = TreeBlock.itemDataStart(b, 0, slot);
+                        out.add(RootItem.bytenr(b, data), RootItem.level(b, data));
+                    }
+                }
+            });
+            wave = next;
         }
-        return at;
+        return out;
     }
 
-    /** The first key offset of leaf {@code bytenr} once sanitized, or -1 if its first key stays (or unreadable). */
-    private long newFirstOffset(NameSanitizer sanitizer, long bytenr) {
-        byte[] b = read(bytenr, 0);
-        if (b == null || TreeBlock.nritems(b, 0) == 0) {
+    /** Reads the internal nodes from {@code wave} down, a level at a time, once each; collects boundaries and candidates. */
+    private void nodes(Wave first) {
+        Wave wave = new Wave();
+        for (int i = 0; i < first.size; i++) {
+            if (visited.add(first.addresses[i])) {
+                wave.add(first.addresses[i], first.levels[i]);
+            }
+        }
+        while (wave.size > 0) {
+            Wave next = new Wave();
+            Wave current = wave;
+            read(current, (i, b) -> {
+                nodesRead++;
+                int level = current.levels[i];
+                int n = (int) TreeBlock.nritems(b, 0);
+                for (int slot = 0; slot < n; slot++) {
+                    int type = TreeBlock.nodeKeyType(b, 0, slot);
+                    long child = TreeBlock.childPointer(b, 0, slot);
+                    if (type == Key.DIR_ITEM || type == Key.XATTR_ITEM || type == Key.INODE_EXTREF) {
+                        long offset = TreeBlock.nodeKeyOffset(b, 0, slot);
+                        builder.add(TreeBlock.nodeKeyObjectid(b, 0, slot), type, offset);
+                        if (type == Key.INODE_EXTREF || (Long.compareUnsigned(offset, 1L << 32) < 0
+                                && ShortNames.mayBeRekeyableShortName((int) offset,
+                                        type == Key.XATTR_ITEM ? USER : NO_PREFIX))) {
+                            candidates.put(child, level - 1);
+                        }
+                    }
+                    if (level > 1 && visited.add(child)) {
+                        next.add(child, level - 1);
+                    }
+                }
+            });
+            wave = next;
+        }
+    }
+
+    /** The leaf at the left end of each candidate's subtree (candidates whose descent is unreadable are left out). */
+    private Map<Long, Long> leftmostLeaves() {
+        Map<Long, Long> leafOf = new HashMap<>();
+        List<Long> owners = new ArrayList<>();
+        Wave wave = new Wave();
+        for (Map.Entry<Long, Integer> c : candidates.entrySet()) {
+            if (c.getValue() == 0) {
+                leafOf.put(c.getKey(), c.getKey());
+            } else {
+                owners.add(c.getKey());
+                wave.add(c.getKey(), c.getValue());
+            }
+        }
+        while (wave.size > 0) {
+            Wave next = new Wave();
+            List<Long> nextOwners = new ArrayList<>();
+            Wave current = wave;
+            List<Long> currentOwners = owners;
+            read(current, (i, b) -> {
+                if (TreeBlock.nritems(b, 0) == 0) {
+                    return;
+                }
+                long child = TreeBlock.childPointer(b, 0, 0);
+                if (current.levels[i] == 1) {
+                    leafOf.put(currentOwners.get(i), child);
+                } else {
+                    nextOwners.add(currentOwners.get(i));
+                    next.add(child, current.levels[i] - 1);
+                }
+            });
+            wave = next;
+            owners = nextOwners;
+        }
+        return leafOf;
+    }
+
+    /**
+     * The first key offset of each leaf once sanitized, or -1 if its first key stays; unreadable leaves are left
+     * out.
+     */
+    private Map<Long, Long> newFirstOffsets(NameSanitizer sanitizer, java.util.SortedSet<Long> leaves) {
+        Map<Long, Long> out = new HashMap<>();
+        Wave wave = new Wave();
+        for (long leaf : leaves) {
+            wave.add(leaf, 0);
+        }
+        read(wave, (i, b) -> out.put(wave.addresses[i], newFirstOffset(sanitizer, b)));
+        return out;
+    }
+
+    /** The first key offset of leaf {@code b} once sanitized, or -1 if its first key stays. */
+    private long newFirstOffset(NameSanitizer sanitizer, byte[] b) {
+        if (TreeBlock.nritems(b, 0) == 0) {
             return -1;
         }
         leavesRead++;
@@ -202,15 +321,5 @@ public final class BoundaryScan {
 
     private static boolean startsWithUser(byte[] b, int name, int len) {
         return len >= USER.length && java.util.Arrays.equals(b, name, name + USER.length, USER, 0, USER.length);
-    }
-
-    /** The block at {@code bytenr} if it reads and has the expected level, else null. */
-    private byte[] read(long bytenr, int level) {
-        try {
-            byte[] b = reader.read(bytenr);
-            return TreeBlock.level(b, 0) == level ? b : null;
-        } catch (IOException e) {
-            return null;
-        }
     }
 }

@@ -90,18 +90,24 @@ class BoundaryScanTest {
         }
         blocks.put(NODE, node(new long[] {256, 256, 256}, new int[] {INODE_ITEM, DIR_ITEM, DIR_ITEM}, keys, LEAVES));
         int[] reads = {0};
-        BoundaryScan.Reader reader = at -> {
+        int[] batches = {0};
+        BoundaryScan.Reader oneByOne = BoundaryScan.Reader.oneByOne(at -> {
             reads[0]++;
             byte[] b = blocks.get(at);
             if (b == null) {
                 throw new IOException("no block at " + at);
             }
             return b.clone();
+        });
+        BoundaryScan.Reader reader = (addresses, sink) -> {
+            batches[0]++;
+            oneByOne.read(addresses, sink);
         };
         KeyBoundaries kb = BoundaryScan.scan(reader, NODESIZE, ROOT, 0, 0, 0, SECRET);
         assertEquals(2, kb.size(), "the node's DIR_ITEM keys");
         assertTrue(kb.contains(256, DIR_ITEM, (int) keys[1]) && kb.contains(256, DIR_ITEM, (int) keys[2]));
         assertEquals(4, reads[0], "root leaf, node, and the two leaves whose first key may belong to a short name");
+        assertEquals(3, batches[0], "a batch per wave: the root tree's leaf, the node, the two leaves");
 
         int shortSlot = keys[1] == hash("xy") ? 1 : 2;
         byte[] expected = blocks.get(LEAVES[shortSlot]).clone();
