@@ -25,6 +25,7 @@ import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.sanitize.SanitizeMode;
 import io.sparkbtrfs.store.FileIdentity;
+import io.sparkbtrfs.store.FileKinds;
 import io.sparkbtrfs.store.FilesystemMember;
 import io.sparkbtrfs.store.ImageOutput;
 import io.sparkbtrfs.store.OutputFile;
@@ -281,7 +282,7 @@ public final class Dumper {
             }
             return volume;
         } catch (BtrfsFormatException e) {
-            throw new DumpException(e.getMessage());
+            throw new DumpException(e.getMessage() + (r.devices().size() == 1 ? FileKinds.imageHint(r.source()) : ""));
         } catch (java.nio.file.NoSuchFileException e) {
             throw new DumpException("cannot open " + e.getFile() + ": no such file or device");
         } catch (java.nio.file.AccessDeniedException e) {

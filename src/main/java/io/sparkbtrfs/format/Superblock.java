@@ -327,11 +327,15 @@ public final class Superblock {
      * {@code fsid}: a device of that filesystem, whatever else it holds.
      */
     public static boolean belongsTo(byte[] b, byte[] fsid) {
-        return b.length >= IDENTITY_BYTES && u64(b, MAGIC_OFFSET) == MAGIC
-                && Arrays.equals(b, FSID_OFFSET, FSID_OFFSET + FSID_SIZE, fsid, 0, fsid.length);
+        return hasMagic(b) && Arrays.equals(b, FSID_OFFSET, FSID_OFFSET + FSID_SIZE, fsid, 0, fsid.length);
     }
 
-    /** Bytes of a superblock that {@link #belongsTo} reads. */
+    /** Whether the raw superblock bytes {@code b} (at least up to the magic) carry btrfs's magic. */
+    public static boolean hasMagic(byte[] b) {
+        return b.length >= IDENTITY_BYTES && u64(b, MAGIC_OFFSET) == MAGIC;
+    }
+
+    /** Bytes of a superblock that {@link #belongsTo} and {@link #hasMagic} read. */
     public static final int IDENTITY_BYTES = MAGIC_OFFSET + Long.BYTES;
 
     /** The flags field of superblock bytes {@code b}. */

@@ -141,7 +141,8 @@ public final class Restorer {
         } catch (IOException e) {
             throw new RestoreException(input.name() + ": read error: " + e.getMessage(), e);
         } catch (ImageFormatException e) {
-            throw new RestoreException(e.getMessage(), e);
+            throw new RestoreException(e.getMessage() + (e.getMessage().endsWith("unrecognized header format at "
+                    + "offset 0") ? io.sparkbtrfs.store.FileKinds.filesystemHint(input.name()) : ""), e);
         }
         if (multiDevice) {
             return MultiDevice.restore(this, input, header, targets, started);

@@ -88,6 +88,21 @@ class BadInputTest {
         assertRejected(src, dir, src.toString(), "directory");
     }
 
+    /** Operands swapped or -r forgotten: the error says what the file is and what to run instead. */
+    @Test
+    void anImageGivenToADumpAndAFilesystemToARestore(@TempDir Path dir) throws IOException {
+        Path image = dir.resolve("dup.metadump");
+        RefTool.dump(singleImage, image).requireOk();
+        assertRejected(image, dir, image + ": not a btrfs filesystem (no superblock magic at offset 65536); it is a"
+                + " metadump image: restore it with -r", "restore it with -r");
+
+        Path restored = dir.resolve("restored.img");
+        Proc.Result r = Ours.process("--no-progress", "-r", singleImage.toString(), restored.toString());
+        assertEquals("ERROR: " + singleImage + ": unrecognized header format at offset 0; it is a btrfs filesystem,"
+                + " not a metadump image: dump it without -r", assertOneErrorLine(r));
+        assertFalse(Files.exists(restored));
+    }
+
     // ------------------------------------------------------------------ truncated
 
     /** 70 KiB: the superblock is readable, the chunk tree (at several MiB) is beyond the end. */
