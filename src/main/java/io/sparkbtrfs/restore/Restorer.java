@@ -144,6 +144,10 @@ public final class Restorer {
             throw new RestoreException(e.getMessage() + (e.getMessage().endsWith("unrecognized header format at "
                     + "offset 0") ? io.sparkbtrfs.store.FileKinds.filesystemHint(input.name()) : ""), e);
         }
+        if (header.version() == io.sparkbtrfs.image.ImageVersion.DELTA) {
+            throw new RestoreException(input.name() + ": a delta image holds only what changed since its base: restore"
+                    + " it with its chain (restore-chain BASE DELTA... TARGET)");
+        }
         if (multiDevice) {
             return MultiDevice.restore(this, input, header, targets, started);
         }

@@ -292,6 +292,8 @@ class IncrementalChainTest {
         refused(ours("restore-chain", chain.get(0), chain.get(1), chain.get(2)), "refusing to write "
                 + chain.get(2) + ": it is a delta image", null);
         assertArrayEquals(last, Files.readAllBytes(Path.of(chain.get(2))));
+        refused(ours("-r", chain.get(1), target.toString()), "a delta image holds only what changed since its base:"
+                + " restore it with its chain (restore-chain BASE DELTA... TARGET)", target);
         // Another filesystem's base.
         Path other = Mkfs.image(tmp.resolve("other.img")).size(128L << 20).run();
         Path otherImage = tmp.resolve("other-base.img");
