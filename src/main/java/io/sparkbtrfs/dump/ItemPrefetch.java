@@ -14,9 +14,9 @@ import io.sparkbtrfs.device.Volume;
 final class ItemPrefetch {
     /**
      * Content read ahead at a time: bounds the memory of a task (twice this while a window is read). In -w order a
-     * window's items are strewn over the whole metadata area of a small filesystem, so each window fetches about all
-     * of it: on bench names:100000 (87 MiB of tree blocks, two parts from S3) 32 MiB windows fetched 335 MiB and 48
-     * MiB ones 172 MiB.
+     * part's window has its items strewn over the whole metadata area of a small filesystem, so each window fetches
+     * about all of it: on bench names:100000 (87 MiB of tree blocks, two parts from S3) 32 MiB windows fetched 335
+     * MiB and 48 MiB ones 172 MiB; which is why such items are read by address instead ({@link ItemProducer}).
      */
     static final int WINDOW_BYTES = 48 << 20;
 

@@ -88,8 +88,8 @@ public final class DumpJob {
             if (exchange == null) {
                 parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
             } else {
-                ItemExchange.Job job = ItemExchange.parts(sc, new ItemExchange.Producer(bVolume, bPlan, bSettings,
-                        new SerializableConfiguration(conf)), specs, plan, exchange, task);
+                ItemExchange.Job job = ItemExchange.parts(sc, conf, volume, new ItemExchange.Producer(bVolume, bPlan,
+                        bSettings, new SerializableConfiguration(conf)), specs, plan, exchange, task);
                 parts = new ArrayList<>(job.parts().collect());
                 producers = job.producerReports();
             }
@@ -161,9 +161,10 @@ public final class DumpJob {
      * Enough parts to keep every core busy to the end (many small parts: the last ones to finish leave
      * little idle time, which matters when compression makes every part CPU-bound), never tiny ones, and
      * none beyond 256 MiB of content. From a remote device ({@code remote}), one part per core up to that size:
-     * a part's reads are merged across gaps into large requests, and in -w (walk) order a part's items are strewn
-     * over the whole metadata area (bench names:100000, 87 MiB of tree blocks: each of 3 parts fetched 85 MiB), so
-     * each further part fetches the area once more: 3 parts fetched 257 MiB, 2 fetch 171 MiB.
+     * a part's reads are merged across gaps into large requests, fewer parts make fewer and larger ones. (In -w
+     * order a part's items are strewn over the whole metadata area, so each part read its own from all of it: bench
+     * names:100000, 87 MiB of tree blocks, 3 parts fetched 257 MiB, 2 fetched 171 MiB; now an exchange reads each
+     * block once, {@link ItemExchange}.)
      */
     static int autoPartitions(int parallelism, ItemPlan plan, boolean remote) {
         long bytes = plan.contentBytes(0, plan.clusters());

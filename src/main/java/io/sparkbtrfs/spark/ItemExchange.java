@@ -51,15 +51,15 @@ final class ItemExchange {
         }
     }
 
-    static Job parts(JavaSparkContext sc, Producer producer, List<PartSpec> specs, ItemPlan plan, int[][] runs,
-            PartTask task) {
+    static Job parts(JavaSparkContext sc, org.apache.hadoop.conf.Configuration conf, VolumeDescriptor volume,
+            Producer producer, List<PartSpec> specs, ItemPlan plan, int[][] runs, PartTask task) {
         CollectionAccumulator<Tuple2<Integer, ItemProducer.Report>> reports = sc.sc().collectionAccumulator("item producers");
         Producer p = producer.reportingTo(reports);
         int[] firstItems = new int[specs.size()];
         for (int i = 0; i < specs.size(); i++) {
             firstItems[i] = specs.get(i).firstItem(plan);
         }
-        JavaRDD<PartResult> parts = sc.parallelize(Arrays.asList(runs), runs.length)
+        JavaRDD<PartResult> parts = PartPlacement.runs(sc, conf, volume, plan, Arrays.asList(runs))
                 .mapPartitionsToPair(p::produce)
                 .repartitionAndSortWithinPartitions(new ByPart(firstItems))
                 .mapPartitionsWithIndex((index, items) -> List.of(task.runExchanged(specs.get(index), entries(items)))
