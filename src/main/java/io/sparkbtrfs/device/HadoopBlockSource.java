@@ -84,12 +84,17 @@ public final class HadoopBlockSource implements BlockSource {
             open.withFileStatus(status);
         }
         this.in = FutureIO.awaitFuture(open.build());
-        this.mergeGap = Math.max(0, conf.getInt(MERGE_GAP, switch (String.valueOf(fs.getUri().getScheme())) {
+        this.mergeGap = mergeGap(fs.getUri().getScheme(), conf);
+        this.maxRequest = Math.max(1, conf.getInt(MAX_REQUEST, DEFAULT_MAX_REQUEST));
+        this.maxInFlight = Math.max(1, conf.getLong(MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT));
+    }
+
+    /** The gap across which ranges are merged into one request on a file system of {@code scheme}. */
+    public static int mergeGap(String scheme, Configuration conf) {
+        return Math.max(0, conf.getInt(MERGE_GAP, switch (String.valueOf(scheme)) {
             case "hdfs", "viewfs", "webhdfs", "swebhdfs", "file" -> DEFAULT_MERGE_GAP_CLUSTER;
             default -> DEFAULT_MERGE_GAP;
         }));
-        this.maxRequest = Math.max(1, conf.getInt(MAX_REQUEST, DEFAULT_MAX_REQUEST));
-        this.maxInFlight = Math.max(1, conf.getLong(MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT));
     }
 
     @Override

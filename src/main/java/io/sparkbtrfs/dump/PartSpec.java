@@ -12,6 +12,16 @@ public record PartSpec(int part, int fromCluster, int toCluster) implements Seri
         }
     }
 
+    /** The first item of this part in {@code plan}. */
+    public int firstItem(ItemPlan plan) {
+        return plan.firstItem(fromCluster);
+    }
+
+    /** The item after the last of this part in {@code plan}. */
+    public int endItem(ItemPlan plan) {
+        return toCluster > fromCluster ? plan.endItem(toCluster - 1) : plan.firstItem(fromCluster);
+    }
+
     /**
      * The plan's clusters as at most {@code wanted} contiguous parts of about equal content ({@link ClusterRuns});
      * for stream images whole frames ({@link StreamFrames}), so that the bytes do not depend on the partitioning.

@@ -30,6 +30,10 @@ final class VolumeItems implements ItemSource {
     private final ItemPrefetch prefetch;
     /** The item after the last of the part being written (the read-ahead stops there). */
     private int partEnd;
+    /** Items asked for in this order rather than a part's plan order ({@link #beginSequence}), or null. */
+    private int[] sequence;
+    /** The position in {@link #sequence} of the next item asked for. */
+    private int cursor;
 
     VolumeItems(Volume volume, ItemPlan plan, DumpSettings settings) {
         this.volume = volume;
@@ -45,6 +49,22 @@ final class VolumeItems implements ItemSource {
     @Override
     public void beginPart(int endItem) {
         partEnd = endItem;
+        if (sequence != null && prefetch != null) {
+            prefetch.follow(null);
+        }
+        sequence = null;
+    }
+
+    /**
+     * Items will be asked for in the order of {@code items} (each once; a producer of an exchange, which takes them
+     * by address): the read-ahead follows that order.
+     */
+    void beginSequence(int[] items) {
+        sequence = items;
+        cursor = 0;
+        if (prefetch != null) {
+            prefetch.follow(items);
+        }
     }
 
     @Override
@@ -64,6 +84,7 @@ final class VolumeItems implements ItemSource {
 
     @Override
     public byte[] contentInto(int i) throws IOException {
+        int position = sequence == null ? i : cursor < sequence.length && sequence[cursor] == i ? cursor++ : -1;
         long start = plan.start(i);
         int length = plan.length(i);
         switch (plan.kind(i)) {
@@ -80,7 +101,7 @@ final class VolumeItems implements ItemSource {
             }
             case ItemPlan.METADATA: {
                 byte[] buf = scratch = PartWriter.atLeast(scratch, length);
-                BlockReadException[] failures = prefetched(i, buf) ? volume.validateTreeBlocks(start, length, buf, true)
+                BlockReadException[] failures = prefetched(position, buf) ? volume.validateTreeBlocks(start, length, buf, true)
                         : volume.readTreeBlocks(start, length, buf);
                 for (int b = 0, off = 0; off < length; b++, off += nodesize) {
                     if (failures[b] != null) {
@@ -103,7 +124,7 @@ final class VolumeItems implements ItemSource {
             }
             case ItemPlan.DATA: {
                 byte[] buf = scratch = PartWriter.atLeast(scratch, length);
-                if (!prefetched(i, buf)) {
+                if (!prefetched(position, buf)) {
                     volume.readLogical(start, buf, 0, length);
                 }
                 return buf;
@@ -157,9 +178,13 @@ final class VolumeItems implements ItemSource {
         problems.add(new BlockProblem(logical, tree, reason, action));
     }
 
-    /** Whether item {@code i} came from the read-ahead (its first copy, unchecked) into {@code buf}. */
-    private boolean prefetched(int i, byte[] buf) {
-        return prefetch != null && i < partEnd && prefetch.copy(i, partEnd, buf);
+    /**
+     * Whether the item at {@code position} of the order asked for (plan order: the item; -1: out of the order
+     * followed) came from the read-ahead (its first copy, unchecked) into {@code buf}.
+     */
+    private boolean prefetched(int position, byte[] buf) {
+        int end = sequence == null ? partEnd : sequence.length;
+        return prefetch != null && position >= 0 && position < end && prefetch.copy(position, end, buf);
     }
 
     /**

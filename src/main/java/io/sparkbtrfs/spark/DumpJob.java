@@ -13,7 +13,10 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 
+import io.sparkbtrfs.dump.AddressOrder;
 import io.sparkbtrfs.dump.DumpSummary;
+import io.sparkbtrfs.dump.ItemProducer;
+import io.sparkbtrfs.device.HadoopBlockSource;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
@@ -32,6 +35,11 @@ import io.sparkbtrfs.store.SerializableConfiguration;
 public final class DumpJob {
     /** Clusters hold up to ~21 MiB raw; aim for parts of this many content bytes when sizing automatically. */
     private static final long TARGET_PART_BYTES = 32L << 20;
+    /**
+     * Hadoop key: whether items strewn over the metadata area of a remote source are read once by address and
+     * exchanged between tasks ({@link ItemExchange}); false: each part reads its own (to compare).
+     */
+    static final String EXCHANGE = "btrfs.read.exchange";
 
     private DumpJob() {
     }
@@ -41,10 +49,13 @@ public final class DumpJob {
             DumpSettings settings, int wantedPartitions, ImageOutput output, PartRunner.ProgressListener progress)
             throws IOException {
         long started = System.nanoTime();
+        boolean remote = volume.devices().values().stream().anyMatch(io.sparkbtrfs.device.BlockSources::isUri);
         int partitions = wantedPartitions > 0 ? wantedPartitions
-                : autoPartitions(sc.defaultParallelism(), plan, volume.devices().values().stream()
-                        .anyMatch(io.sparkbtrfs.device.BlockSources::isUri));
+                : autoPartitions(sc.defaultParallelism(), plan, remote);
         List<PartSpec> specs = PartSpec.split(plan, partitions, settings);
+        // From a remote source, items strewn over the metadata area (-w) are read once by address and exchanged.
+        int[][] exchange = remote && conf.getBoolean(EXCHANGE, true)
+                ? AddressOrder.exchangeRuns(plan, specs, mergeGap(conf, volume)) : null;
         int runs = specs.size();
         Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
         Broadcast<ItemPlan> bPlan = sc.broadcast(plan);
@@ -70,10 +81,18 @@ public final class DumpJob {
             poller.start();
         }
         List<PartResult> parts;
+        List<ItemProducer.Report> producers = List.of();
         try {
             sc.setJobGroup("btrfs-image-dump", "btrfs-image: dump " + plan.clusters() + " clusters in " + runs
                     + " parts", true);
-            parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
+            if (exchange == null) {
+                parts = new ArrayList<>(PartPlacement.rdd(sc, conf, volume, plan, specs).map(task::run).collect());
+            } else {
+                ItemExchange.Job job = ItemExchange.parts(sc, conf, volume, new ItemExchange.Producer(bVolume, bPlan,
+                        bSettings, new SerializableConfiguration(conf)), specs, plan, exchange, task);
+                parts = new ArrayList<>(job.parts().collect());
+                producers = job.producerReports();
+            }
             // Blocking: an asynchronous removal still waiting for executors when the context stops makes
             // Spark print RejectedExecutionException traces on standalone masters. Only after success: tasks of
             // a cancelled job may still be starting, and would trip over a destroyed broadcast (the context's
@@ -91,11 +110,22 @@ public final class DumpJob {
             progress.update(blocks.value(), bytes.value());
         }
         long length = PartMerge.first(parts, output, merges(sc, conf, plan, output, direct != null));
-        DumpSummary summary = DumpSummary.of(parts, plan, runs, (System.nanoTime() - started) / 1_000_000);
+        DumpSummary summary = DumpSummary.of(parts, producers, plan, runs, (System.nanoTime() - started) / 1_000_000);
         if (summary.bytesOut() != length) {
             throw new IOException("the merge wrote " + length + " bytes, the parts hold " + summary.bytesOut());
         }
         return summary;
+    }
+
+    /** The largest gap the remote devices' reads are merged across. */
+    private static long mergeGap(Configuration conf, VolumeDescriptor volume) {
+        long gap = 0;
+        for (String device : volume.devices().values()) {
+            if (io.sparkbtrfs.device.BlockSources.isUri(device)) {
+                gap = Math.max(gap, HadoopBlockSource.mergeGap(new Path(device).toUri().getScheme(), conf));
+            }
+        }
+        return gap;
     }
 
     /**
@@ -131,9 +161,10 @@ public final class DumpJob {
      * Enough parts to keep every core busy to the end (many small parts: the last ones to finish leave
      * little idle time, which matters when compression makes every part CPU-bound), never tiny ones, and
      * none beyond 256 MiB of content. From a remote device ({@code remote}), one part per core up to that size:
-     * a part's reads are merged across gaps into large requests, and in -w (walk) order a part's items are strewn
-     * over the whole metadata area (bench names:100000, 87 MiB of tree blocks: each of 3 parts fetched 85 MiB), so
-     * each further part fetches the area once more: 3 parts fetched 257 MiB, 2 fetch 171 MiB.
+     * a part's reads are merged across gaps into large requests, fewer parts make fewer and larger ones. (In -w
+     * order a part's items are strewn over the whole metadata area, so each part read its own from all of it: bench
+     * names:100000, 87 MiB of tree blocks, 3 parts fetched 257 MiB, 2 fetched 171 MiB; now an exchange reads each
+     * block once, {@link ItemExchange}.)
      */
     static int autoPartitions(int parallelism, ItemPlan plan, boolean remote) {
         long bytes = plan.contentBytes(0, plan.clusters());

@@ -29,8 +29,8 @@ import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
 /**
- * The RDD of parts, one partition per part, with preferred locations when the source lives on HDFS: the
- * hosts holding most of the part's bytes (each item's first copy, through the chunk map to its physical
+ * The RDD of parts (or of an exchange's runs of items), one partition each, with preferred locations when the source
+ * lives on HDFS: the hosts holding most of its items' bytes (each item's first copy, through the chunk map to its physical
  * offset and the HDFS block there). One {@code getFileBlockLocations} call per device, on the driver.
  * Elsewhere (local files, object stores) the parts have no preference.
  */
@@ -44,25 +44,46 @@ final class PartPlacement {
     /** One element per part, placed near its data where the source tells. */
     static JavaRDD<PartSpec> rdd(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
             List<PartSpec> specs) {
-        List<List<String>> hosts = hosts(conf, volume, plan, specs);
+        return placed(sc, specs, hosts(conf, volume, plan, specs), PartSpec.class);
+    }
+
+    /** One element per run of items (an exchange's producers), placed near its data where the source tells. */
+    static JavaRDD<int[]> runs(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            List<int[]> runs) {
+        return placed(sc, runs, hostsOfItems(conf, volume, plan, runs), int[].class);
+    }
+
+    /** One partition per element, element i preferring {@code hosts.get(i)} (none if {@code hosts} is null). */
+    private static <T> JavaRDD<T> placed(JavaSparkContext sc, List<T> elements, List<List<String>> hosts,
+            Class<T> type) {
         if (hosts == null) {
-            return sc.parallelize(specs, specs.size());
+            return sc.parallelize(elements, elements.size());
         }
-        List<Tuple2<PartSpec, scala.collection.immutable.Seq<String>>> withHosts = new ArrayList<>(specs.size());
-        for (int i = 0; i < specs.size(); i++) {
-            withHosts.add(new Tuple2<>(specs.get(i),
+        List<Tuple2<T, scala.collection.immutable.Seq<String>>> withHosts = new ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            withHosts.add(new Tuple2<>(elements.get(i),
                     scala.jdk.javaapi.CollectionConverters.asScala(hosts.get(i)).toSeq()));
         }
-        ClassTag<PartSpec> tag = ClassTag$.MODULE$.apply(PartSpec.class);
-        RDD<PartSpec> rdd = sc.sc().makeRDD(scala.jdk.javaapi.CollectionConverters.asScala(withHosts).toSeq(), tag);
+        ClassTag<T> tag = ClassTag$.MODULE$.apply(type);
+        RDD<T> rdd = sc.sc().makeRDD(scala.jdk.javaapi.CollectionConverters.asScala(withHosts).toSeq(), tag);
         return new JavaRDD<>(rdd, tag);
     }
 
-    /**
-     * The preferred hosts of each part, best first, or null when no device is on HDFS or its block
-     * locations cannot be had (placement is an optimisation: the dump goes on without it).
-     */
+    /** The preferred hosts of each part ({@link #hostsOfItems}). */
     static List<List<String>> hosts(Configuration conf, VolumeDescriptor volume, ItemPlan plan, List<PartSpec> specs) {
+        List<int[]> items = new ArrayList<>(specs.size());
+        for (PartSpec spec : specs) {
+            items.add(java.util.stream.IntStream.range(spec.firstItem(plan), spec.endItem(plan)).toArray());
+        }
+        return hostsOfItems(conf, volume, plan, items);
+    }
+
+    /**
+     * The preferred hosts of each group of items (a part's, a producer's), best first, or null when no device is
+     * on HDFS or its block locations cannot be had (placement is an optimisation: the dump goes on without it).
+     */
+    static List<List<String>> hostsOfItems(Configuration conf, VolumeDescriptor volume, ItemPlan plan,
+            List<int[]> groups) {
         Map<Long, BlockLocation[]> blocks = new HashMap<>();
         try {
             for (Map.Entry<Long, String> device : volume.devices().entrySet()) {
@@ -84,12 +105,11 @@ final class PartPlacement {
         if (blocks.isEmpty()) {
             return null;
         }
-        List<List<String>> out = new ArrayList<>(specs.size());
-        for (PartSpec spec : specs) {
+        List<List<String>> out = new ArrayList<>(groups.size());
+        for (int[] group : groups) {
             Map<String, Long> weight = new HashMap<>();
-            int endItem = spec.toCluster() > spec.fromCluster() ? plan.endItem(spec.toCluster() - 1) : plan.firstItem(spec.fromCluster());
-            for (int item = plan.firstItem(spec.fromCluster()); item < endItem; item++) {
-                if (plan.kind(item) == ItemPlan.SUPERBLOCK) {
+            for (int item : group) {
+                if (plan.kind(item) == ItemPlan.SUPERBLOCK || plan.kind(item) == ItemPlan.RECORD) {
                     continue;
                 }
                 ChunkItem chunk = volume.chunkMap().find(plan.start(item));

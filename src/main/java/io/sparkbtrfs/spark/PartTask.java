@@ -6,6 +6,8 @@ import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.Map;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.broadcast.Broadcast;
@@ -14,12 +16,14 @@ import org.apache.spark.util.LongAccumulator;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.DumpSettings;
+import io.sparkbtrfs.dump.ExchangedItems;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.PartResult;
 import io.sparkbtrfs.dump.PartSpec;
 import io.sparkbtrfs.dump.PartWriter;
 import io.sparkbtrfs.dump.RawLayout;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.store.OutputFile;
 import io.sparkbtrfs.store.SerializableConfiguration;
 
@@ -64,19 +68,42 @@ final class PartTask implements Serializable {
 
     PartResult run(PartSpec run) {
         SourceWarmup.awaitInExecutor();
-        return direct != null ? runDirect(run) : runPart(run);
+        return direct != null ? runDirect(run, null) : runPart(run, null);
+    }
+
+    /**
+     * Writes part {@code run} with the items an exchange delivers ({@link ItemExchange}: its items but records, in
+     * plan order), reading nothing from the source.
+     */
+    PartResult runExchanged(PartSpec run, Iterator<? extends Map.Entry<Integer, byte[]>> items) {
+        return direct != null ? runDirect(run, items) : runPart(run, items);
+    }
+
+    /** The volume the part reads its items from: none when an exchange delivers them ({@code exchanged}). */
+    private Volume attach(Iterator<?> exchanged) throws IOException, BtrfsFormatException {
+        return exchanged == null ? Volume.attach(volume.value(), conf.get()) : null;
+    }
+
+    private PartWriter writer(Volume v, Iterator<? extends Map.Entry<Integer, byte[]>> exchanged)
+            throws BtrfsFormatException {
+        if (v != null) {
+            return new PartWriter(v, plan.value(), settings.value());
+        }
+        VolumeDescriptor d = volume.value();
+        int nodesize = Superblock.parse(d.superblock(), d.primary()).nodesize();
+        return new PartWriter(new ExchangedItems(plan.value(), exchanged), plan.value(), settings.value(), nodesize);
     }
 
     /**
      * Uncompressed clusters have offsets known from the plan: write them in place in the image file. A
      * retried or speculative attempt writes the same bytes at the same offsets.
      */
-    private PartResult runDirect(PartSpec run) {
+    private PartResult runDirect(PartSpec run, Iterator<? extends Map.Entry<Integer, byte[]>> exchanged) {
         ItemPlan p = plan.value();
         long base = RawLayout.of(p).clusterOffset(run.fromCluster());
         try {
-            try (Volume v = Volume.attach(volume.value(), conf.get());
-                    PartWriter writer = new PartWriter(v, p, settings.value());
+            try (Volume v = attach(exchanged);
+                    PartWriter writer = writer(v, exchanged);
                     FileChannel ch = FileChannel.open(java.nio.file.Path.of(direct), StandardOpenOption.WRITE);
                     OutputStream out = new java.io.BufferedOutputStream(
                             OutputFile.naming(Channels.newOutputStream(ch.position(base)), target), 1 << 20)) {
@@ -97,11 +124,11 @@ final class PartTask implements Serializable {
         bytesDone.add(bytes);
     }
 
-    private PartResult runPart(PartSpec run) {
+    private PartResult runPart(PartSpec run, Iterator<? extends Map.Entry<Integer, byte[]>> exchanged) {
         try {
             return AttemptFile.write(new Path(staging), partName(run.part()), conf.get(), (fs, tmp) -> {
-                try (Volume v = Volume.attach(volume.value(), conf.get());
-                        PartWriter writer = new PartWriter(v, plan.value(), settings.value());
+                try (Volume v = attach(exchanged);
+                        PartWriter writer = writer(v, exchanged);
                         OutputStream out = new java.io.BufferedOutputStream(
                                 OutputFile.naming(fs.create(tmp, true), "staging part " + tmp), 1 << 20)) {
                     return writer.write(run.part(), run.fromCluster(), run.toCluster(), out, this::progress);

@@ -227,6 +227,80 @@ class HdfsTest {
         assertTrue(walk <= 2 * plain, "-w: " + walk + " block reads, default: " + plain);
     }
 
+    /**
+     * A -w dump from HDFS reads its items once by address and exchanges them between tasks; a leaf of the fs tree
+     * destroyed on every copy (which the walk plans on its parent's word, unread) then fails the dump with the line
+     * the local dump prints, and {@code --best-effort} reports the same problems and writes the same image.
+     */
+    @Test
+    void damagedLeafThroughTheExchangeAsFromALocalFile(@TempDir Path dir) throws Exception {
+        Path damaged = io.sparkbtrfs.testing.SparseFiles.copy(localFs, dir.resolve("damaged.img"));
+        long leaf;
+        try (Volume v = Volume.open(List.of(damaged.toString()), new Configuration())) {
+            leaf = RefTool.rootOf(damaged, "FS_TREE");
+            for (byte[] b = v.readTreeBlock(leaf); io.sparkbtrfs.format.TreeBlock.level(b, 0) > 0; b = v.readTreeBlock(leaf)) {
+                leaf = io.sparkbtrfs.format.TreeBlock.childPointer(b, 0, 0);
+            }
+        }
+        byte[] junk = new byte[16384];
+        new java.util.Random(leaf).nextBytes(junk);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(damaged.toFile(), "rw")) {
+            for (long p : RefTool.physicalCopies(damaged, leaf)) {
+                f.seek(p);
+                f.write(junk);
+            }
+        }
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path("/src/damaged.img");
+        dfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(damaged.toUri()), remote);
+        String source = nn + remote.toUri().getPath();
+        String[] strict = {"-w", "-c", "9", "--partitions", "4", "--conf", "fs.defaultFS=" + nn};
+
+        Ours.Run local = Ours.dump(damaged, dir.resolve("strict-local.img"), strict);
+        Ours.Run exchanged = Ours.dump(source, dir.resolve("strict-hdfs.img").toString(), strict);
+        Ours.Run ownReads = Ours.dump(source, dir.resolve("strict-own.img").toString(),
+                append(strict, "--conf", DumpJob.EXCHANGE + "=false"));
+        assertEquals(1, local.status(), local.stderr());
+        assertEquals(1, exchanged.status(), exchanged.stderr());
+        assertEquals(1, ownReads.status(), ownReads.stderr());
+        String error = errorLine(exchanged.stderr());
+        assertEquals(errorLine(ownReads.stderr()), error, "the line of the parts reading their own items");
+        // Spark's runner names the source, the in-process one does not: the same failure otherwise.
+        assertEquals("ERROR: " + source + ": unable to read metadata block " + leaf + ": checksum mismatch (crc32c)",
+                error);
+        assertEquals(error.replace(source + ": ", ""), errorLine(local.stderr()));
+        assertFalse(Files.exists(dir.resolve("strict-hdfs.img")), "no image after a failed dump");
+
+        String[] best = {"-w", "-c", "9", "--partitions", "4", "--conf", "fs.defaultFS=" + nn, "--best-effort",
+            "--report"};
+        Path localImage = dir.resolve("best-local.img");
+        Path hdfsImage = dir.resolve("best-hdfs.img");
+        Ours.dump(damaged, localImage, append(best, dir.resolve("local.json").toString())).requireOk();
+        Ours.Run run = Ours.dump(source, hdfsImage.toString(), append(best, dir.resolve("hdfs.json").toString()))
+                .requireOk();
+        assertTrue(run.stderr().contains("WARNING: 1 tree block(s) could not be read or validated:"), run.stderr());
+        assertTrue(run.stderr().contains("each item read once, by address, in 4 tasks"), run.stderr());
+        String problems = problems(dir.resolve("local.json"));
+        assertTrue(problems.contains("\"logical\":" + leaf + ","), problems);
+        assertEquals(problems, problems(dir.resolve("hdfs.json")));
+        assertArrayEquals(Files.readAllBytes(localImage), Files.readAllBytes(hdfsImage));
+    }
+
+    private static String errorLine(String stderr) {
+        return stderr.lines().filter(l -> l.startsWith("ERROR: ")).findFirst().orElse("no ERROR line in: " + stderr);
+    }
+
+    private static String[] append(String[] opts, String... more) {
+        String[] out = Arrays.copyOf(opts, opts.length + more.length);
+        System.arraycopy(more, 0, out, opts.length, more.length);
+        return out;
+    }
+
+    /** The problems of a --report, without the names of source and image. */
+    private static String problems(Path report) throws IOException {
+        String json = Files.readString(report);
+        return json.substring(json.indexOf("\"problems\":"));
+    }
+
     @Test
     void partitionsPreferTheHostsOfTheSourceBlocks() throws Exception {
         Configuration conf = new Configuration();
