@@ -177,8 +177,8 @@ public final class Main {
             err.println("delta: base generation " + Long.toUnsignedString(d.baseGeneration()) + ", generation "
                     + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
                     + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read by the driver: "
-                    + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
-                    + result.walkBlocksRead() + " by the pruned walk); plan: " + result.planHow());
+                    + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump); by the pruned "
+                    + "walk: " + result.walkBlocksRead() + ", " + result.walkHow() + "; plan: " + result.planHow());
         }
         if (result.driverReads() != null) {
             err.println(summary.readsLine(result.driverReads(), result.scanReads()));
