@@ -138,8 +138,9 @@ public final class Dumper {
             }
             // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.
             java.util.concurrent.CompletableFuture<LeafItemTransform> transform = transform(r, v);
+            io.sparkbtrfs.store.ImageFiles baseFiles = new io.sparkbtrfs.store.ImageFiles(hadoop);
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
-                    : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
+                    : Incremental.base(r.incremental(), baseFiles, v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
             ExtentScan.Scanner scanner = execution.scanner(v);
             Planner.Planned planned = base == null ? null : planDelta(r, v, base, scanner);
@@ -153,7 +154,7 @@ public final class Dumper {
             long walkRead = 0;
             String walkHow = null;
             if (base != null) {
-                if (Incremental.sameTreatment(r.incremental(), v, settings, base.generation(), plan) == 0
+                if (Incremental.sameTreatment(r.incremental(), baseFiles, v, settings, base.generation(), plan) == 0
                         && !base.isDelta()) {
                     err.println("WARNING: none of the first blocks of base image " + r.incremental() + " is unchanged "
                             + "in the source: whether it was made with the same sanitizing options is not checked");
