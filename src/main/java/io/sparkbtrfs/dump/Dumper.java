@@ -159,6 +159,7 @@ public final class Dumper {
                     err.println("WARNING: none of the first blocks of base image " + r.incremental() + " is unchanged "
                             + "in the source: whether it was made with the same sanitizing options is not checked");
                 }
+                timings.mark("base check");
                 ChangedBlocks.Spreader spreader = execution.spreader(v);
                 ChangedBlocks.Found found = changed(r, v, base.generation(), plan, spreader);
                 walkRead = found.blocksRead();
