@@ -127,7 +127,8 @@ public final class ChainCommand {
             switch (args[0]) {
                 case "compact" -> {
                     if (ops.size() < 3) {
-                        return fail(err, "usage: btrfs-image compact [-t N] [--conf KEY=VALUE]... BASE DELTA... TARGET");
+                        return fail(err,
+                                "usage: btrfs-image compact [-t N] [--conf KEY=VALUE]... BASE DELTA... TARGET");
                     }
                     long started = System.nanoTime();
                     List<String> images = ops.subList(0, ops.size() - 1);
@@ -139,7 +140,8 @@ public final class ChainCommand {
                 }
                 case "restore-chain" -> {
                     if (ops.size() < 3) {
-                        return fail(err, "usage: btrfs-image restore-chain [-t N] [--conf KEY=VALUE]... BASE DELTA... TARGET");
+                        return fail(err,
+                                "usage: btrfs-image restore-chain [-t N] [--conf KEY=VALUE]... BASE DELTA... TARGET");
                     }
                     return restore(ops.subList(0, ops.size() - 1), ops.get(ops.size() - 1), threads, files, err);
                 }

@@ -152,6 +152,15 @@ class ChangedBlocksTest {
                 System.out.println("spread walk, " + perTask + " per task: " + spread.how() + ", "
                         + spread.blocksRead() + " reads (sequential " + sequential.blocksRead() + ")");
             }
+            // Handed over at a lower level: the driver reads the levels above it.
+            boolean deeper = false;
+            for (int minNodes = 2; minNodes <= 64; minNodes *= 2) {
+                ChangedBlocks.Found spread = ChangedBlocks.since(v, baseGeneration, full,
+                        inThisThread(v, minNodes, 2, new int[1], null));
+                assertSame(sequential, spread, "handed over from " + minNodes + " nodes");
+                deeper |= spread.how().matches("breadth first in [1-9]\\d* waves on this thread then .*");
+            }
+            assertTrue(deeper, "no hand-over below the first level: the test does not meet one");
             int[] calls = {0};
             ChangedBlocks.Found waves = ChangedBlocks.since(v, baseGeneration, full,
                     inThisThread(v, Integer.MAX_VALUE, 1, calls, null));
