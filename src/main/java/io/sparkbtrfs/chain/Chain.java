@@ -2,9 +2,7 @@ package io.sparkbtrfs.chain;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +12,7 @@ import io.sparkbtrfs.dump.PlanCodec;
 import io.sparkbtrfs.image.DeltaHeader;
 import io.sparkbtrfs.image.ImageFormatException;
 import io.sparkbtrfs.image.ImageHead;
+import io.sparkbtrfs.store.ImageFiles;
 
 /**
  * A full image and the deltas that follow it, each made against the one before: checked link by link from the
@@ -21,18 +20,25 @@ import io.sparkbtrfs.image.ImageHead;
  */
 public final class Chain {
     /** One image of the chain. */
-    public record Link(int number, Path path, ImageHead head) {
+    public record Link(int number, String name, ImageHead head) {
         public String describe() {
-            return "link " + number + " (" + path + ")";
+            return "link " + number + " (" + name + ")";
         }
     }
 
     private final List<Link> links;
     private final ItemPlan plan;
+    private final ImageFiles files;
 
-    private Chain(List<Link> links, ItemPlan plan) {
+    private Chain(List<Link> links, ItemPlan plan, ImageFiles files) {
         this.links = List.copyOf(links);
         this.plan = plan;
+        this.files = files;
+    }
+
+    /** How the links are read (local paths, URIs). */
+    ImageFiles files() {
+        return files;
     }
 
     public List<Link> links() {
@@ -53,15 +59,18 @@ public final class Chain {
         return plan;
     }
 
-    /** Opens and checks the chain {@code images} (oldest first: a full image, then at least one delta). */
-    public static Chain open(List<String> images) throws ChainException {
+    /**
+     * Opens and checks the chain {@code images} (oldest first: a full image, then at least one delta), local paths
+     * or URIs read through {@code files}.
+     */
+    public static Chain open(List<String> images, ImageFiles files) throws ChainException {
         if (images.size() < 2) {
             throw new ChainException("a chain is a base image and at least one delta");
         }
         List<Link> links = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            Path path = Path.of(images.get(i));
-            Link link = new Link(i + 1, path, head(path, i + 1, i == images.size() - 1));
+            String name = images.get(i);
+            Link link = new Link(i + 1, name, head(files, name, i + 1, i == images.size() - 1));
             check(links.isEmpty() ? null : links.get(links.size() - 1), link);
             links.add(link);
         }
@@ -72,16 +81,18 @@ public final class Chain {
         } catch (PlanCodec.PlanException e) {
             throw new ChainException(e.getMessage());
         }
-        return new Chain(links, plan);
+        return new Chain(links, plan, files);
     }
 
-    private static ImageHead head(Path path, int number, boolean withPlan) throws ChainException {
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            return ImageHead.read(in, path.toString(), withPlan);
+    private static ImageHead head(ImageFiles files, String name, int number, boolean withPlan)
+            throws ChainException {
+        try (InputStream in = new java.io.BufferedInputStream(files.open(name), 1 << 16)) {
+            return ImageHead.read(in, name, withPlan);
         } catch (NoSuchFileException e) {
-            throw new ChainException("link " + number + ": cannot open " + path + ": no such file");
+            throw new ChainException("link " + number + ": cannot open " + name + ": " + (e.getReason() == null
+                    ? "no such file" : e.getReason()));
         } catch (IOException e) {
-            throw new ChainException("link " + number + ": cannot read " + path + ": " + e.getMessage());
+            throw new ChainException("link " + number + ": cannot read " + name + ": " + e.getMessage());
         } catch (ImageFormatException e) {
             throw new ChainException("link " + number + ": " + e.getMessage());
         }

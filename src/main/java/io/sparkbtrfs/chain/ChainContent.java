@@ -100,8 +100,8 @@ public final class ChainContent implements AutoCloseable {
     private void stream(Chain.Link link) throws ChainException, IOException {
         int records = link.head().isDelta() ? 1 + link.head().header().planRecords() : 0;
         int item = 0;
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(link.path()), 1 << 20)) {
-            ImageReader reader = new ImageReader(in, link.path().toString());
+        try (InputStream in = new java.io.BufferedInputStream(chain.files().open(link.name()), 1 << 20)) {
+            ImageReader reader = new ImageReader(in, link.name());
             ImageReader.Cluster c;
             while (true) {
                 try {

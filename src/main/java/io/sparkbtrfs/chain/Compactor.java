@@ -37,15 +37,19 @@ public final class Compactor {
         return new DumpSettings(Codec.of(h.compressLevel(), h.zstdLevel(), h.frameBytes()));
     }
 
-    /** Writes the chain's image to {@code target} under the output contract (nothing left there on failure). */
-    public static DumpSummary compact(List<String> images, String target, int threads) throws ChainException {
-        Chain chain = Chain.open(images);
+    /**
+     * Writes the chain's image to {@code target} under the output contract (nothing left there on failure); links
+     * and target may be URIs, on the file systems that {@code hadoop} configures.
+     */
+    public static DumpSummary compact(List<String> images, String target, int threads,
+            java.util.function.Supplier<Configuration> hadoop) throws ChainException {
+        Chain chain = Chain.open(images, new io.sparkbtrfs.store.ImageFiles(hadoop));
         List<OutputFile.Guarded> guarded = new ArrayList<>();
         for (String image : images) {
             guarded.add(new OutputFile.Guarded("a link of the chain", image));
         }
         try (ChainContent content = ChainContent.gather(chain, spillDirectory(target));
-                ImageOutput output = ImageOutput.prepare(target, Configuration::new, "",
+                ImageOutput output = ImageOutput.prepare(target, hadoop, "",
                         OutputFile.imageModeFor(images), guarded, false)) {
             DumpSummary summary = new InProcessRunner(threads).write(content.items(), chain.header().nodesize(),
                     content.plan(), settings(chain.header()), 0,

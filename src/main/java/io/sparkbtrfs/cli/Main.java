@@ -49,8 +49,8 @@ public final class Main {
 
     /** Runs the command; returns the exit status. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (io.sparkbtrfs.chain.ChainCommand.handles(args)) {
-            return io.sparkbtrfs.chain.ChainCommand.run(args, out, err);
+        if (io.sparkbtrfs.chain.ChainCommand.handles(args, Main::hadoopConf)) {
+            return io.sparkbtrfs.chain.ChainCommand.run(args, out, err, Main::hadoopConf);
         }
         if (io.sparkbtrfs.inspect.InspectCommand.handles(args)) {
             return io.sparkbtrfs.inspect.InspectCommand.run(args, out, err);
@@ -120,9 +120,22 @@ public final class Main {
         }
     }
 
+    /** The Hadoop configuration of a chain subcommand with {@code --conf} options {@code cli}. */
+    private static Configuration hadoopConf(java.util.Map<String, String> cli) {
+        try {
+            return hadoopConf(SparkSessions.sparkConf("local", false, cli), cli);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(new IOException("cannot read configuration: " + e.getMessage(), e));
+        }
+    }
+
     /** Hadoop configuration of a run: new files honour the user's umask, not Hadoop's default 022. */
     private static Configuration hadoopConf(SparkConf spark, ImageOptions options) {
-        Configuration conf = SparkSessions.hadoopConf(spark, options.getConf());
+        return hadoopConf(spark, options.getConf());
+    }
+
+    private static Configuration hadoopConf(SparkConf spark, java.util.Map<String, String> cli) {
+        Configuration conf = SparkSessions.hadoopConf(spark, cli);
         String key = "fs.permissions.umask-mode";
         String[] from = conf.getPropertySources(key);
         if (from == null || java.util.Arrays.stream(from).allMatch("core-default.xml"::equals)) {
@@ -177,8 +190,8 @@ public final class Main {
             err.println("delta: base generation " + Long.toUnsignedString(d.baseGeneration()) + ", generation "
                     + Long.toUnsignedString(d.generation()) + ": " + d.carriedUnits() + " of " + d.planUnits()
                     + " blocks carried, " + d.referencedUnits() + " referenced; tree blocks read by the driver: "
-                    + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump, "
-                    + result.walkBlocksRead() + " by the pruned walk); plan: " + result.planHow());
+                    + result.blocksRead() + " (" + result.planBlocksRead() + " planning the full dump); by the pruned "
+                    + "walk: " + result.walkBlocksRead() + ", " + result.walkHow() + "; plan: " + result.planHow());
         }
         if (result.driverReads() != null) {
             err.println(summary.readsLine(result.driverReads(), result.scanReads()));

@@ -46,6 +46,21 @@ public final class LongHashSet {
         return false;
     }
 
+    /** The values added, in no particular order. */
+    public long[] toArray() {
+        long[] out = new long[(int) size()];
+        int n = 0;
+        if (hasZero) {
+            out[n++] = EMPTY;
+        }
+        for (long v : table) {
+            if (v != EMPTY) {
+                out[n++] = v;
+            }
+        }
+        return out;
+    }
+
     private void grow() {
         long[] old = table;
         table = new long[old.length * 2];

@@ -81,9 +81,9 @@ public final class Dumper {
      */
     public record Result(DumpSummary summary, Collection<BlockProblem> problems, String runner,
             io.sparkbtrfs.image.DeltaHeader delta, long walkBlocksRead, long planBlocksRead, long blocksRead,
-            ReadCounts driverReads, ReadCounts scanReads, String planHow) {
+            ReadCounts driverReads, ReadCounts scanReads, String planHow, String walkHow) {
         public Result(DumpSummary summary, Collection<BlockProblem> problems, String runner) {
-            this(summary, problems, runner, null, 0, 0, 0, null, ReadCounts.NONE, null);
+            this(summary, problems, runner, null, 0, 0, 0, null, ReadCounts.NONE, null, null);
         }
     }
 
@@ -144,8 +144,9 @@ public final class Dumper {
             }
             // -ss reads the internal nodes of the named trees for their key boundaries: meanwhile, planning.
             java.util.concurrent.CompletableFuture<LeafItemTransform> transform = transform(r, v);
+            io.sparkbtrfs.store.ImageFiles baseFiles = new io.sparkbtrfs.store.ImageFiles(hadoop);
             io.sparkbtrfs.image.ImageHead base = r.incremental() == null ? null
-                    : Incremental.base(r.incremental(), v.superblock(), r.settings().sanitize(), r.seed());
+                    : Incremental.base(r.incremental(), baseFiles, v.superblock(), r.settings().sanitize(), r.seed());
             List<BlockProblem> planProblems = new ArrayList<>();
             ExtentScan.Scanner scanner = execution.scanner(v);
             Planner.Planned planned = base == null ? null : planDelta(r, v, base, scanner);
@@ -157,14 +158,23 @@ public final class Dumper {
             timings.mark("sanitizing keys");
             Incremental.Delta delta = null;
             long walkRead = 0;
+            String walkHow = null;
             if (base != null) {
-                if (Incremental.sameTreatment(r.incremental(), v, settings, base.generation(), plan) == 0
+                if (Incremental.sameTreatment(r.incremental(), baseFiles, v, settings, base.generation(), plan) == 0
                         && !base.isDelta()) {
                     err.println("WARNING: none of the first blocks of base image " + r.incremental() + " is unchanged "
                             + "in the source: whether it was made with the same sanitizing options is not checked");
                 }
-                ChangedBlocks.Found found = changed(r, v, base.generation(), plan);
+                timings.mark("base check");
+                ChangedBlocks.Spreader spreader = execution.spreader(v);
+                ChangedBlocks.Found found = changed(r, v, base.generation(), plan, spreader);
                 walkRead = found.blocksRead();
+                walkHow = found.how();
+                timings.note("pruned walk", found.how());
+                if (spreader != null && spreader.otherJvmReads().requests() > 0) {
+                    timings.note("pruned walk reads on executors", spreader.otherJvmReads().requests()
+                            + " requests " + spreader.otherJvmReads().bytes() + " bytes");
+                }
                 delta = Incremental.plan(plan, found.carried(), found.unreadLeaves(), planned.listedItems(), base,
                         v.superblock(), r.walkTrees(), settings, r.seed());
                 plan = delta.plan();
@@ -210,7 +220,7 @@ public final class Dumper {
             timings.note("part reads", summary.reads().requests() + " requests " + summary.reads().bytes() + " bytes");
             return new Result(summary, problems.values(), runner.describe(), delta == null ? null : delta.header(),
                     walkRead, planRead, v.treeBlocksRead(), v.prefersBatches() ? driverReads : null, scanReads,
-                    planned == null ? null : planned.how());
+                    planned == null ? null : planned.how(), walkHow);
         } catch (IOException e) {
             throw new DumpException(watch.explainOr(e, describe(e)));
         } catch (RuntimeException e) {
@@ -333,10 +343,11 @@ public final class Dumper {
         }
     }
 
-    private static ChangedBlocks.Found changed(Request r, Volume v, long baseGeneration, ItemPlan full)
-            throws DumpException {
+    private static ChangedBlocks.Found changed(Request r, Volume v, long baseGeneration, ItemPlan full,
+            ChangedBlocks.Spreader spreader) throws DumpException {
         try {
-            return ChangedBlocks.since(v, baseGeneration, full);
+            return spreader == null ? ChangedBlocks.since(v, baseGeneration, full)
+                    : ChangedBlocks.since(v, baseGeneration, full, spreader);
         } catch (BtrfsFormatException | BlockReadException e) {
             throw new DumpException(r.source() + ": " + e.getMessage());
         }

@@ -11,6 +11,14 @@ public interface Execution extends AutoCloseable {
     /** How planning scans the extent tree's leaves. */
     ExtentScan.Scanner scanner(Volume volume);
 
+    /**
+     * Where a delta's pruned walk continues once it meets many changed nodes ({@link ChangedBlocks.Spreader}); null:
+     * it stays on this thread, depth first.
+     */
+    default ChangedBlocks.Spreader spreader(Volume volume) {
+        return null;
+    }
+
     /** The runner for {@code plan}. */
     PartRunner runner(ItemPlan plan);
 

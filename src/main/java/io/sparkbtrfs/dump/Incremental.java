@@ -2,9 +2,7 @@ package io.sparkbtrfs.dump;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
@@ -18,6 +16,7 @@ import io.sparkbtrfs.image.ImageHead;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.sanitize.NameSanitizer;
 import io.sparkbtrfs.sanitize.SanitizeMode;
+import io.sparkbtrfs.store.ImageFiles;
 
 /**
  * A delta image's plan: its records (header, then the full dump's plan), the superblock, every tree block the
@@ -38,15 +37,18 @@ public final class Incremental {
     public record Delta(ItemPlan plan, DeltaHeader header) {
     }
 
-    /** The base image's head, checked against the source and the options of this dump; refusals as messages. */
-    public static ImageHead base(String base, Superblock source, SanitizeMode sanitize, OptionalLong seed)
-            throws Dumper.DumpException {
-        Path path = Path.of(base);
+    /**
+     * The base image's head (a local file or a URI, read through {@code files}), checked against the source and the
+     * options of this dump; refusals as messages.
+     */
+    public static ImageHead base(String base, ImageFiles files, Superblock source, SanitizeMode sanitize,
+            OptionalLong seed) throws Dumper.DumpException {
         ImageHead head;
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+        try (InputStream in = new java.io.BufferedInputStream(files.open(base), 1 << 16)) {
             head = ImageHead.read(in, base, true);
         } catch (NoSuchFileException e) {
-            throw new Dumper.DumpException("cannot open base image " + base + ": no such file");
+            throw new Dumper.DumpException("cannot open base image " + base + ": " + (e.getReason() == null
+                    ? "no such file" : e.getReason()));
         } catch (IOException | ImageFormatException e) {
             throw new Dumper.DumpException("base image " + e.getMessage().replaceFirst("^" + java.util.regex.Pattern
                     .quote(base) + ": ", base + ": "));
@@ -87,13 +89,13 @@ public final class Incremental {
      * disk, but {@code -ss} re-keys a leaf by its place in its tree, which they no longer have. The sample is
      * bounded, and so is its cost. Returns the number of blocks compared.
      */
-    public static int sameTreatment(String base, io.sparkbtrfs.device.Volume volume, DumpSettings settings,
-            long baseGeneration, ItemPlan full) throws Dumper.DumpException {
+    public static int sameTreatment(String base, ImageFiles files, io.sparkbtrfs.device.Volume volume,
+            DumpSettings settings, long baseGeneration, ItemPlan full) throws Dumper.DumpException {
         Superblock sb = volume.superblock();
         int nodesize = sb.nodesize();
         java.util.TreeMap<Long, byte[]> sample = new java.util.TreeMap<>(Long::compareUnsigned);
         long decoded = 0;
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(Path.of(base)), 1 << 16)) {
+        try (InputStream in = new java.io.BufferedInputStream(files.open(base), 1 << 16)) {
             io.sparkbtrfs.image.ImageReader reader = new io.sparkbtrfs.image.ImageReader(in, base);
             io.sparkbtrfs.image.ImageReader.Cluster c;
             long[] spans = {0};

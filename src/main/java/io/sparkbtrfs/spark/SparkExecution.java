@@ -98,6 +98,11 @@ public final class SparkExecution implements Execution {
     }
 
     @Override
+    public io.sparkbtrfs.dump.ChangedBlocks.Spreader spreader(Volume volume) {
+        return ChangedWalkJob.spreader(this::context, volume, hadoop, sparkConf);
+    }
+
+    @Override
     public PartRunner runner(ItemPlan plan) {
         return new PartRunner() {
             @Override

@@ -340,4 +340,101 @@ class HdfsTest {
             }
         }
     }
+
+    /** Exit status and stderr of our btrfs-image in this JVM (stdout to {@code out}). */
+    private static Ours.Run run(PrintStream out, String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = Main.run(args, out, e);
+        }
+        return new Ours.Run(status, err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Nightly archival to HDFS: a full image of a kernel-written filesystem written to HDFS, then a delta made with
+     * {@code --incremental} naming that image by its URI, written next to it; compact reads both links from HDFS and
+     * gives exactly the full dump of the source (to a local file and to HDFS), verify and info read them there too.
+     * A truncated link on HDFS is refused, naming it and the offset, with no target left.
+     */
+    @Test
+    void chainOfImagesOnHdfs(@TempDir Path dir) throws IOException {
+        io.sparkbtrfs.testing.KernelFs.assumeAvailable();
+        Path fs = Mkfs.image(dir.resolve("kfs.img")).size(256L << 20).run();
+        Path mnt = dir.resolve("mnt");
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        try (io.sparkbtrfs.testing.KernelFs.Mounted m = io.sparkbtrfs.testing.KernelFs.mount(fs, mnt)) {
+            for (int f = 0; f < 800; f++) {
+                m.writeFile("d" + (f % 4) + "/file-" + f, new byte[100 + rnd.nextInt(2000)]);
+            }
+        }
+        dfs.mkdirs(new org.apache.hadoop.fs.Path("/chain"));
+        String base = nn + "/chain/mon.img";
+        String delta = nn + "/chain/tue.delta";
+        Ours.dump(fs.toString(), base, "-c", "1").requireOk();
+        try (io.sparkbtrfs.testing.KernelFs.Mounted m = io.sparkbtrfs.testing.KernelFs.mount(fs, mnt)) {
+            for (int f = 0; f < 800; f += 10) {
+                m.writeFile("d" + (f % 4) + "/file-" + f, new byte[100 + rnd.nextInt(2000)]);
+            }
+            m.subvolumeCreate("sub");
+        }
+        Ours.Run d = Ours.dump(fs.toString(), delta, "-c", "1", "--incremental", base).requireOk();
+        assertTrue(d.stderr().contains("blocks carried"), d.stderr());
+        Path full = dir.resolve("full.img");
+        Ours.dump(fs, full, "-c", "1").requireOk();
+
+        Path compact = dir.resolve("compact.img");
+        run(System.out, "compact", base, delta, compact.toString()).requireOk();
+        assertArrayEquals(Files.readAllBytes(full), Files.readAllBytes(compact),
+                "compact of the links on HDFS differs from the full dump");
+        run(System.out, "compact", base, delta, nn + "/chain/compact.img").requireOk();
+        assertArrayEquals(Files.readAllBytes(full), readHdfs("/chain/compact.img"),
+                "compact to HDFS differs from the full dump");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        run(new PrintStream(out, true, StandardCharsets.UTF_8), "verify", base, delta).requireOk();
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("chain of 2 links")
+                && out.toString(StandardCharsets.UTF_8).contains("every block present and sound"), out.toString());
+        out.reset();
+        run(new PrintStream(out, true, StandardCharsets.UTF_8), "info", delta).requireOk();
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("base generation:"), out.toString());
+
+        // A link cut short on HDFS: named, with the offset where its image ends, and no target.
+        byte[] b = readHdfs("/chain/tue.delta");
+        String cut = nn + "/chain/cut.delta";
+        try (java.io.OutputStream o = dfs.create(new org.apache.hadoop.fs.Path("/chain/cut.delta"))) {
+            o.write(Arrays.copyOf(b, b.length / 2));
+        }
+        Path target = dir.resolve("refused.img");
+        for (String[] args : List.of(new String[] {"compact", base, cut, target.toString()},
+                new String[] {"verify", base, cut})) {
+            Ours.Run r = run(System.out, args);
+            System.out.println("refused: " + r.stderr().strip());
+            assertEquals(1, r.status(), r.stderr());
+            List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), r.stderr());
+            assertTrue(lines.get(0).startsWith("ERROR: link 2") && lines.get(0).contains(cut)
+                    && lines.get(0).contains("truncated") && lines.get(0).contains("offset"), r.stderr());
+            assertFalse(Files.exists(target), "target left behind");
+        }
+        // A link with a byte flipped in its last cluster's payload: named, with the offset of that cluster.
+        byte[] f = b.clone();
+        f[f.length - 2000] ^= 0x10;
+        String flipped = nn + "/chain/flipped.delta";
+        try (java.io.OutputStream o = dfs.create(new org.apache.hadoop.fs.Path("/chain/flipped.delta"))) {
+            o.write(f);
+        }
+        Ours.Run r = run(System.out, "compact", base, flipped, target.toString());
+        System.out.println("refused: " + r.stderr().strip());
+        assertEquals(1, r.status(), r.stderr());
+        assertTrue(r.stderr().startsWith("ERROR: link 2") && r.stderr().contains(flipped)
+                && r.stderr().contains("offset") && r.stderr().lines().count() == 1, r.stderr());
+        assertFalse(Files.exists(target), "target left behind");
+        // A base that is not there.
+        Ours.Run missing = Ours.dump(fs.toString(), dir.resolve("x.delta").toString(), "-c", "1", "--incremental",
+                nn + "/chain/none.img");
+        assertEquals(1, missing.status());
+        assertTrue(missing.stderr().contains("cannot open base image " + nn + "/chain/none.img: no such file"),
+                missing.stderr());
+    }
 }

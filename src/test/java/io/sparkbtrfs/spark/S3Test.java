@@ -281,4 +281,62 @@ class S3Test {
                 opts(good, "--no-progress", "-c", "9", fs.toString(), target));
         assertOneErrorLine(out, target, Duration.ofSeconds(60));
     }
+
+    /**
+     * Nightly archival to S3: a full image of a kernel-written filesystem to {@code s3a://}, then a delta made with
+     * {@code --incremental} naming it by its URI, written next to it; compact and verify, given the store's settings
+     * with {@code --conf}, read the links there: compact equals the full dump of the source, verify passes. The
+     * objects are removed afterwards (other tests list the bucket).
+     */
+    @Test
+    void chainOfImagesOnS3(@TempDir Path dir) throws IOException {
+        io.sparkbtrfs.testing.KernelFs.assumeAvailable();
+        Path kfs = Mkfs.image(dir.resolve("kfs.img")).size(256L << 20).run();
+        Path mnt = dir.resolve("mnt");
+        Random random = new Random(9);
+        try (io.sparkbtrfs.testing.KernelFs.Mounted m = io.sparkbtrfs.testing.KernelFs.mount(kfs, mnt)) {
+            for (int f = 0; f < 600; f++) {
+                m.writeFile("d" + (f % 3) + "/file-" + f, new byte[100 + random.nextInt(2000)]);
+            }
+        }
+        List<String> conf = confFlags(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL);
+        String base = "s3a://" + BUCKET + "/chain/mon.img";
+        String delta = "s3a://" + BUCKET + "/chain/tue.delta";
+        try {
+            Ours.dump(kfs.toString(), base, opts(conf, "-c", "1")).requireOk();
+            try (io.sparkbtrfs.testing.KernelFs.Mounted m = io.sparkbtrfs.testing.KernelFs.mount(kfs, mnt)) {
+                for (int f = 0; f < 600; f += 10) {
+                    m.writeFile("d" + (f % 3) + "/file-" + f, new byte[100 + random.nextInt(2000)]);
+                }
+            }
+            Ours.dump(kfs.toString(), delta, opts(conf, "-c", "1", "--incremental", base)).requireOk();
+            Path full = dir.resolve("full.img");
+            Ours.dump(kfs, full, "-c", "1").requireOk();
+            Path compact = dir.resolve("compact.img");
+            List<String> args = new ArrayList<>(List.of("compact"));
+            args.addAll(conf);
+            args.addAll(List.of(base, delta, compact.toString()));
+            assertEquals(0, main(args), "compact");
+            assertArrayEquals(Files.readAllBytes(full), Files.readAllBytes(compact),
+                    "compact of the links on S3 differs from the full dump");
+            List<String> verify = new ArrayList<>(List.of("verify"));
+            verify.addAll(conf);
+            verify.addAll(List.of(base, delta));
+            assertEquals(0, main(verify), "verify");
+        } finally {
+            s3.delete(new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/chain"), true);
+        }
+    }
+
+    private static int main(List<String> args) {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status;
+        try (java.io.PrintStream e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            status = io.sparkbtrfs.cli.Main.run(args.toArray(new String[0]), System.out, e);
+        }
+        if (status != 0) {
+            System.out.println(err.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return status;
+    }
 }
