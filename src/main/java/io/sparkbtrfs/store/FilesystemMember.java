@@ -27,8 +27,8 @@ public final class FilesystemMember {
      */
     public static void refuse(String spec, byte[] fsid) throws IOException {
         Path p = FileIdentity.localPath(spec);
-        if (p == null || !Files.exists(p) || Files.isDirectory(p) || !Files.isReadable(p)) {
-            return;
+        if (p == null || !(Files.isRegularFile(p) || isBlockDevice(p)) || !Files.isReadable(p)) {
+            return; // never opened: a FIFO's open would wait for a writer, a character device's read may block
         }
         byte[] sb = new byte[Superblock.IDENTITY_BYTES];
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
@@ -39,12 +39,20 @@ public final class FilesystemMember {
                 }
             }
         } catch (IOException e) {
-            return; // a FIFO or character device, or one that cannot be read: not a btrfs device
+            return; // cannot be read: holds no device we could destroy by mistake
         }
         if (Superblock.belongsTo(sb, fsid)) {
             throw new IOException("refusing to write " + spec + ": it holds a device of the filesystem being dumped"
                     + " (fsid " + Uuid.text(fsid) + "); for the other devices of a multi-device filesystem use"
                     + " --device");
+        }
+    }
+
+    private static boolean isBlockDevice(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 }
