@@ -2,7 +2,6 @@ package io.sparkbtrfs.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -16,9 +15,7 @@ import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.ChangedBlocks;
-import io.sparkbtrfs.dump.ExtentScan;
 import io.sparkbtrfs.dump.LiveBlocks;
-import io.sparkbtrfs.store.SerializableConfiguration;
 
 /**
  * A delta's pruned walk on executors: once a wave of the driver's walk holds {@code minNodes} changed internal
@@ -77,34 +74,15 @@ public final class ChangedWalkJob {
     static List<ChangedBlocks.Subtrees> run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume,
             LiveBlocks live, long baseGeneration, long[] bytenrs, int[] levels, int perTask,
             LongAccumulator requests, LongAccumulator bytes) {
-        int[] bounds = ExtentScan.runs(bytenrs.length, perTask);
-        List<int[]> runs = new ArrayList<>();
-        for (int i = 0; i + 1 < bounds.length; i++) {
-            runs.add(new int[] {bounds[i], bounds[i + 1]});
-        }
-        Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
         Broadcast<LiveBlocks> bLive = sc.broadcast(live);
         Broadcast<long[]> bBytenrs = sc.broadcast(bytenrs);
         Broadcast<int[]> bLevels = sc.broadcast(levels);
-        SerializableConfiguration sconf = new SerializableConfiguration(conf);
         try {
-            sc.setJobGroup("btrfs-image-plan", "btrfs-image: pruned walk under " + bytenrs.length + " changed nodes",
-                    true);
-            return sc.parallelize(runs, runs.size()).map(r -> {
-                SourceWarmup.awaitInExecutor();
-                try (Volume v = Volume.attach(bVolume.value(), sconf.get())) {
-                    ChangedBlocks.Subtrees result = ChangedBlocks.under(v, baseGeneration, bLive.value(),
-                            bBytenrs.value(), bLevels.value(), r[0], r[1]);
-                    ReadCounts c = v.readCounts();
-                    requests.add(c.requests());
-                    bytes.add(c.bytes());
-                    return result;
-                } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException e) {
-                    throw new DumpTaskException("cannot open the source: " + e.getMessage(), e);
-                }
-            }).collect();
+            return VolumeTasks.run(sc, conf, volume, bytenrs.length, perTask,
+                    "btrfs-image: pruned walk under " + bytenrs.length + " changed nodes", requests, bytes,
+                    (v, from, to) -> ChangedBlocks.under(v, baseGeneration, bLive.value(), bBytenrs.value(),
+                            bLevels.value(), from, to));
         } finally {
-            bVolume.destroy(true);
             bLive.destroy(true);
             bBytenrs.destroy(true);
             bLevels.destroy(true);

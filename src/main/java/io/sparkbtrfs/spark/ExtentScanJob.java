@@ -1,7 +1,5 @@
 package io.sparkbtrfs.spark;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
@@ -13,7 +11,6 @@ import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.ExtentScan;
-import io.sparkbtrfs.store.SerializableConfiguration;
 
 /**
  * Planning of huge filesystems: the driver reads the extent tree's internal nodes and executors scan runs
@@ -63,30 +60,12 @@ public final class ExtentScanJob {
     /** The scan on executors; what their reads cost is added to {@code requests} and {@code bytes}. */
     static List<ExtentScan.Result> run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume,
             long[] leaves, int perTask, LongAccumulator requests, LongAccumulator bytes) {
-        int[] bounds = ExtentScan.runs(leaves.length, perTask);
-        List<int[]> runs = new ArrayList<>();
-        for (int i = 0; i + 1 < bounds.length; i++) {
-            runs.add(new int[] {bounds[i], bounds[i + 1]});
-        }
-        Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
         Broadcast<long[]> bLeaves = sc.broadcast(leaves);
-        SerializableConfiguration sconf = new SerializableConfiguration(conf);
         try {
-            sc.setJobGroup("btrfs-image-plan", "btrfs-image: scan " + leaves.length + " extent-tree leaves", true);
-            return sc.parallelize(runs, runs.size()).map(r -> {
-                SourceWarmup.awaitInExecutor();
-                try (Volume v = Volume.attach(bVolume.value(), sconf.get())) {
-                    ExtentScan.Result result = ExtentScan.scan(v, bLeaves.value(), r[0], r[1], ExtentScan.FIRST_BYTENR);
-                    ReadCounts c = v.readCounts();
-                    requests.add(c.requests());
-                    bytes.add(c.bytes());
-                    return result;
-                } catch (IOException | io.sparkbtrfs.format.BtrfsFormatException e) {
-                    throw new DumpTaskException("cannot open the source: " + e.getMessage(), e);
-                }
-            }).collect();
+            return VolumeTasks.run(sc, conf, volume, leaves.length, perTask,
+                    "btrfs-image: scan " + leaves.length + " extent-tree leaves", requests, bytes,
+                    (v, from, to) -> ExtentScan.scan(v, bLeaves.value(), from, to, ExtentScan.FIRST_BYTENR));
         } finally {
-            bVolume.destroy(true);
             bLeaves.destroy(true);
         }
     }
