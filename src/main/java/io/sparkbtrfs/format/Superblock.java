@@ -110,7 +110,7 @@ public final class Superblock {
             throw new BtrfsFormatException(where + ": superblock truncated (" + raw.length + " of " + SIZE + " bytes)");
         }
         byte[] b = Arrays.copyOf(raw, SIZE);
-        if (u64(b, MAGIC_OFFSET) != MAGIC) {
+        if (!hasMagic(b)) {
             throw new BtrfsFormatException(where + ": not a btrfs filesystem (no superblock magic at offset "
                     + PRIMARY_OFFSET + ")");
         }

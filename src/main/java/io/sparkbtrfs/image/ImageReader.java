@@ -21,6 +21,9 @@ import java.util.zip.Inflater;
  * itself ({@link StreamDecoder}) and the reader only checks their framing.
  */
 public final class ImageReader {
+    /** How an image that does not begin with a known cluster magic is refused (after its name). */
+    public static final String UNRECOGNIZED_HEADER = "unrecognized header format at offset 0";
+
     /** Payload bytes of a frame held undecoded in case one of its items is asked for. */
     static final long LAZY_FRAME_BYTES = 64L << 20;
 
@@ -355,7 +358,7 @@ public final class ImageReader {
         if (offset == 0) {
             version = ImageVersion.of(m);
             if (version == null) {
-                throw new ImageFormatException(name + ": unrecognized header format at offset 0");
+                throw new ImageFormatException(name + ": " + UNRECOGNIZED_HEADER);
             }
             magic = m;
         } else if (m != magic) {

@@ -141,8 +141,8 @@ public final class Restorer {
         } catch (IOException e) {
             throw new RestoreException(input.name() + ": read error: " + e.getMessage(), e);
         } catch (ImageFormatException e) {
-            throw new RestoreException(e.getMessage() + (e.getMessage().endsWith("unrecognized header format at "
-                    + "offset 0") ? io.sparkbtrfs.store.FileKinds.filesystemHint(input.name()) : ""), e);
+            throw new RestoreException(e.getMessage() + (e.getMessage().endsWith(ImageReader.UNRECOGNIZED_HEADER)
+                    ? io.sparkbtrfs.store.FileKinds.filesystemHint(input.name()) : ""), e);
         }
         if (header.version() == io.sparkbtrfs.image.ImageVersion.DELTA) {
             throw new RestoreException(input.name() + ": a delta image holds only what changed since its base: restore"

@@ -77,8 +77,6 @@ public final class BoundaryScan {
     private final Set<Long> visited = new HashSet<>();
     /** Children whose parents' key may change: address and level. */
     private final Map<Long, Integer> candidates = new HashMap<>();
-    private int nodesRead;
-    private int leavesRead;
 
     private BoundaryScan(Reader reader, int nodesize) {
         this.reader = reader;
@@ -137,14 +135,8 @@ public final class BoundaryScan {
         }
     }
 
-    /** Receives block {@code i} of a wave, checked for its level. */
-    @FunctionalInterface
-    private interface Visit {
-        void block(int i, byte[] block);
-    }
-
     /** Reads the wave in one batch; each block that reads with the expected level is visited, in wave order. */
-    private void read(Wave wave, Visit visit) {
+    private void read(Wave wave, Sink visit) {
         if (wave.size == 0) {
             return;
         }
@@ -197,7 +189,6 @@ public final class BoundaryScan {
             Wave next = new Wave();
             Wave current = wave;
             read(current, (i, b) -> {
-                nodesRead++;
                 int level = current.levels[i];
                 int n = (int) TreeBlock.nritems(b, 0);
                 for (int slot = 0; slot < n; slot++) {
@@ -276,7 +267,6 @@ public final class BoundaryScan {
         if (TreeBlock.nritems(b, 0) == 0) {
             return -1;
         }
-        leavesRead++;
         long before = TreeBlock.itemKeyOffset(b, 0, 0);
         long objectid = TreeBlock.itemObjectid(b, 0, 0);
         int type = TreeBlock.itemType(b, 0, 0);

@@ -42,9 +42,11 @@ public final class FileKinds {
 
     private static byte[] read(String spec, long position, int length) {
         Path p = FileIdentity.localPath(spec);
-        if (p == null || !Files.isRegularFile(p)) {
-            return null;
-        }
+        return p != null && Files.isRegularFile(p) ? readAt(p, position, length) : null;
+    }
+
+    /** {@code length} bytes at {@code position} of the local file or device {@code p}; null if it cannot give them. */
+    static byte[] readAt(Path p, long position, int length) {
         byte[] b = new byte[length];
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ByteBuffer bb = ByteBuffer.wrap(b);

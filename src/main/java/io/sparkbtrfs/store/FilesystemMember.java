@@ -1,11 +1,8 @@
 package io.sparkbtrfs.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import io.sparkbtrfs.format.Superblock;
 import io.sparkbtrfs.format.Uuid;
@@ -30,18 +27,8 @@ public final class FilesystemMember {
         if (p == null || !(Files.isRegularFile(p) || isBlockDevice(p)) || !Files.isReadable(p)) {
             return; // never opened: a FIFO's open would wait for a writer, a character device's read may block
         }
-        byte[] sb = new byte[Superblock.IDENTITY_BYTES];
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ByteBuffer bb = ByteBuffer.wrap(sb);
-            while (bb.hasRemaining()) {
-                if (ch.read(bb, Superblock.PRIMARY_OFFSET + bb.position()) < 0) {
-                    return;
-                }
-            }
-        } catch (IOException e) {
-            return; // cannot be read: holds no device we could destroy by mistake
-        }
-        if (Superblock.belongsTo(sb, fsid)) {
+        byte[] sb = FileKinds.readAt(p, Superblock.PRIMARY_OFFSET, Superblock.IDENTITY_BYTES);
+        if (sb != null && Superblock.belongsTo(sb, fsid)) {
             throw new IOException("refusing to write " + spec + ": it holds a device of the filesystem being dumped"
                     + " (fsid " + Uuid.text(fsid) + "); for the other devices of a multi-device filesystem use"
                     + " --device");
