@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +17,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.testing.KernelFs;
 import io.sparkbtrfs.testing.Mkfs;
+import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.Ours.Run;
 
 /**
  * A delta against a delta amends its base's plan with the extent-tree leaves written since, instead of scanning
@@ -37,19 +35,10 @@ class AmendedPlanTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, String stderr) {
-    }
-
     private static Run ours(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args, o, e);
-        }
-        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
-        return new Run(status, err.toString(StandardCharsets.UTF_8));
+        Run r = Ours.inJvm(args);
+        assertEquals(0, r.status(), r.stderr());
+        return r;
     }
 
     private record Link(String options, Consumer<KernelFs.Mounted> workload, String plan) {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +16,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.testing.KernelFs;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
+import io.sparkbtrfs.testing.Ours.Run;
 
 /**
  * Incremental images on one kernel-written filesystem: a full base image, then a delta after each of seven
@@ -45,18 +43,8 @@ class IncrementalChainTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, String stdout, String stderr) {
-    }
-
     private static Run ours(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args, o, e);
-        }
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return Ours.inJvm(args);
     }
 
     private static void ok(Run r) {

@@ -3,10 +3,7 @@ package io.sparkbtrfs.inspect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,12 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.format.LittleEndian;
 import io.sparkbtrfs.image.MetadumpFormat;
 import io.sparkbtrfs.image.ZlibCodec;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
+import io.sparkbtrfs.testing.Ours.Run;
 import io.sparkbtrfs.testing.RefTool;
 import io.sparkbtrfs.testing.TreeGenerator;
 
@@ -55,26 +52,16 @@ class InspectTest {
     void verifyAgainstTheSource() {
         for (Path img : List.of(raw, zlib)) {
             Run v = run("verify", img.toString(), "--against", fs.toString());
-            assertEquals(0, v.status(), v.out() + v.err());
-            assertTrue(v.out().contains("matches"), v.out());
+            assertEquals(0, v.status(), v.stdout() + v.stderr());
+            assertTrue(v.stdout().contains("matches"), v.stdout());
         }
         Run v = run("verify", sanitized.toString(), "--against", fs.toString());
-        assertEquals(1, v.status(), v.out());
-        assertTrue(v.out().contains("differs from the source"), v.out());
-    }
-
-    record Run(int status, String out, String err) {
+        assertEquals(1, v.status(), v.stdout());
+        assertTrue(v.stdout().contains("differs from the source"), v.stdout());
     }
 
     static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args, o, e);
-        }
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return Ours.inJvm(args);
     }
 
     static List<Path> corpus() throws IOException {
@@ -95,11 +82,11 @@ class InspectTest {
         List<Path> images = corpus();
         for (Path img : images) {
             Run v = run("verify", img.toString());
-            assertEquals(0, v.status(), img + ": " + v.out() + v.err());
+            assertEquals(0, v.status(), img + ": " + v.stdout() + v.stderr());
             Run info = run("info", "--json", img.toString());
-            assertEquals(0, info.status(), img + ": " + info.err());
-            assertTrue(info.out().contains("\"csum_type\":\"crc32c\"") && info.out().contains("\"problems\":0"),
-                    img + ": " + info.out());
+            assertEquals(0, info.status(), img + ": " + info.stderr());
+            assertTrue(info.stdout().contains("\"csum_type\":\"crc32c\"") && info.stdout().contains("\"problems\":0"),
+                    img + ": " + info.stdout());
         }
     }
 
@@ -110,7 +97,7 @@ class InspectTest {
             Run info = run("info", img.toString());
             assertEquals(0, info.status());
             for (String tree : List.of("root", "extent", "chunk", "dev", "fs", "csum")) {
-                assertTrue(info.out().contains("  " + tree + " "), tree + " missing in\n" + info.out());
+                assertTrue(info.stdout().contains("  " + tree + " "), tree + " missing in\n" + info.stdout());
             }
         }
     }
@@ -132,9 +119,9 @@ class InspectTest {
                 Path badImg = dir.resolve("bad.img");
                 Files.write(badImg, bad);
                 Run v = run("verify", badImg.toString());
-                assertEquals(1, v.status(), img.getFileName() + " byte " + at + ": " + v.out());
+                assertEquals(1, v.status(), img.getFileName() + " byte " + at + ": " + v.stdout());
                 String where = "cluster at offset " + p[0] + ", item " + p[1];
-                assertTrue(v.out().contains(where), "expected '" + where + "' for byte " + at + " in\n" + v.out());
+                assertTrue(v.stdout().contains(where), "expected '" + where + "' for byte " + at + " in\n" + v.stdout());
             }
         }
     }

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.testing.Ours;
 import io.sparkbtrfs.testing.Proc;
 import io.sparkbtrfs.testing.RefTool;
@@ -67,14 +63,7 @@ final class RestoredTargets {
         for (Path t : targets) {
             args.add(t.toString());
         }
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-                PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args.toArray(new String[0]), o, e);
-        }
-        return new Ours.Run(status, err.toString(StandardCharsets.UTF_8));
+        return Ours.inJvm(args.toArray(new String[0]));
     }
 
     /**

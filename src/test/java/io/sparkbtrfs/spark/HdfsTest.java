@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,9 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.device.Volume;
-import io.sparkbtrfs.dump.ClusterRuns;
 import io.sparkbtrfs.dump.ItemPlan;
 import io.sparkbtrfs.dump.Planner;
 import io.sparkbtrfs.testing.Mkfs;
@@ -114,13 +109,7 @@ class HdfsTest {
     }
 
     private static int ours(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args, System.out, e);
-        }
-        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
-        return status;
+        return Ours.inJvm(args).requireOk().status();
     }
 
     @Test
@@ -341,16 +330,6 @@ class HdfsTest {
         }
     }
 
-    /** Exit status and stderr of our btrfs-image in this JVM (stdout to {@code out}). */
-    private static Ours.Run run(PrintStream out, String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args, out, e);
-        }
-        return new Ours.Run(status, err.toString(StandardCharsets.UTF_8));
-    }
-
     /**
      * Nightly archival to HDFS: a full image of a kernel-written filesystem written to HDFS, then a delta made with
      * {@code --incremental} naming that image by its URI, written next to it; compact reads both links from HDFS and
@@ -384,20 +363,18 @@ class HdfsTest {
         Ours.dump(fs, full, "-c", "1").requireOk();
 
         Path compact = dir.resolve("compact.img");
-        run(System.out, "compact", base, delta, compact.toString()).requireOk();
+        Ours.inJvm("compact", base, delta, compact.toString()).requireOk();
         assertArrayEquals(Files.readAllBytes(full), Files.readAllBytes(compact),
                 "compact of the links on HDFS differs from the full dump");
-        run(System.out, "compact", base, delta, nn + "/chain/compact.img").requireOk();
+        Ours.inJvm("compact", base, delta, nn + "/chain/compact.img").requireOk();
         assertArrayEquals(Files.readAllBytes(full), readHdfs("/chain/compact.img"),
                 "compact to HDFS differs from the full dump");
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        run(new PrintStream(out, true, StandardCharsets.UTF_8), "verify", base, delta).requireOk();
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("chain of 2 links")
-                && out.toString(StandardCharsets.UTF_8).contains("every block present and sound"), out.toString());
-        out.reset();
-        run(new PrintStream(out, true, StandardCharsets.UTF_8), "info", delta).requireOk();
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("base generation:"), out.toString());
+        String verified = Ours.inJvm("verify", base, delta).requireOk().stdout();
+        assertTrue(verified.contains("chain of 2 links") && verified.contains("every block present and sound"),
+                verified);
+        String info = Ours.inJvm("info", delta).requireOk().stdout();
+        assertTrue(info.contains("base generation:"), info);
 
         // A link cut short on HDFS: named, with the offset where its image ends, and no target.
         byte[] b = readHdfs("/chain/tue.delta");
@@ -408,7 +385,7 @@ class HdfsTest {
         Path target = dir.resolve("refused.img");
         for (String[] args : List.of(new String[] {"compact", base, cut, target.toString()},
                 new String[] {"verify", base, cut})) {
-            Ours.Run r = run(System.out, args);
+            Ours.Run r = Ours.inJvm(args);
             System.out.println("refused: " + r.stderr().strip());
             assertEquals(1, r.status(), r.stderr());
             List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
@@ -424,7 +401,7 @@ class HdfsTest {
         try (java.io.OutputStream o = dfs.create(new org.apache.hadoop.fs.Path("/chain/flipped.delta"))) {
             o.write(f);
         }
-        Ours.Run r = run(System.out, "compact", base, flipped, target.toString());
+        Ours.Run r = Ours.inJvm("compact", base, flipped, target.toString());
         System.out.println("refused: " + r.stderr().strip());
         assertEquals(1, r.status(), r.stderr());
         assertTrue(r.stderr().startsWith("ERROR: link 2") && r.stderr().contains(flipped)

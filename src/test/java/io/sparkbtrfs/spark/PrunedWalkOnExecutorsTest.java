@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -15,7 +12,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.sparkbtrfs.cli.Main;
 import io.sparkbtrfs.testing.KernelFs;
 import io.sparkbtrfs.testing.Mkfs;
 import io.sparkbtrfs.testing.Ours;
@@ -93,15 +89,11 @@ class PrunedWalkOnExecutorsTest {
     }
 
     private static int run(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-                PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
-            int status = Main.run(args, o, e);
-            if (status != 0) {
-                System.out.println(err.toString(StandardCharsets.UTF_8));
-            }
-            return status;
+        Ours.Run r = Ours.inJvm(args);
+        if (r.status() != 0) {
+            System.out.println(r.stderr());
         }
+        return r.status();
     }
 
     private static byte[] bytes(SplittableRandom rnd, int n) {

@@ -329,14 +329,10 @@ class S3Test {
     }
 
     private static int main(List<String> args) {
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int status;
-        try (java.io.PrintStream e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)) {
-            status = io.sparkbtrfs.cli.Main.run(args.toArray(new String[0]), System.out, e);
+        Ours.Run r = Ours.inJvm(args.toArray(new String[0]));
+        if (r.status() != 0) {
+            System.out.println(r.stderr());
         }
-        if (status != 0) {
-            System.out.println(err.toString(java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return status;
+        return r.status();
     }
 }

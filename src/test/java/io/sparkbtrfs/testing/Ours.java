@@ -15,8 +15,8 @@ public final class Ours {
     private Ours() {
     }
 
-    /** Exit status and what went to stderr. */
-    public record Run(int status, String stderr) {
+    /** Exit status, and what went to stdout and to stderr. */
+    public record Run(int status, String stdout, String stderr) {
         public Run requireOk() {
             if (status != 0) {
                 throw new AssertionError("our btrfs-image failed (" + status + "): " + stderr);
@@ -37,14 +37,19 @@ public final class Ours {
         args.addAll(List.of(opts));
         args.add(src);
         args.add(out);
+        return inJvm(args.toArray(new String[0]));
+    }
+
+    /** {@code btrfs-image ARGS} (any command: dump, -r, compact, info...) in this JVM, its output captured. */
+    public static Run inJvm(String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         int status;
         try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
                 PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
-            status = Main.run(args.toArray(new String[0]), o, e);
+            status = Main.run(args, o, e);
         }
-        return new Run(status, err.toString(StandardCharsets.UTF_8));
+        return new Run(status, stdout.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** The classpath of this test JVM, for child JVMs and for executors of a local cluster. */
