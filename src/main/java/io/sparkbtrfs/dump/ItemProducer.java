@@ -11,6 +11,7 @@ import io.sparkbtrfs.device.ReadCounts;
 import io.sparkbtrfs.device.Volume;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.format.BtrfsFormatException;
+import io.sparkbtrfs.image.ZlibCodec;
 
 /**
  * One task's share of an exchange (issue 16): a run of the plan's items in address order ({@link AddressOrder}),
@@ -29,12 +30,18 @@ public final class ItemProducer implements AutoCloseable {
     private final VolumeItems items;
     private final int[] order;
     private int next;
+    /** Under zlib ({@link ExchangedItems#deflatedUnder}): the level, a deflater and its output; else null. */
+    private final Codec.Zlib zlib;
+    private final java.util.zip.Deflater deflater;
+    private byte[] stream = new byte[0];
 
     private ItemProducer(Volume volume, ItemPlan plan, DumpSettings settings, int[] order) {
         this.volume = volume;
         this.plan = plan;
         this.order = order;
         this.items = new VolumeItems(volume, plan, settings);
+        this.zlib = ExchangedItems.deflatedUnder(settings) ? (Codec.Zlib) settings.codec() : null;
+        this.deflater = zlib == null ? null : new java.util.zip.Deflater(zlib.level());
         items.beginSequence(order);
     }
 
@@ -59,10 +66,19 @@ public final class ItemProducer implements AutoCloseable {
         return order[next];
     }
 
-    /** The next item's content, in an array of exactly its length (the caller keeps it). */
+    /**
+     * The next item's content, or under zlib its zlib stream ({@link ExchangedItems#deflatedUnder}), in an array of
+     * exactly its length (the caller keeps it).
+     */
     public byte[] next() throws IOException {
         int i = order[next++];
-        return Arrays.copyOf(items.contentInto(i), plan.length(i));
+        int length = plan.length(i);
+        if (zlib == null) {
+            return Arrays.copyOf(items.contentInto(i), length);
+        }
+        stream = PartWriter.atLeast(stream, ZlibCodec.bound(length));
+        int n = ZlibCodec.compressInto(items.contentInto(i), length, zlib.level(), deflater, stream);
+        return Arrays.copyOf(stream, n);
     }
 
     /** What producing cost and found so far. */
@@ -72,6 +88,9 @@ public final class ItemProducer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (deflater != null) {
+            deflater.end();
+        }
         items.close();
         volume.close();
     }

@@ -15,6 +15,15 @@ public interface ItemSource extends AutoCloseable {
      */
     byte[] contentInto(int i) throws IOException;
 
+    /**
+     * Whether {@link #contentInto} gives each item's zlib stream at the dump's level rather than its content (an
+     * exchange whose producers deflated the items: {@link ExchangedItems}); the stream is the returned array, whole,
+     * and the caller keeps it.
+     */
+    default boolean deliversDeflated() {
+        return false;
+    }
+
     /** A part is about to be written whose items end before item {@code endItem} (a read-ahead stops there). */
     default void beginPart(int endItem) {
     }

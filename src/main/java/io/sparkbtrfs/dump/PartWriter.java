@@ -140,6 +140,14 @@ public final class PartWriter implements AutoCloseable {
                 int marks = (c == frameStart ? MetadumpFormat.MARK_START : 0) | (endsFrame ? MetadumpFormat.MARK_END : 0);
                 offsets[c - fromCluster] = writer.writeStreamed(bytenrs, sizes, end - first, zstd.buffer(), zstd.length(),
                         marks) - startOffset;
+            } else if (source.deliversDeflated()) {
+                for (int i = first; i < end; i++) {
+                    byte[] stream = contentInto(i);
+                    deflated[i - first] = stream;
+                    deflatedSizes[i - first] = stream.length;
+                }
+                offsets[c - fromCluster] = writer.write(bytenrs, deflated, deflatedSizes, end - first) - startOffset;
+                java.util.Arrays.fill(deflated, 0, end - first, null);
             } else if (itemPool != null && end - first > 1) {
                 deflateSideBySide(first, end, ((Codec.Zlib) codec).level());
                 offsets[c - fromCluster] = writer.write(bytenrs, deflated, deflatedSizes, end - first) - startOffset;

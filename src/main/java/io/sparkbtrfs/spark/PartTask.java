@@ -91,7 +91,8 @@ final class PartTask implements Serializable {
         }
         VolumeDescriptor d = volume.value();
         int nodesize = Superblock.parse(d.superblock(), d.primary()).nodesize();
-        return new PartWriter(new ExchangedItems(plan.value(), exchanged), plan.value(), settings.value(), nodesize);
+        return new PartWriter(new ExchangedItems(plan.value(), exchanged, settings.value()), plan.value(), settings.value(),
+                nodesize);
     }
 
     /**

@@ -47,6 +47,21 @@ class ItemProducerTest {
                 assertTrue(report.reads().requests() * 20 < blocks,
                         report.reads().requests() + " requests for " + blocks + " tree blocks");
             }
+            // Under zlib a producer gives each item's zlib stream, the very bytes the part would write for it.
+            DumpSettings zlib = new DumpSettings(new Codec.Zlib(3));
+            java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+            try (PartWriter part = new PartWriter(v, plan, zlib);
+                    ItemProducer producer = ItemProducer.attach(v.descriptor(), conf, plan, zlib, order)) {
+                for (int i : order) {
+                    byte[] stream = producer.next();
+                    assertArrayEquals(io.sparkbtrfs.image.ZlibCodec.compress(part.content(i), 3, deflater), stream,
+                            "item " + i);
+                    assertArrayEquals(part.content(i), io.sparkbtrfs.image.ZlibCodec.decompress(stream, plan.length(i)),
+                            "item " + i);
+                }
+            } finally {
+                deflater.end();
+            }
         }
     }
 }
