@@ -13,10 +13,11 @@ import io.sparkbtrfs.device.Volume;
  * an item is nearly always a single block). What the window could not read (a range across a stripe, a failed
  * request) the caller reads on its own, with mirror fallback. Not thread-safe; one per item source.
  *
- * <p>In address order (a producer's) windows are small and the next one is read on a thread of its own while this
- * one is consumed: a producer's scrubbing then overlaps its fetching, and its first items come after one small
- * window rather than after the whole run (measured on bench names:100000, {@code -w} from S3 with 20 ms added:
- * producers waited 0.75 s of their 1.1 s for a single 43 MiB window).
+ * <p>Items asked for in address order (a producer's; a part of the default mode, whose plan follows the extent
+ * tree) are read in small windows, the next one on a thread of its own while this one is consumed: scrubbing and
+ * compressing then overlap fetching, and the first items come after one small window rather than after a large
+ * one (measured on bench names:100000, {@code -w} from S3 with 20 ms added: producers waited 0.75 s of their 1.1 s
+ * for a single 43 MiB window).
  */
 final class ItemPrefetch {
     /**
@@ -31,7 +32,7 @@ final class ItemPrefetch {
      * A window in address order: its items are nearly contiguous, so a small window fetches no more than a large
      * one. Two are held at a time (one consumed, one being read).
      */
-    static final int SEQUENCE_WINDOW_BYTES = 12 << 20;
+    static final int ORDERED_WINDOW_BYTES = 12 << 20;
 
     /** Threads that read the next window; daemons, so that a task that is killed leaves nothing running for long. */
     private static final Executor READ_AHEAD = runnable -> {
@@ -43,9 +44,13 @@ final class ItemPrefetch {
     private final Volume volume;
     private final ItemPlan plan;
     private final int planWindow;
-    private final int sequenceWindow;
+    private final int orderedWindow;
     /** The items in the order they are asked for; null: plan order (position = item). */
     private int[] sequence;
+    /** Whether the positions [orderedFrom, orderedEnd) hold items in address order (known: orderedEnd > 0). */
+    private boolean ordered;
+    private int orderedFrom;
+    private int orderedEnd;
     private Window window = Window.EMPTY;
     /** The window after {@link #window}, being read (address order only), or null. */
     private CompletableFuture<Window> ahead;
@@ -53,21 +58,22 @@ final class ItemPrefetch {
     private byte[] spare;
 
     ItemPrefetch(Volume volume, ItemPlan plan) {
-        this(volume, plan, WINDOW_BYTES, SEQUENCE_WINDOW_BYTES);
+        this(volume, plan, WINDOW_BYTES, ORDERED_WINDOW_BYTES);
     }
 
-    /** With windows of other sizes (bytes of content, in plan order and in the order followed). */
-    ItemPrefetch(Volume volume, ItemPlan plan, int planWindow, int sequenceWindow) {
+    /** With windows of other sizes (bytes of content: in any order, in address order). */
+    ItemPrefetch(Volume volume, ItemPlan plan, int planWindow, int orderedWindow) {
         this.volume = volume;
         this.plan = plan;
         this.planWindow = planWindow;
-        this.sequenceWindow = sequenceWindow;
+        this.orderedWindow = orderedWindow;
     }
 
     /** From now on items are asked for in the order of {@code items} (null: plan order); the windows are dropped. */
     void follow(int[] items) {
         settleAhead();
         sequence = items;
+        orderedEnd = 0;
         release(window);
         window = Window.EMPTY;
     }
@@ -79,18 +85,21 @@ final class ItemPrefetch {
      */
     boolean copy(int position, int endPosition, byte[] out) {
         if (!window.holds(position)) {
+            boolean ordered = inAddressOrder(position, endPosition);
             Window next = awaitAhead();
             release(window);
             if (next != null && next.holds(position)) {
                 window = next;
             } else {
                 release(next);
-                window = fill(position, endPosition, take());
+                // In address order the first window is a small one: its items are at hand sooner, the next
+                // window being read meanwhile.
+                window = fill(position, endPosition, take(), ordered ? orderedWindow / 4 : planWindow);
             }
-            if (sequence != null && window.end < endPosition) {
+            if (ordered && window.end < endPosition) {
                 int from = window.end;
                 byte[] buffer = take();
-                ahead = CompletableFuture.supplyAsync(() -> fill(from, endPosition, buffer), READ_AHEAD);
+                ahead = CompletableFuture.supplyAsync(() -> fill(from, endPosition, buffer, orderedWindow), READ_AHEAD);
             }
         }
         int k = position - window.first;
@@ -138,13 +147,34 @@ final class ItemPrefetch {
         }
     }
 
+    /**
+     * Whether the items at positions [from, end) come in address order: always for a sequence followed (a
+     * producer's); in plan order, found out once per stretch asked for (a part: the default mode's plans are).
+     */
+    private boolean inAddressOrder(int from, int end) {
+        if (sequence != null) {
+            return true;
+        }
+        if (orderedEnd != end || from < orderedFrom) {
+            ordered = true;
+            for (int p = from + 1; p < end && ordered; p++) {
+                ordered = Long.compareUnsigned(plan.start(p - 1), plan.start(p)) <= 0;
+            }
+            orderedFrom = from;
+            orderedEnd = end;
+        }
+        return ordered;
+    }
+
     private int itemAt(int position) {
         return sequence == null ? position : sequence[position];
     }
 
-    /** The window of items from position {@code from}, read into {@code buffer} (or a larger one). Thread-safe. */
-    private Window fill(int from, int endPosition, byte[] buffer) {
-        long limit = sequence == null ? planWindow : sequenceWindow;
+    /**
+     * The window of items from position {@code from}, up to {@code limit} bytes of content, read into {@code buffer}
+     * (or a larger one). Runs on the read-ahead thread too: reads nothing that {@link #copy} changes.
+     */
+    private Window fill(int from, int endPosition, byte[] buffer, long limit) {
         int to = from;
         long bytes = 0;
         while (to < endPosition && (to == from || bytes + plan.length(itemAt(to)) <= limit)) {

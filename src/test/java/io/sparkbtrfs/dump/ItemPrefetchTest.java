@@ -19,8 +19,8 @@ import io.sparkbtrfs.testing.TreeGenerator;
  * The read-ahead of a remote source (a {@code file:} URI through Hadoop, read as a remote store is), with windows
  * small enough that a run spans dozens of them: in address order the next window is read on another thread while
  * this one is consumed. Every item copied is the item's bytes as the volume reads them, whatever the order asked
- * for: straight through, after a jump (the window read ahead is not the one needed), and after switching orders
- * while a window is being read ahead.
+ * for: straight through, after a jump (the window read ahead is not the one needed), after switching orders
+ * while a window is being read ahead, and in plan order (read ahead where the plan is in address order).
  */
 class ItemPrefetchTest {
     private static final int WINDOW = 64 << 10;
@@ -54,12 +54,22 @@ class ItemPrefetchTest {
             prefetch.follow(order);
             assertItem(v, plan, prefetch, order, 0);
             prefetch.follow(null);
-            for (int i = 0; i < plan.items(); i++) {
-                if (plan.kind(i) == ItemPlan.METADATA || plan.kind(i) == ItemPlan.DATA) {
-                    byte[] out = new byte[plan.length(i)];
-                    assertTrue(prefetch.copy(i, plan.items(), out), "item " + i);
-                    assertArrayEquals(asRead(v, plan, i), out, "item " + i + " in plan order");
-                }
+            assertPlanOrder(v, plan, prefetch);
+            // The default mode's plan is in address order: read ahead in plan order too.
+            ItemPlan byExtentTree = Planner.plan(v, false);
+            for (int i = 1; i < byExtentTree.items(); i++) {
+                assertTrue(Long.compareUnsigned(byExtentTree.start(i - 1), byExtentTree.start(i)) < 0);
+            }
+            assertPlanOrder(v, byExtentTree, new ItemPrefetch(v, byExtentTree, WINDOW, WINDOW));
+        }
+    }
+
+    private static void assertPlanOrder(Volume v, ItemPlan plan, ItemPrefetch prefetch) throws Exception {
+        for (int i = 0; i < plan.items(); i++) {
+            if (plan.kind(i) == ItemPlan.METADATA || plan.kind(i) == ItemPlan.DATA) {
+                byte[] out = new byte[plan.length(i)];
+                assertTrue(prefetch.copy(i, plan.items(), out), "item " + i);
+                assertArrayEquals(asRead(v, plan, i), out, "item " + i + " in plan order");
             }
         }
     }
