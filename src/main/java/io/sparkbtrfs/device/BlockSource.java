@@ -33,6 +33,11 @@ public interface BlockSource extends Closeable {
         return false;
     }
 
+    /** The gap across which a batch's ranges are read as one request (0: each range on its own). */
+    default long mergeGap() {
+        return 0;
+    }
+
     /** The requests issued to the store so far and the bytes they fetched. */
     ReadCounts counts();
 }

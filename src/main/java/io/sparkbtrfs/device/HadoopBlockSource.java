@@ -128,6 +128,11 @@ public final class HadoopBlockSource implements BlockSource {
         return true;
     }
 
+    @Override
+    public long mergeGap() {
+        return mergeGap;
+    }
+
     /**
      * The batch's ranges sorted, merged into requests and read with vectored reads, each of requests totalling at
      * most {@link #MAX_IN_FLIGHT} bytes (usually one: a batch of sparse ranges merged across gaps may fetch many

@@ -395,6 +395,15 @@ public final class Volume implements Closeable {
         return false;
     }
 
+    /** The largest gap across which a device of this volume reads a batch's ranges as one request. */
+    public long mergeGap() {
+        long gap = 0;
+        for (BlockSource s : devices.values()) {
+            gap = Math.max(gap, s.mergeGap());
+        }
+        return gap;
+    }
+
     /** Tree blocks this volume has read so far. */
     public long treeBlocksRead() {
         return treeBlocksRead.sum();

@@ -46,10 +46,30 @@ public final class InProcessRunner implements PartRunner {
     public DumpSummary write(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts,
             ImageOutput output, ProgressListener progress) throws IOException {
         io.sparkbtrfs.device.ReadCounts readsBefore = volume.readCounts();
-        DumpSummary summary = write(() -> new VolumeItems(volume, plan, settings), volume.superblock().nodesize(), plan,
-                settings, wantedParts, output, progress);
-        // The parts share one volume here: its own counts, not the sum of the parts' overlapping deltas.
-        return summary.withReads(volume.readCounts().minus(readsBefore));
+        try (ItemSpill spill = spill(volume, plan, settings, wantedParts)) {
+            DumpSummary summary = write(() -> new VolumeItems(volume, plan, settings, spill),
+                    volume.superblock().nodesize(), plan, settings, wantedParts, output, progress);
+            // The parts share one volume here: its own counts, not the sum of the parts' overlapping deltas.
+            return summary.withReads(volume.readCounts().minus(readsBefore));
+        }
+    }
+
+    /**
+     * From a remote source, a plan whose parts would each fetch about the whole metadata area ({@code -w}: what an
+     * exchange serves on Spark) is read once, by address, into a local file the parts share; null otherwise (or
+     * when the file cannot be made: the parts then read as before). Measured on bench names:100000 ({@code -w}
+     * from S3, 11 parts): 900 MB fetched in 141 GETs without, 93 MB with.
+     */
+    private ItemSpill spill(Volume volume, ItemPlan plan, DumpSettings settings, int wantedParts) {
+        if (!volume.prefersBatches() || plan.items() == 0) {
+            return null;
+        }
+        int parts = wantedParts > 0 ? wantedParts : autoParts(plan);
+        long gap = volume.mergeGap();
+        boolean scattered = AddressOrder.exchangeRuns(plan, PartSpec.split(plan, parts, settings), gap) != null
+                || ItemSpill.worthIt(plan, 0, plan.items(), ItemPrefetch.WINDOW_BYTES, gap);
+        return scattered ? ItemSpill.of(volume, plan, 0, plan.items(), ItemPrefetch.ORDERED_WINDOW_BYTES,
+                ItemPrefetch.SPILL_DIR) : null;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sparkbtrfs.dump;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -19,7 +20,7 @@ import io.sparkbtrfs.device.Volume;
  * one (measured on bench names:100000, {@code -w} from S3 with 20 ms added: producers waited 0.75 s of their 1.1 s
  * for a single 43 MiB window).
  */
-final class ItemPrefetch {
+final class ItemPrefetch implements AutoCloseable {
     /**
      * Content read ahead at a time in plan order: bounds the memory of a task (twice this while a window is read).
      * In -w order a part's window has its items strewn over the whole metadata area of a small filesystem, so each
@@ -41,6 +42,9 @@ final class ItemPrefetch {
         t.start();
     };
 
+    /** Where spills go: the JVM's temporary directory (an executor's is on its machine). */
+    static final java.nio.file.Path SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+
     private final Volume volume;
     private final ItemPlan plan;
     private final int planWindow;
@@ -56,9 +60,22 @@ final class ItemPrefetch {
     private CompletableFuture<Window> ahead;
     /** A buffer that no window uses, or null. */
     private byte[] spare;
+    /** Plan order strewn over the metadata: the stretch's items read by address into a local file, or null. */
+    private ItemSpill spill;
+    /** The whole plan's items in a spill that the parts of an in-process dump share, or null. */
+    private ItemSpill shared;
+    /** The stretch of positions a spill was last considered for (end 0: none). */
+    private int spillFrom;
+    private int spillEnd;
 
     ItemPrefetch(Volume volume, ItemPlan plan) {
         this(volume, plan, WINDOW_BYTES, ORDERED_WINDOW_BYTES);
+    }
+
+    /** Serving plan order from {@code shared} (the items of the whole plan, read by address: not closed here). */
+    ItemPrefetch(Volume volume, ItemPlan plan, ItemSpill shared) {
+        this(volume, plan, WINDOW_BYTES, ORDERED_WINDOW_BYTES);
+        this.shared = shared;
     }
 
     /** With windows of other sizes (bytes of content: in any order, in address order). */
@@ -74,6 +91,7 @@ final class ItemPrefetch {
         settleAhead();
         sequence = items;
         orderedEnd = 0;
+        dropSpill();
         release(window);
         window = Window.EMPTY;
     }
@@ -86,6 +104,13 @@ final class ItemPrefetch {
     boolean copy(int position, int endPosition, byte[] out) {
         if (!window.holds(position)) {
             boolean ordered = inAddressOrder(position, endPosition);
+            if (!ordered && sequence == null && spilled(position, endPosition)) {
+                try {
+                    return spill.copy(position, out);
+                } catch (IOException e) {
+                    return false; // the local file failed: the caller reads the item itself
+                }
+            }
             Window next = awaitAhead();
             release(window);
             if (next != null && next.holds(position)) {
@@ -108,6 +133,52 @@ final class ItemPrefetch {
         }
         System.arraycopy(window.buffer, window.offsets[k], out, 0, plan.length(itemAt(position)));
         return true;
+    }
+
+    /**
+     * Whether the item at {@code position}, in plan order strewn over the metadata, is served from a spill of the
+     * stretch [position, endPosition): made at the first position of a stretch where windows in plan order would
+     * fetch notably more than reading by address ({@link ItemSpill#worthIt}).
+     */
+    private boolean spilled(int position, int endPosition) {
+        if (spill != null && spill.holds(position)) {
+            return true;
+        }
+        if (shared != null && shared.holds(position)) {
+            dropSpill();
+            spill = shared;
+            return true;
+        }
+        if (spillEnd == endPosition && position >= spillFrom) {
+            return false; // considered for this stretch already
+        }
+        dropSpill();
+        spillFrom = position;
+        spillEnd = endPosition;
+        if (ItemSpill.worthIt(plan, position, endPosition, planWindow, volume.mergeGap())) {
+            spill = ItemSpill.of(volume, plan, position, endPosition, orderedWindow, SPILL_DIR);
+        }
+        return spill != null && spill.holds(position);
+    }
+
+    /** Waits for the read ahead, if any, and drops the spill's file. */
+    @Override
+    public void close() {
+        settleAhead();
+        dropSpill();
+    }
+
+    /** Whether items are being served from a spill (tests). */
+    boolean spills() {
+        return spill != null;
+    }
+
+    private void dropSpill() {
+        if (spill != null && spill != shared) {
+            spill.close();
+        }
+        spill = null;
+        spillEnd = 0;
     }
 
     /** Waits for the window being read ahead, if any, and drops it: its buffer may be reused only then. */

@@ -36,6 +36,11 @@ final class VolumeItems implements ItemSource {
     private int cursor;
 
     VolumeItems(Volume volume, ItemPlan plan, DumpSettings settings) {
+        this(volume, plan, settings, null);
+    }
+
+    /** With the plan's items read ahead into {@code spill} (shared by the parts of an in-process dump), or null. */
+    VolumeItems(Volume volume, ItemPlan plan, DumpSettings settings, ItemSpill spill) {
         this.volume = volume;
         this.plan = plan;
         this.settings = settings;
@@ -43,7 +48,7 @@ final class VolumeItems implements ItemSource {
         this.system = io.sparkbtrfs.format.SystemRanges.of(volume.superblock());
         this.transform = settings.transform().forTask();
         this.scrubber = new BlockScrubber(nodesize, volume.superblock().checksumType(), transform);
-        this.prefetch = volume.prefersBatches() ? new ItemPrefetch(volume, plan) : null;
+        this.prefetch = volume.prefersBatches() ? new ItemPrefetch(volume, plan, spill) : null;
     }
 
     @Override
@@ -199,6 +204,13 @@ final class VolumeItems implements ItemSource {
             throw new BlockReadException(logical, why);
         }
         problems.add(new BlockProblem(logical, treeOf(TreeBlock.owner(buf, off)), why, "dumped, not followed"));
+    }
+
+    @Override
+    public void close() {
+        if (prefetch != null) {
+            prefetch.close();
+        }
     }
 
     /** The owner field of a damaged block, if it is plausible at all. */

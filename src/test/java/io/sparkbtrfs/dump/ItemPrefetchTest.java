@@ -20,7 +20,8 @@ import io.sparkbtrfs.testing.TreeGenerator;
  * small enough that a run spans dozens of them: in address order the next window is read on another thread while
  * this one is consumed. Every item copied is the item's bytes as the volume reads them, whatever the order asked
  * for: straight through, after a jump (the window read ahead is not the one needed), after switching orders
- * while a window is being read ahead, and in plan order (read ahead where the plan is in address order).
+ * while a window is being read ahead, and in plan order (read ahead where the plan is in address order; where it
+ * strews items over the metadata, read once by address into a local spill).
  */
 class ItemPrefetchTest {
     private static final int WINDOW = 64 << 10;
@@ -55,6 +56,17 @@ class ItemPrefetchTest {
             assertItem(v, plan, prefetch, order, 0);
             prefetch.follow(null);
             assertPlanOrder(v, plan, prefetch);
+            // -w's plan order strews items over the metadata: in windows each would fetch about all of it, so the
+            // stretch is read once by address into a local spill, which then serves every item.
+            assertTrue(ItemSpill.worthIt(plan, 0, plan.items(), WINDOW, v.mergeGap()));
+            long before = v.readCounts().bytes();
+            try (ItemPrefetch spilling = new ItemPrefetch(v, plan, WINDOW, WINDOW)) {
+                assertPlanOrder(v, plan, spilling);
+                assertTrue(spilling.spills(), "served from a spill");
+            }
+            long fetched = v.readCounts().bytes() - before - content; // minus asRead's own reads
+            long once = AddressOrder.mergedBytes(plan, order, v.mergeGap());
+            assertTrue(fetched <= once, fetched + " bytes fetched; reading each item once by address: " + once);
             // The default mode's plan is in address order: read ahead in plan order too.
             ItemPlan byExtentTree = Planner.plan(v, false);
             for (int i = 1; i < byExtentTree.items(); i++) {

@@ -131,6 +131,30 @@ class PartitioningTest {
         }
     }
 
+    /**
+     * In-process from a source read as a remote store is (a {@code file:} URI through Hadoop), -w in 4 parts: each
+     * part's blocks are strewn over the metadata, so the plan's items are read once by address into a shared local
+     * spill (no exchange without Spark): the reference's bytes, each tree block fetched about once.
+     */
+    @Test
+    void inProcessWalkFromAUriReadsEachBlockOnce(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("spilled.img");
+        Ours.Run run = Ours.dump(fs.toUri().toString(), out.toString(), "-w", "-c", "1", "--runner", "in-process",
+                "--partitions", "4").requireOk();
+        assertArrayEquals(reference, Files.readAllBytes(out));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dumped (\\d+) tree blocks .*").matcher(run.stderr());
+        assertTrue(m.find(), run.stderr());
+        java.util.regex.Matcher parts = java.util.regex.Pattern.compile("(\\d+) \\(([0-9.]+) MiB\\) writing the parts")
+                .matcher(run.stderr());
+        assertTrue(parts.find(), run.stderr());
+        double treeMib = Long.parseLong(m.group(1)) * 4096 / 1048576.0; // nodesize of this fixture
+        assertTrue(Double.parseDouble(parts.group(2)) <= 1.2 * treeMib, run.stderr());
+        try (Stream<Path> left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertEquals(0, left.filter(p -> p.getFileName().toString().startsWith("btrfs-image-spill-")).count(),
+                    "no spill file left behind");
+        }
+    }
+
     /** As a user runs it (a child JVM, stdout redirected to a file), in-process and on Spark in 3 parts. */
     @Test
     void stdoutTargetGivesTheSameImage(@TempDir Path dir) throws Exception {
