@@ -90,7 +90,7 @@ public final class HadoopBlockSource implements BlockSource {
     }
 
     /** The gap across which ranges are merged into one request on a file system of {@code scheme}. */
-    public static int mergeGap(String scheme, Configuration conf) {
+    private static int mergeGap(String scheme, Configuration conf) {
         return Math.max(0, conf.getInt(MERGE_GAP, switch (String.valueOf(scheme)) {
             case "hdfs", "viewfs", "webhdfs", "swebhdfs", "file" -> DEFAULT_MERGE_GAP_CLUSTER;
             default -> DEFAULT_MERGE_GAP;

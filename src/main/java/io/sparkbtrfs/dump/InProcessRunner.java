@@ -69,7 +69,7 @@ public final class InProcessRunner implements PartRunner {
         boolean scattered = AddressOrder.exchangeRuns(plan, PartSpec.split(plan, parts, settings), gap) != null
                 || ItemSpill.worthIt(plan, 0, plan.items(), ItemPrefetch.WINDOW_BYTES, gap);
         return scattered ? ItemSpill.of(volume, plan, 0, plan.items(), ItemPrefetch.ORDERED_WINDOW_BYTES,
-                ItemPrefetch.SPILL_DIR) : null;
+                ItemSpill.DIR) : null;
     }
 
     /**

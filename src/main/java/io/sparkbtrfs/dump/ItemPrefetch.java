@@ -42,9 +42,6 @@ final class ItemPrefetch implements AutoCloseable {
         t.start();
     };
 
-    /** Where spills go: the JVM's temporary directory (an executor's is on its machine). */
-    static final java.nio.file.Path SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
-
     private final Volume volume;
     private final ItemPlan plan;
     private final int planWindow;
@@ -156,7 +153,7 @@ final class ItemPrefetch implements AutoCloseable {
         spillFrom = position;
         spillEnd = endPosition;
         if (ItemSpill.worthIt(plan, position, endPosition, planWindow, volume.mergeGap())) {
-            spill = ItemSpill.of(volume, plan, position, endPosition, orderedWindow, SPILL_DIR);
+            spill = ItemSpill.of(volume, plan, position, endPosition, orderedWindow, ItemSpill.DIR);
         }
         return spill != null && spill.holds(position);
     }
@@ -246,17 +243,11 @@ final class ItemPrefetch implements AutoCloseable {
      * (or a larger one). Runs on the read-ahead thread too: reads nothing that {@link #copy} changes.
      */
     private Window fill(int from, int endPosition, byte[] buffer, long limit) {
-        int to = from;
-        long bytes = 0;
-        while (to < endPosition && (to == from || bytes + plan.length(itemAt(to)) <= limit)) {
-            bytes += plan.length(itemAt(to));
-            to++;
-        }
+        int to = windowEnd(plan, sequence, from, endPosition, limit);
         int n = to - from;
         long[] starts = new long[n];
         int[] lengths = new int[n];
         int[] offsets = new int[n];
-        byte[] into = buffer.length < bytes ? new byte[(int) bytes] : buffer;
         int count = 0;
         int[] items = new int[n];
         int at = 0;
@@ -272,6 +263,7 @@ final class ItemPrefetch implements AutoCloseable {
             at += plan.length(i);
             count++;
         }
+        byte[] into = buffer.length < at ? new byte[at] : buffer;
         boolean[] got = volume.readFirstCopies(starts, lengths, count, into, offsets);
         int[] byItem = new int[n];
         boolean[] read = new boolean[n];
@@ -280,6 +272,24 @@ final class ItemPrefetch implements AutoCloseable {
             byItem[items[c]] = offsets[c];
         }
         return new Window(from, to, into, byItem, read);
+    }
+
+    /**
+     * The end of the window that starts at position {@code from} of {@code sequence} (null: plan order): items up to
+     * {@code limit} bytes of content (at least one), not past {@code end}.
+     */
+    static int windowEnd(ItemPlan plan, int[] sequence, int from, int end, long limit) {
+        int to = from;
+        long bytes = 0;
+        while (to < end) {
+            int length = plan.length(sequence == null ? to : sequence[to]);
+            if (to > from && bytes + length > limit) {
+                break;
+            }
+            bytes += length;
+            to++;
+        }
+        return to;
     }
 
     /** Items at positions [first, end) of the order followed, item k's content at offsets[k] if read[k]. */

@@ -77,8 +77,7 @@ public final class ItemProducer implements AutoCloseable {
             return Arrays.copyOf(items.contentInto(i), length);
         }
         stream = PartWriter.atLeast(stream, ZlibCodec.bound(length));
-        int n = ZlibCodec.compressInto(items.contentInto(i), length, zlib.level(), deflater, stream);
-        return Arrays.copyOf(stream, n);
+        return ZlibCodec.compress(items.contentInto(i), length, zlib.level(), deflater, stream);
     }
 
     /** What producing cost and found so far. */

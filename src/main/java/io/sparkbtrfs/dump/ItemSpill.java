@@ -21,6 +21,8 @@ import io.sparkbtrfs.device.Volume;
  * Once made, {@link #copy} may be called from any number of threads (the parts of an in-process dump share one).
  */
 final class ItemSpill implements AutoCloseable {
+    /** Where spills go: the JVM's temporary directory (an executor's is on its machine). */
+    static final Path DIR = Path.of(System.getProperty("java.io.tmpdir"));
     /** Free space left on the spill's disk besides twice the spill. */
     private static final long MARGIN = 1L << 30;
 
@@ -47,12 +49,7 @@ final class ItemSpill implements AutoCloseable {
         long once = AddressOrder.mergedBytes(plan, AddressOrder.byAddress(plan, from, end), gap);
         long windowed = 0;
         for (int w = from; w < end;) {
-            int to = w;
-            long bytes = 0;
-            while (to < end && (to == w || bytes + plan.length(to) <= window)) {
-                bytes += plan.length(to);
-                to++;
-            }
+            int to = ItemPrefetch.windowEnd(plan, null, w, end, window);
             windowed += AddressOrder.mergedBytes(plan, AddressOrder.byAddress(plan, w, to), gap);
             w = to;
         }

@@ -16,7 +16,6 @@ import org.apache.spark.util.LongAccumulator;
 import io.sparkbtrfs.dump.AddressOrder;
 import io.sparkbtrfs.dump.DumpSummary;
 import io.sparkbtrfs.dump.ItemProducer;
-import io.sparkbtrfs.device.HadoopBlockSource;
 import io.sparkbtrfs.device.VolumeDescriptor;
 import io.sparkbtrfs.dump.DumpSettings;
 import io.sparkbtrfs.dump.ItemPlan;
@@ -45,9 +44,10 @@ public final class DumpJob {
     }
 
 
-    public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, ItemPlan plan,
-            DumpSettings settings, int wantedPartitions, ImageOutput output, PartRunner.ProgressListener progress)
-            throws IOException {
+    /** @param mergeGap the gap across which the volume's devices read ranges as one request ({@code Volume#mergeGap}) */
+    public static DumpSummary run(JavaSparkContext sc, Configuration conf, VolumeDescriptor volume, long mergeGap,
+            ItemPlan plan, DumpSettings settings, int wantedPartitions, ImageOutput output,
+            PartRunner.ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         boolean remote = volume.devices().values().stream().anyMatch(io.sparkbtrfs.device.BlockSources::isUri);
         int partitions = wantedPartitions > 0 ? wantedPartitions
@@ -55,7 +55,7 @@ public final class DumpJob {
         List<PartSpec> specs = PartSpec.split(plan, partitions, settings);
         // From a remote source, items strewn over the metadata area (-w) are read once by address and exchanged.
         int[][] exchange = remote && conf.getBoolean(EXCHANGE, true)
-                ? AddressOrder.exchangeRuns(plan, specs, mergeGap(conf, volume)) : null;
+                ? AddressOrder.exchangeRuns(plan, specs, mergeGap) : null;
         int runs = specs.size();
         Broadcast<VolumeDescriptor> bVolume = sc.broadcast(volume);
         Broadcast<ItemPlan> bPlan = sc.broadcast(plan);
@@ -115,17 +115,6 @@ public final class DumpJob {
             throw new IOException("the merge wrote " + length + " bytes, the parts hold " + summary.bytesOut());
         }
         return summary;
-    }
-
-    /** The largest gap the remote devices' reads are merged across. */
-    private static long mergeGap(Configuration conf, VolumeDescriptor volume) {
-        long gap = 0;
-        for (String device : volume.devices().values()) {
-            if (io.sparkbtrfs.device.BlockSources.isUri(device)) {
-                gap = Math.max(gap, HadoopBlockSource.mergeGap(new Path(device).toUri().getScheme(), conf));
-            }
-        }
-        return gap;
     }
 
     /**

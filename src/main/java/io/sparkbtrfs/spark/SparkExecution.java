@@ -120,7 +120,8 @@ public final class SparkExecution implements Execution {
                     throw e.getCause();
                 }
                 try {
-                    return DumpJob.run(context, hadoop, volume.descriptor(), p, settings, parts, output, progress);
+                    return DumpJob.run(context, hadoop, volume.descriptor(), volume.mergeGap(), p, settings, parts, output,
+                            progress);
                 } catch (IOException e) {
                     throw e;
                 } catch (Exception e) {
