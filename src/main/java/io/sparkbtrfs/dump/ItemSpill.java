@@ -16,13 +16,13 @@ import io.sparkbtrfs.device.Volume;
  * plan order would each fetch about all of it, as many times as there are windows, which on a large filesystem
  * comes to about one request per tree block. Read by address instead (windows merged into large requests, the next
  * one read ahead) the part fetches each block once, and writes its items in plan order from the local file. The
- * file is unlinked as soon as it is open (nothing is left behind whatever happens), private to this process, and
+ * file ({@link #DIR}) is unlinked as soon as it is open (nothing is left behind whatever happens), private to this process, and
  * made only where the disk has room for it twice over; any failure to write it leaves the part reading as before.
  * Once made, {@link #copy} may be called from any number of threads (the parts of an in-process dump share one).
  */
 final class ItemSpill implements AutoCloseable {
-    /** Where spills go: the JVM's temporary directory (an executor's is on its machine). */
-    static final Path DIR = Path.of(System.getProperty("java.io.tmpdir"));
+    /** Where spills go: the temporary directory ({@code $TMPDIR}, else the JVM's), on the machine of the task. */
+    static final Path DIR = Path.of(io.sparkbtrfs.store.Storage.temporaryDirectory());
     /** Free space left on the spill's disk besides twice the spill. */
     private static final long MARGIN = 1L << 30;
 

@@ -149,7 +149,7 @@ class PartitioningTest {
         assertTrue(parts.find(), run.stderr());
         double treeMib = Long.parseLong(m.group(1)) * 4096 / 1048576.0; // nodesize of this fixture
         assertTrue(Double.parseDouble(parts.group(2)) <= 1.2 * treeMib, run.stderr());
-        try (Stream<Path> left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+        try (Stream<Path> left = Files.list(ItemSpill.DIR)) {
             assertEquals(0, left.filter(p -> p.getFileName().toString().startsWith("btrfs-image-spill-")).count(),
                     "no spill file left behind");
         }
